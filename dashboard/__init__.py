@@ -1,0 +1,1 @@
+"""newstally's Streamlit dashboard: `streamlit run dashboard/app.py`."""

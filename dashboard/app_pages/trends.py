@@ -1,0 +1,182 @@
+"""Trends: one line per chosen entity over time, with the events calendar drawn as labelled rules.
+
+The controls live in the URL (`?entities=trump,putin&from=2018-01-01&to=2019-01-01&bucket=week&metric=share`),
+so a copied link restores the view.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.url_state import BUCKETS, MAX_ENTITIES, METRICS, TrendsView, trends_view_from_params
+from warehouse import WarehouseError
+
+_METRIC_LABELS = {"articles": "Articles", "share": "Share of all articles"}
+_BUCKET_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
+_STATE_KEYS = {
+    "entities": "trends_entities",
+    "from": "trends_from",
+    "to": "trends_to",
+    "bucket": "trends_bucket",
+    "metric": "trends_metric",
+}
+_EMPTY_GUIDANCE = (
+    "**No articles yet.** This dashboard reads `{path}` (set `NEWSTALLY_DB` to read another file).\n\n"
+    "- For a demo corpus, run `newstally demo`.\n"
+    "- For real outlets, run `newstally feeds add URL` and then `newstally fetch`.\n\n"
+    "This page picks the articles up on its own once they land."
+)
+
+
+def _restore_controls(view: TrendsView, *, first_day: date, last_day: date) -> None:
+    """Seed the widgets from the URL on a session's first run; keep dates inside the corpus."""
+    initial = {
+        "entities": list(view.entity_ids),
+        "from": view.start,
+        "to": view.end,
+        "bucket": view.bucket,
+        "metric": view.metric,
+    }
+    for name, key in _STATE_KEYS.items():
+        if key not in st.session_state:
+            st.session_state[key] = initial[name]
+    for key in (_STATE_KEYS["from"], _STATE_KEYS["to"]):
+        day = st.session_state[key]
+        if not isinstance(day, date) or not first_day <= day <= last_day:
+            st.session_state[key] = initial["from" if key == _STATE_KEYS["from"] else "to"]
+
+
+def _controls(names: dict[str, str], *, first_day: date, last_day: date) -> TrendsView:
+    picker, since, until, bucket, metric = st.columns([3.6, 1.25, 1.25, 2.1, 2.6], vertical_alignment="bottom")
+    chosen = picker.multiselect(
+        "Entities",
+        options=list(names),
+        format_func=names.__getitem__,
+        key=_STATE_KEYS["entities"],
+        placeholder="Pick leaders or themes",
+        max_selections=MAX_ENTITIES,
+    )
+    start = since.date_input(
+        "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
+    )
+    end = until.date_input(
+        "To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD"
+    )
+    bucket_choice = bucket.segmented_control(
+        "Per",
+        options=list(BUCKETS),
+        format_func=_BUCKET_LABELS.__getitem__,
+        key=_STATE_KEYS["bucket"],
+        required=True,
+    )
+    metric_choice = metric.segmented_control(
+        "Show",
+        options=list(METRICS),
+        format_func=_METRIC_LABELS.__getitem__,
+        key=_STATE_KEYS["metric"],
+        required=True,
+    )
+    if start > end:
+        start, end = end, start
+    return TrendsView(
+        entity_ids=tuple(chosen),
+        start=start,
+        end=end,
+        bucket=bucket_choice,
+        metric=metric_choice,
+    )
+
+
+def _write_url(view: TrendsView) -> None:
+    wanted = view.to_params()
+    if {key: st.query_params.get(key) for key in wanted} != wanted:
+        st.query_params.from_dict(wanted)
+
+
+@st.fragment(run_every="30s")
+def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
+    """The chart, its summary and its download; re-run every 30 s so new fetches show up."""
+    try:
+        facts = data.corpus_facts(path)
+        if facts is None:
+            st.warning("The warehouse file has gone away; this page recovers once it is back.")
+            return
+        series = data.entity_series(
+            path, facts.data_version, view.entity_ids, bucket=view.bucket, start=view.start, end=view.end
+        )
+        events = data.events(path, facts.data_version)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    shown = charts.series_as_shown(series, {entity_id: names[entity_id] for entity_id in view.entity_ids})
+    chart = charts.trends_chart(
+        shown, events, metric=view.metric, bucket=view.bucket, start=view.start, end=view.end
+    )
+    st.altair_chart(chart, width="stretch")
+
+    totals = charts.entity_totals(shown)
+    table, download = st.columns([5, 1], vertical_alignment="bottom")
+    table.dataframe(
+        totals,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "entity": st.column_config.TextColumn("Entity"),
+            "articles": st.column_config.NumberColumn("Articles mentioning, in range", format="%d"),
+            "share_percent": st.column_config.NumberColumn("Share of all articles", format="%.2f %%"),
+            "busiest_bucket": st.column_config.TextColumn(f"Busiest {view.bucket} (starting)"),
+            "busiest_articles": st.column_config.NumberColumn(f"Articles that {view.bucket}", format="%d"),
+        },
+    )
+    download.download_button(
+        "Download CSV",
+        data=shown.to_csv(index=False),
+        file_name=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        help="The series as shown: one row per entity and bucket in the chosen range.",
+    )
+
+
+def render() -> None:
+    st.title("Trends")
+    path = data.warehouse_path()
+    try:
+        facts = data.corpus_facts(path)
+        if facts is None or facts.articles == 0 or facts.last_published_at is None:
+            st.info(_EMPTY_GUIDANCE.format(path=path), icon=":material/inbox:")
+            return
+        names = data.entity_names(path, facts.watchlist_hash)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+
+    first_day = facts.first_published_at.date()
+    last_day = facts.last_published_at.date()
+    st.caption(
+        f"{facts.articles:,} articles from {facts.sources:,} outlets, {first_day:%d %b %Y} – {last_day:%d %b %Y}"
+    )
+    if facts.is_demo:
+        st.info(
+            "**Demo data.** These articles come from fictional outlets generated by `newstally demo`; "
+            "coverage is synthetic, shaped to rise around the real calendar's events.",
+            icon=":material/science:",
+        )
+
+    requested = trends_view_from_params(
+        st.query_params.to_dict(), entity_ids=list(names), first_day=first_day, last_day=last_day
+    )
+    _restore_controls(requested, first_day=first_day, last_day=last_day)
+    view = _controls(names, first_day=first_day, last_day=last_day)
+    _write_url(view)
+    if not view.entity_ids:
+        st.info("Pick at least one entity to draw its coverage.", icon=":material/touch_app:")
+        return
+    _coverage(path, view, names)
+
+
+render()

@@ -1,0 +1,309 @@
+"""Pure builders of what the pages draw: small frames in, Altair charts and display tables out.
+
+Nothing here calls Streamlit or the warehouse, so every chart can be checked as a spec in a unit test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import altair as alt
+import pandas as pd
+
+from dashboard.url_state import Bucket, Metric
+
+if TYPE_CHECKING:
+    from warehouse import Event
+
+# Okabe & Ito's palette, reordered so the first lines drawn are the most distinct on white;
+# yellow goes last because it is faint on a light background.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+EVENT_COLOUR = "#5f6b7a"
+CHART_HEIGHT_PX = 440
+# Event labels sit in rows above the lines; the y scale leaves headroom for the rows in use.
+_ASSUMED_PLOT_WIDTH_PX = 1000
+_LABEL_FONT_PX = 11
+_LABEL_CHAR_PX = 5.6
+_LABEL_MAX_PX = 230
+_LABEL_GAP_PX = 14
+_LABEL_TOP_PX = 3
+_LABEL_ROW_PX = 16
+_MAX_LABEL_ROWS = 4
+
+SHOWN_COLUMNS = ("bucket_start", "entity_id", "entity", "articles", "total_articles", "share_percent")
+
+_BUCKET_WORDS: dict[str, str] = {"day": "day", "week": "week", "month": "month"}
+_BUCKET_AXIS_TITLES: dict[str, str] = {
+    "day": "Day (UTC)",
+    "week": "Week starting (UTC)",
+    "month": "Month (UTC)",
+}
+
+
+def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """The series in the shape the page draws, lists and downloads: one row per bucket and entity.
+
+    `series` is what `warehouse.entity_series` returns; `entity_names` maps the chosen ids to
+    display names, in the order the lines should be drawn. Share becomes a percentage.
+    """
+    if series.empty:
+        return pd.DataFrame({column: [] for column in SHOWN_COLUMNS})
+    chosen = series[series["entity_id"].isin(list(entity_names))]
+    bucket_start = pd.to_datetime(chosen["bucket_start"])
+    if bucket_start.dt.tz is not None:
+        bucket_start = bucket_start.dt.tz_convert("UTC").dt.tz_localize(None)
+    total = chosen["total_articles"].astype("int64")
+    articles = chosen["articles"].astype("int64")
+    shown = pd.DataFrame(
+        {
+            "bucket_start": bucket_start.dt.date,
+            "entity_id": chosen["entity_id"].astype(str),
+            "entity": chosen["entity_id"].map(dict(entity_names)).astype(str),
+            "articles": articles,
+            "total_articles": total,
+            "share_percent": (100 * articles / total.where(total > 0)).fillna(0.0).round(3),
+        }
+    )
+    order = {entity_id: position for position, entity_id in enumerate(entity_names)}
+    shown["_order"] = shown["entity_id"].map(order)
+    return (
+        shown.sort_values(["_order", "bucket_start"]).drop(columns="_order").reset_index(drop=True)
+    )
+
+
+def entity_totals(shown: pd.DataFrame) -> pd.DataFrame:
+    """Per entity over the shown range: articles mentioning it, their share of all articles, its busiest bucket."""
+    rows = []
+    for entity, group in shown.groupby("entity", sort=False):
+        all_articles = int(group["total_articles"].sum())
+        articles = int(group["articles"].sum())
+        busiest = group.loc[group["articles"].idxmax()] if articles else None
+        rows.append(
+            {
+                "entity": entity,
+                "articles": articles,
+                "share_percent": round(100 * articles / all_articles, 2) if all_articles else 0.0,
+                "busiest_bucket": busiest["bucket_start"].isoformat() if busiest is not None else "—",
+                "busiest_articles": int(busiest["articles"]) if busiest is not None else 0,
+            }
+        )
+    columns = ["entity", "articles", "share_percent", "busiest_bucket", "busiest_articles"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def events_in_range(events: Sequence[Event], *, start: date, end: date) -> list[Event]:
+    """Events that overlap `start`..`end` (both inclusive), earliest first."""
+    return sorted(
+        (event for event in events if event.start_date <= end and event.end_date >= start),
+        key=lambda event: (event.start_date, event.name),
+    )
+
+
+def trends_chart(
+    shown: pd.DataFrame,
+    events: Sequence[Event],
+    *,
+    metric: Metric,
+    bucket: Bucket,
+    start: date,
+    end: date,
+) -> alt.LayerChart:
+    """One line per entity over time, with the calendar's events in range as labelled vertical rules.
+
+    `shown` is a frame from `series_as_shown`. Rendered as SVG so event labels are real text.
+    """
+    value_field = "articles" if metric == "articles" else "share_percent"
+    per = _BUCKET_WORDS[bucket]
+    if metric == "articles":
+        title = f"Articles mentioning each entity, per {per}"
+        y_title = f"Articles per {per}"
+        y_format = ",d"
+    else:
+        title = f"Share of all articles mentioning each entity, per {per}"
+        y_title = "Share of all articles (%)"
+        y_format = ".1~f"
+
+    in_range = events_in_range(events, start=start, end=end)
+    labels = _placed_labels(in_range, start=start, end=end)
+    label_band_px = (labels["label_y"].max() + _LABEL_ROW_PX + 4) if len(labels) else 0
+    highest = float(shown[value_field].max()) if len(shown) else 0.0
+    y_max = (highest or 1.0) * CHART_HEIGHT_PX / (CHART_HEIGHT_PX - label_band_px)
+    domain_start = min([start, *shown["bucket_start"].tolist()]) if len(shown) else start
+    x_scale = alt.Scale(type="utc", domain=[_utc_datetime(domain_start), _utc_datetime(end)])
+    x_axis = alt.Axis(
+        title=_BUCKET_AXIS_TITLES[bucket],
+        format="%b %Y" if bucket == "month" else "%d %b %Y",
+        tickCount={"interval": "month"} if bucket == "month" else alt.Undefined,
+        labelOverlap=True,
+        grid=False,
+    )
+
+    names = list(dict.fromkeys(shown["entity"].tolist()))
+    # The page allows as many entities as the palette has colours; past that, colours repeat.
+    palette = [OKABE_ITO[position % len(OKABE_ITO)] for position in range(len(names))]
+    colour = alt.Color(
+        "entity:N",
+        title="Entity",
+        sort=names,
+        scale=alt.Scale(domain=names, range=palette),
+        legend=alt.Legend(orient="top", title=None, labelLimit=220),
+    )
+
+    line_data = shown.assign(
+        day=[d.isoformat() for d in shown["bucket_start"]],
+        bucket_label=[_bucket_label(d, bucket) for d in shown["bucket_start"]],
+    ).drop(columns=["bucket_start"])
+    base = alt.Chart(line_data).encode(
+        x=alt.X("day:T", scale=x_scale, axis=x_axis),
+        y=alt.Y(
+            f"{value_field}:Q",
+            title=y_title,
+            axis=alt.Axis(format=y_format, tickMinStep=1 if metric == "articles" else 0.1),
+            scale=alt.Scale(domain=[0, y_max], nice=True),
+        ),
+        color=colour,
+    )
+    hover = alt.selection_point(on="pointerover", nearest=True, empty=False, clear="pointerout")
+    lines = base.mark_line(strokeWidth=2.2, interpolate="monotone", clip=True)
+    points = base.mark_point(filled=True, size=60, clip=True).encode(
+        opacity=alt.when(hover).then(alt.value(1)).otherwise(alt.value(0)),
+        tooltip=[
+            alt.Tooltip("bucket_label:N", title=per.capitalize()),
+            alt.Tooltip("entity:N", title="Entity"),
+            alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
+            alt.Tooltip("share_percent:Q", title="Share of all articles (%)", format=".2f"),
+            alt.Tooltip("total_articles:Q", title="All articles", format=",d"),
+        ],
+    )
+    layers: list[alt.Chart] = [*_event_layers(labels, x_scale=x_scale), lines, points.add_params(hover)]
+
+    subtitle = f"{start:%d %b %Y} – {end:%d %b %Y}"
+    if in_range:
+        subtitle += f" · {len(in_range)} calendar event{'s' if len(in_range) != 1 else ''} as dashed rules"
+    return (
+        alt.layer(*layers)
+        .properties(
+            title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start"),
+            height=CHART_HEIGHT_PX,
+            usermeta={"embedOptions": {"renderer": "svg"}},
+        )
+        .configure_view(stroke=None)
+    )
+
+
+def _placed_labels(in_range: Sequence[Event], *, start: date, end: date) -> pd.DataFrame:
+    """Each event's rule position and where its label goes: a row at the top, and a side of the rule.
+
+    Pixel widths are estimates (the chart stretches to its container), good enough to keep
+    labels of nearby events apart. A label takes the first row where it fits right of its
+    rule, else left of it; when every row is taken it overlaps on the least crowded one.
+    """
+    span_days = max((end - start).days, 1)
+    rows_taken: list[list[tuple[float, float]]] = []
+    placed = []
+    for event in in_range:
+        day = max(event.start_date, start)
+        x = (day - start).days / span_days * _ASSUMED_PLOT_WIDTH_PX
+        width = min(len(event.name) * _LABEL_CHAR_PX, _LABEL_MAX_PX) + _LABEL_GAP_PX
+        sides = {"right": (x, x + width), "left": (x - width, x)}
+        if x + width > _ASSUMED_PLOT_WIDTH_PX:
+            del sides["right"]
+        elif x - width < 0:
+            del sides["left"]
+        options = [(row, side) for row in range(_MAX_LABEL_ROWS) for side in sides]
+        row, side = min(
+            options,
+            key=lambda option: (
+                _overlap(sides[option[1]], rows_taken[option[0]] if option[0] < len(rows_taken) else []),
+                option[0],
+            ),
+        )
+        while len(rows_taken) <= row:
+            rows_taken.append([])
+        rows_taken[row].append(sides[side])
+        placed.append(
+            {
+                "day": day.isoformat(),
+                "until": min(event.end_date + timedelta(days=1), end).isoformat(),
+                "multi_day": event.end_date > event.start_date,
+                "name": event.name,
+                "when": _event_dates(event),
+                "participants": ", ".join(event.participants) or "—",
+                "place": event.place or "—",
+                "side": side,
+                "label_y": _LABEL_TOP_PX + row * _LABEL_ROW_PX,
+            }
+        )
+    return pd.DataFrame(placed)
+
+
+def _overlap(extent: tuple[float, float], taken: Sequence[tuple[float, float]]) -> float:
+    left, right = extent
+    return sum(max(0.0, min(right, other_right) - max(left, other_left)) for other_left, other_right in taken)
+
+
+def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> list[alt.Chart]:
+    if labels.empty:
+        return []
+    x = alt.X("day:T", scale=x_scale)
+    tooltip = [
+        alt.Tooltip("name:N", title="Event"),
+        alt.Tooltip("when:N", title="Date"),
+        alt.Tooltip("participants:N", title="Participants"),
+        alt.Tooltip("place:N", title="Place"),
+    ]
+    events = alt.Chart(labels)
+    spans = (
+        events.transform_filter(alt.datum.multi_day)
+        .mark_rect(color=EVENT_COLOUR, opacity=0.10, clip=True)
+        .encode(x=x, x2="until:T", tooltip=tooltip)
+    )
+    rules = events.mark_rule(color=EVENT_COLOUR, strokeDash=[4, 3], strokeWidth=1.2, clip=True).encode(
+        x=x, tooltip=tooltip
+    )
+    # A wide transparent rule makes the thin dashed one easy to hover for its tooltip.
+    hover_targets = events.mark_rule(strokeWidth=9, opacity=0, clip=True).encode(x=x, tooltip=tooltip)
+    texts = [
+        events.transform_filter(alt.datum.side == side)
+        .mark_text(
+            align=align,  # type: ignore[arg-type]
+            baseline="top",
+            dx=dx,
+            fontSize=_LABEL_FONT_PX,
+            fontWeight=500,
+            limit=_LABEL_MAX_PX,
+            color="#3d4651",
+        )
+        .encode(x=x, y=alt.Y("label_y:Q", scale=None), text="name:N", tooltip=tooltip)
+        for side, align, dx in (("right", "left", 4), ("left", "right", -4))
+    ]
+    return [spans, rules, hover_targets, *texts]
+
+
+def _utc_datetime(day: date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+
+
+def _bucket_label(day: date, bucket: Bucket) -> str:
+    if bucket == "week":
+        return f"week of {day:%d %b %Y}"
+    if bucket == "month":
+        return f"{day:%B %Y}"
+    return f"{day:%a %d %b %Y}"
+
+
+def _event_dates(event: Event) -> str:
+    if event.end_date > event.start_date:
+        return f"{event.start_date:%d %b %Y} – {event.end_date:%d %b %Y}"
+    return f"{event.start_date:%d %b %Y}"

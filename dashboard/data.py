@@ -1,0 +1,71 @@
+"""The dashboard's only way into the warehouse: cached reads, keyed by the data they were read from.
+
+Every cached read takes the warehouse path and a version of the data as arguments, so a
+fetch that lands new articles (a new `data_version`) or a changed watchlist (a new
+`watchlist_hash`) makes the next run read afresh instead of serving a stale frame. The
+facts that carry those versions are themselves cached for two seconds only.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import warehouse
+from warehouse import CorpusFacts, Event, Warehouse
+
+DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
+# `newstally events add` may not count as new data, so the calendar is also re-read now and then.
+_EVENTS_TTL_SECONDS = 60
+
+
+def warehouse_path() -> str:
+    """The warehouse file this dashboard reads: `NEWSTALLY_DB`, else data/newstally.duckdb under the cwd."""
+    configured = os.environ.get("NEWSTALLY_DB") or str(DEFAULT_WAREHOUSE_PATH)
+    return str(Path(configured).expanduser().resolve())
+
+
+@st.cache_data(ttl=2, max_entries=8, show_spinner=False)
+def corpus_facts(path: str) -> CorpusFacts | None:
+    """Size, dates and versions of the corpus; None when there is no warehouse file yet.
+
+    A reader never creates the file: that is for `newstally demo` or `newstally feeds add`.
+    """
+    handle = Warehouse(path)
+    if not handle.exists():
+        return None
+    return warehouse.corpus_facts(handle)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def entity_names(path: str, watchlist_hash: str) -> dict[str, str]:
+    """Display name by entity id, leaders first, in watchlist order."""
+    entities = warehouse.list_entities(Warehouse(path))
+    leaders_first = entities.assign(_themes_last=entities["kind"] != "leader").sort_values(
+        "_themes_last", kind="stable"
+    )
+    return dict(zip(leaders_first["entity_id"], leaders_first["name"], strict=True))
+
+
+@st.cache_data(ttl=_EVENTS_TTL_SECONDS, max_entries=8, show_spinner=False)
+def events(path: str, data_version: object) -> list[Event]:
+    """The events calendar."""
+    return warehouse.list_events(Warehouse(path))
+
+
+@st.cache_data(max_entries=64, show_spinner="Counting articles…")
+def entity_series(
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    *,
+    bucket: str,
+    start: date,
+    end: date,
+) -> pd.DataFrame:
+    """Articles, mentions and share per bucket for each entity, as `warehouse.entity_series` returns them."""
+    return warehouse.entity_series(Warehouse(path), list(entity_ids), bucket=bucket, start=start, end=end)

@@ -1,0 +1,136 @@
+"""Each page's controls as one value, read from and written to the URL query string.
+
+A shared link must restore the view, and a hand-edited or stale link must still open
+a page: every parameter that cannot be used falls back to its default, silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Bucket = Literal["day", "week", "month"]
+Metric = Literal["articles", "share"]
+
+BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
+METRICS: tuple[Metric, ...] = ("articles", "share")
+DEFAULT_ENTITY_IDS: tuple[str, ...] = ("trump", "putin", "zelensky")
+DEFAULT_BUCKET: Bucket = "week"
+DEFAULT_METRIC: Metric = "articles"
+DEFAULT_SPAN_YEARS = 2
+# One colour-blind-safe colour per line (charts.OKABE_ITO).
+MAX_ENTITIES = 8
+
+# Links written by hand tend to say "raw" for plain counts.
+_METRIC_ALIASES: dict[str, Metric] = {"articles": "articles", "raw": "articles", "share": "share"}
+
+
+@dataclass(frozen=True)
+class TrendsView:
+    """What the Trends page shows: which entities, over which dates, bucketed how, as what."""
+
+    entity_ids: tuple[str, ...]
+    start: date
+    end: date  # inclusive
+    bucket: Bucket
+    metric: Metric
+
+    def to_params(self) -> dict[str, str]:
+        """The query string that restores this view, e.g. ``entities=trump,putin&from=2018-01-01``."""
+        return {
+            "entities": ",".join(self.entity_ids),
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "bucket": self.bucket,
+            "metric": self.metric,
+        }
+
+
+def default_trends_view(
+    entity_ids: Sequence[str], *, first_day: date, last_day: date
+) -> TrendsView:
+    """The view a bare URL opens: the usual leaders over the corpus's last two years, weekly counts."""
+    return TrendsView(
+        entity_ids=_default_entities(entity_ids),
+        start=max(first_day, _years_before(last_day, DEFAULT_SPAN_YEARS)),
+        end=last_day,
+        bucket=DEFAULT_BUCKET,
+        metric=DEFAULT_METRIC,
+    )
+
+
+def trends_view_from_params(
+    params: Mapping[str, str | Sequence[str]],
+    *,
+    entity_ids: Sequence[str],
+    first_day: date,
+    last_day: date,
+) -> TrendsView:
+    """The view a URL asks for, each unusable part replaced by its default.
+
+    `entity_ids` are the entities that exist; `first_day`..`last_day` the days the
+    corpus covers, to which a requested range is clipped.
+    """
+    default = default_trends_view(entity_ids, first_day=first_day, last_day=last_day)
+
+    known = set(entity_ids)
+    requested = [
+        entity_id.strip()
+        for value in _all_values(params.get("entities"))
+        for entity_id in value.split(",")
+    ]
+    chosen = tuple(dict.fromkeys(e for e in requested if e in known))[:MAX_ENTITIES] or default.entity_ids
+
+    start = _parse_day(_last_value(params.get("from")))
+    end = _parse_day(_last_value(params.get("to")))
+    start = default.start if start is None else min(max(start, first_day), last_day)
+    end = default.end if end is None else min(max(end, first_day), last_day)
+    if start > end:
+        start, end = default.start, default.end
+
+    bucket = _last_value(params.get("bucket"))
+    metric = _METRIC_ALIASES.get(_last_value(params.get("metric")) or "", default.metric)
+    return TrendsView(
+        entity_ids=chosen,
+        start=start,
+        end=end,
+        bucket=bucket if bucket in BUCKETS else default.bucket,  # type: ignore[arg-type]
+        metric=metric,
+    )
+
+
+def _default_entities(entity_ids: Sequence[str]) -> tuple[str, ...]:
+    known = set(entity_ids)
+    chosen = tuple(e for e in DEFAULT_ENTITY_IDS if e in known)
+    return chosen or tuple(entity_ids[: len(DEFAULT_ENTITY_IDS)])
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _all_values(value: str | Sequence[str] | None) -> Iterable[str]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return value
+
+
+def _last_value(value: str | Sequence[str] | None) -> str | None:
+    values = list(_all_values(value))
+    return values[-1].strip() if values else None
+
+
+def _parse_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

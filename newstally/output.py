@@ -1,0 +1,50 @@
+"""Printing rows for people (rich tables) and for machines (CSV, JSON with ISO 8601 dates)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TextIO
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "csv", "json")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return "; ".join(str(item) for item in value)
+    if value is None:
+        return ""
+    return value
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], *, fmt: str, title: str = "", out: TextIO | None = None
+) -> None:
+    """Rows as a table, CSV or JSON; `columns` fixes the order and the CSV header."""
+    stream = out or sys.stdout
+    if fmt == "json":
+        payload = [
+            {column: (_plain(row.get(column)) if not isinstance(row.get(column), list | tuple) else list(row[column]))
+             for column in columns}
+            for row in rows
+        ]
+        stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    frame = pd.DataFrame([{column: _plain(row.get(column)) for column in columns} for row in rows], columns=columns)
+    if fmt == "csv":
+        frame.to_csv(stream, index=False, lineterminator="\n")
+        return
+    table = Table(title=title or None, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for record in frame.itertuples(index=False):
+        table.add_row(*(str(value) for value in record))
+    Console(file=stream, soft_wrap=False).print(table)

@@ -1,0 +1,73 @@
+"""canonical_url and require_http_url."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import FeedMalformed, canonical_url, require_http_url
+
+
+def test_scheme_and_host_are_lower_cased_but_the_path_is_not():
+    assert canonical_url("HTTPS://News.Example.COM/World/Story") == "https://news.example.com/World/Story"
+
+
+@pytest.mark.parametrize(
+    "parameter", ["utm_source=rss", "UTM_Campaign=x", "fbclid=abc", "gclid=1", "mc_cid=2", "mc_eid=3"]
+)
+def test_tracking_parameters_are_removed(parameter: str):
+    assert canonical_url(f"https://example.com/a?id=7&{parameter}") == "https://example.com/a?id=7"
+
+
+def test_meaningful_parameters_are_kept_in_a_stable_order():
+    assert canonical_url("https://example.com/a?b=2&a=1") == canonical_url("https://example.com/a?a=1&b=2")
+    assert canonical_url("https://example.com/a?b=2&a=1") == "https://example.com/a?a=1&b=2"
+
+
+def test_fragment_is_removed():
+    assert canonical_url("https://example.com/story#comments") == "https://example.com/story"
+
+
+def test_trailing_slash_is_removed():
+    assert canonical_url("https://example.com/world/story/") == "https://example.com/world/story"
+    assert canonical_url("https://example.com/") == "https://example.com"
+
+
+def test_default_port_is_dropped_and_others_kept():
+    assert canonical_url("http://example.com:80/a") == "http://example.com/a"
+    assert canonical_url("https://example.com:443/a") == "https://example.com/a"
+    assert canonical_url("http://127.0.0.1:8080/a") == "http://127.0.0.1:8080/a"
+
+
+def test_differently_decorated_links_to_one_story_agree():
+    links = [
+        "https://www.example.com/world/summit-ends/",
+        "HTTPS://WWW.EXAMPLE.COM/world/summit-ends?utm_source=twitter&utm_medium=social",
+        "https://www.example.com/world/summit-ends#top",
+    ]
+
+    assert {canonical_url(link) for link in links} == {"https://www.example.com/world/summit-ends"}
+
+
+def test_non_ascii_paths_are_percent_encoded():
+    assert canonical_url("https://example.com/новости") == "https://example.com/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"
+
+
+def test_blank_link_gives_empty_string():
+    assert canonical_url("  ") == ""
+
+
+def test_a_link_too_broken_to_normalise_is_kept_as_given():
+    assert canonical_url("http://[not-an-ip/story") == "http://[not-an-ip/story"
+
+
+@pytest.mark.parametrize("url", ["http://example.com/feed", "https://example.com/rss.xml"])
+def test_http_and_https_urls_are_accepted(url: str):
+    assert require_http_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/feed", "javascript:alert(1)", "example.com/feed", "https://"]
+)
+def test_other_urls_are_refused_as_malformed(url: str):
+    with pytest.raises(FeedMalformed, match="not an http"):
+        require_http_url(url)

@@ -1,0 +1,94 @@
+"""Small facts about what the warehouse holds: entities, corpus extent, demo flag, data version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from warehouse.clock import from_stored
+from warehouse.db import Warehouse, fetch_one, migrate
+from warehouse.errors import UnknownEntity, WarehouseUnavailable
+from warehouse.events import load_events_file, upsert_events
+from warehouse.tally import install_watchlist
+
+__all__ = ["CorpusFacts", "corpus_facts", "list_entities", "open_warehouse", "require_entities"]
+
+
+@dataclass(frozen=True)
+class CorpusFacts:
+    """What a page header or a cache key needs to know about the corpus."""
+
+    articles: int
+    sources: int
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    last_fetched_at: datetime | None
+    is_demo: bool
+    watchlist_hash: str
+    data_version: str  # changes whenever articles or tallies change
+
+
+def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path | None = None) -> Warehouse:
+    """A warehouse at `path`, created with the watchlist and calendar if it does not exist yet."""
+    wh = Warehouse(path)
+    with wh.writing() as connection:
+        migrate(connection)
+        has_watchlist = fetch_one(connection.execute(
+            "SELECT count(*) FROM warehouse_facts WHERE key = 'watchlist_toml'"
+        ))
+        if has_watchlist is not None and has_watchlist[0] == 0:
+            install_watchlist(connection, watchlist_path)
+            if events_path is not None:
+                upsert_events(connection, load_events_file(events_path))
+    return wh
+
+
+def list_entities(wh: Warehouse) -> pd.DataFrame:
+    """entity_id, kind, name of every watchlist entity, leaders first, in watchlist order."""
+    with wh.reading() as connection:
+        return connection.execute(
+            "SELECT entity_id, kind, name FROM entities ORDER BY kind, rowid"
+        ).df()
+
+
+def require_entities(wh: Warehouse, entity_ids: list[str]) -> list[str]:
+    """The ids, checked against the watchlist; an unknown one raises with the known ones listed."""
+    known = list(list_entities(wh)["entity_id"])
+    unknown = [entity_id for entity_id in entity_ids if entity_id not in known]
+    if unknown:
+        raise UnknownEntity(
+            f"unknown entity {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    return entity_ids
+
+
+def corpus_facts(wh: Warehouse) -> CorpusFacts:
+    if not wh.exists():
+        raise WarehouseUnavailable(f"no warehouse at {wh.path}")
+    with wh.reading() as connection:
+        row = fetch_one(connection.execute(
+            """
+            SELECT count(*), count(DISTINCT source_id), min(published_at), max(published_at), max(fetched_at),
+                   max(article_id),
+                   (SELECT count(*) FROM mentions),
+                   (SELECT coalesce(bool_or(is_demo), false) FROM sources),
+                   (SELECT coalesce(max(value), '') FROM warehouse_facts WHERE key = 'watchlist_hash'),
+                   (SELECT count(*) FROM fetches)
+            FROM articles WHERE date_quality IN ('ok', 'missing')
+            """
+        ))
+    assert row is not None
+    articles, sources, first, last, fetched, max_id, mention_rows, is_demo, watchlist_hash, fetch_count = row
+    return CorpusFacts(
+        articles=articles,
+        sources=sources,
+        first_published_at=from_stored(first),
+        last_published_at=from_stored(last),
+        last_fetched_at=from_stored(fetched),
+        is_demo=bool(is_demo),
+        watchlist_hash=watchlist_hash,
+        data_version=f"{max_id or 0}-{articles}-{mention_rows}-{watchlist_hash}-{fetch_count}",
+    )

@@ -1,0 +1,35 @@
+"""The warehouse's exceptions.
+
+    WarehouseError
+    ├── WarehouseUnavailable   the file cannot be opened or written (permissions, disk, corrupt)
+    ├── UnknownEntity          an entity id that is not in the watchlist
+    ├── UnknownFeed            a feed id that is not registered
+    ├── UnknownEvent           an event id that is not on the calendar
+    └── WatchlistInvalid       a watchlist or events file that cannot be used
+
+Each carries a message fit for one line on stderr.
+"""
+
+
+class WarehouseError(Exception):
+    """Base of everything the warehouse raises on purpose."""
+
+
+class WarehouseUnavailable(WarehouseError):
+    """The DuckDB file cannot be opened or written."""
+
+
+class UnknownEntity(WarehouseError):
+    """An entity id that the current watchlist does not define."""
+
+
+class UnknownFeed(WarehouseError):
+    """A feed id that is not registered."""
+
+
+class UnknownEvent(WarehouseError):
+    """An event id that is not on the calendar."""
+
+
+class WatchlistInvalid(WarehouseError):
+    """A watchlist or events file that cannot be parsed or is inconsistent."""

@@ -1,0 +1,103 @@
+"""The row types the warehouse accepts and returns.
+
+Ingest converts feed data into these at its boundary; nothing untyped crosses into
+the warehouse. Datetimes are timezone-aware UTC on the way in and on the way out.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class DateQuality(enum.StrEnum):
+    """How far an article's `published_at` can be trusted for bucketing."""
+
+    OK = "ok"
+    MISSING = "missing"  # the feed gave no usable date; fetched time used instead
+    FUTURE = "future"  # more than a day ahead of the fetch
+    ANCIENT = "ancient"  # before 1990, usually a 1970 epoch default
+
+
+class FetchOutcome(enum.StrEnum):
+    """Every fetch ends as exactly one of these."""
+
+    NEW_CONTENT = "new_content"
+    NOT_MODIFIED = "not_modified"  # 304, or a 200 whose body hash is unchanged
+    PARTIAL = "partial"  # parsed with errors (feedparser bozo) but items kept
+    TRANSIENT_ERROR = "transient_error"  # timeouts, 5xx, 429: try again later
+    PERMANENT_ERROR = "permanent_error"  # 404, 410, not a feed, bad URL
+
+
+@dataclass(frozen=True)
+class FetchedArticle:
+    """One feed item, cleaned: the only shape ingest hands to the warehouse."""
+
+    guid: str  # empty when the feed gave none
+    url: str  # canonical link, empty when none
+    title: str  # plain text
+    summary: str  # plain text
+    published_at: datetime | None  # UTC; None when the feed gave no usable date
+
+
+@dataclass(frozen=True)
+class Source:
+    """An outlet."""
+
+    source_id: int
+    name: str
+    homepage: str
+    country: str
+    language: str
+    is_demo: bool
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed URL of an outlet and what the fetcher remembers about it."""
+
+    feed_id: int
+    source_id: int
+    source_name: str
+    url: str
+    title: str
+    enabled: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    next_fetch_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one fetch of one feed produced, as the warehouse records it."""
+
+    feed_id: int
+    started_at: datetime  # UTC
+    outcome: FetchOutcome
+    duration_ms: int
+    status_code: int | None = None
+    bytes_received: int = 0
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    articles: tuple[FetchedArticle, ...] = ()
+    items_seen: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """A summit, meeting, call or election on the calendar."""
+
+    event_id: str
+    name: str
+    start_date: date
+    end_date: date
+    participants: tuple[str, ...] = ()
+    place: str = ""
+    entity_ids: tuple[str, ...] = field(default=())  # watchlist ids of the participants
