@@ -64,7 +64,7 @@ def _port(text: str) -> int:
 # --- warehouse handles ------------------------------------------------------------------------
 
 
-def _existing_warehouse(args: argparse.Namespace):  # noqa: ANN202 - warehouse.Warehouse
+def _existing_warehouse(args: argparse.Namespace):
     """The warehouse for reading; a missing file is a user mistake, not something to create."""
     import warehouse
 
@@ -76,7 +76,7 @@ def _existing_warehouse(args: argparse.Namespace):  # noqa: ANN202 - warehouse.W
     return warehouse.Warehouse(config.db_path)
 
 
-def _warehouse_for_writing(args: argparse.Namespace):  # noqa: ANN202
+def _warehouse_for_writing(args: argparse.Namespace):
     """The warehouse for writing, created with the watchlist and calendar when new."""
     import warehouse
 
@@ -118,7 +118,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise UsageError(f"cannot export to {out}: folder {out.parent} does not exist")
     frame = warehouse.entity_series(
-        wh, entity_ids, bucket=args.bucket, start=args.date_from, end=args.date_to, tz=args.tz,
+        wh,
+        entity_ids,
+        bucket=args.bucket,
+        start=args.date_from,
+        end=args.date_to,
+        tz=args.tz,
         by_source=args.by_source,
     )
     export_frame(frame, out)
@@ -148,8 +153,11 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     stop = _stop_on_signals()
     serve_demo_feeds(
-        seed=args.seed, host="127.0.0.1", port=args.port or config.demo_port,
-        live_since=datetime.now(UTC), stop_event=stop,
+        seed=args.seed,
+        host="127.0.0.1",
+        port=args.port or config.demo_port,
+        live_since=datetime.now(UTC),
+        stop_event=stop,
     )
     return 0
 
@@ -163,8 +171,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     with Progress(transient=True) as progress:
         task = progress.add_task("fetching feeds", total=None)
 
-        def advance(feed, result, new) -> None:  # noqa: ANN001
-            progress.update(task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new")
+        def advance(feed, result, new) -> None:
+            progress.update(
+                task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new"
+            )
 
         outcomes = fetch_due(wh, force=args.force, progress=advance)
     new = sum(count for _, _, count in outcomes)
@@ -189,7 +199,9 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
 
     require_http_url(args.url)
     wh = _warehouse_for_writing(args)
-    feed = warehouse.add_feed(wh, args.url, source_name=args.source or _host_of(args.url), title=args.title or "")
+    feed = warehouse.add_feed(
+        wh, args.url, source_name=args.source or _host_of(args.url), title=args.title or ""
+    )
     print(f"feed {feed.feed_id}: {feed.url} ({feed.source_name})", file=sys.stderr)
     return 0
 
@@ -217,7 +229,16 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
         }
         for feed in feeds
     ]
-    columns = ["id", "source", "url", "enabled", "last_success_at", "consecutive_failures", "next_fetch_at", "last_error"]
+    columns = [
+        "id",
+        "source",
+        "url",
+        "enabled",
+        "last_success_at",
+        "consecutive_failures",
+        "next_fetch_at",
+        "last_error",
+    ]
     print_rows(rows, columns, fmt=args.format, title="feeds")
     return 0
 
@@ -295,8 +316,12 @@ def cmd_events_list(args: argparse.Namespace) -> int:
         }
         for event in events
     ]
-    print_rows(rows, ["id", "name", "start_date", "end_date", "place", "participants", "entity_ids"],
-               fmt=args.format, title="events")
+    print_rows(
+        rows,
+        ["id", "name", "start_date", "end_date", "place", "participants", "entity_ids"],
+        fmt=args.format,
+        title="events",
+    )
     return 0
 
 
@@ -363,9 +388,19 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def _dashboard_command(host: str, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(settings.DASHBOARD_APP),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(settings.DASHBOARD_APP),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
 
 
@@ -387,12 +422,17 @@ def cmd_up(args: argparse.Namespace) -> int:
         base += ["--watchlist", str(Path(args.watchlist).resolve())]
     commands: list[list[str]] = []
     if args.demo:
-        commands.append([*base, "serve-demo", "--seed", str(args.seed), "--port", str(args.demo_port or config.demo_port)])
+        commands.append(
+            [*base, "serve-demo", "--seed", str(args.seed), "--port", str(args.demo_port or config.demo_port)]
+        )
     commands.append([*base, "schedule", "--interval", str(args.interval)])
     commands.append([*base, "dashboard", "--host", args.host, "--port", str(args.port)])
     stop = _stop_on_signals()
     children = [subprocess.Popen(command, start_new_session=True) for command in commands]
-    print(f"newstally is up: dashboard on http://{args.host}:{args.port} (Ctrl-C stops everything)", file=sys.stderr)
+    print(
+        f"newstally is up: dashboard on http://{args.host}:{args.port} (Ctrl-C stops everything)",
+        file=sys.stderr,
+    )
     try:
         while not stop.is_set():
             if any(child.poll() is not None for child in children):
@@ -433,25 +473,37 @@ def _stop_on_signals() -> threading.Event:
 def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: bool) -> None:
     from warehouse.series import BUCKETS
 
-    parser.add_argument("--entity", type=_entity_list, required=entity_required,
-                        help="entity id(s), comma-separated (see watchlist.toml)")
+    parser.add_argument(
+        "--entity",
+        type=_entity_list,
+        required=entity_required,
+        help="entity id(s), comma-separated (see watchlist.toml)",
+    )
     parser.add_argument("--bucket", choices=BUCKETS, default="day", help="time bucket (default: day)")
     parser.add_argument("--from", dest="date_from", type=_iso_date, help="first local date, YYYY-MM-DD")
-    parser.add_argument("--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)")
+    parser.add_argument(
+        "--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)"
+    )
     parser.add_argument("--tz", default="UTC", help="IANA time zone for buckets (default: UTC)")
     parser.add_argument("--by-source", action="store_true", help="one series per outlet")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="newstally", description="Media-coverage trend tracker: feeds → DuckDB → tallies → dashboard.")
+    parser = _Parser(
+        prog="newstally", description="Media-coverage trend tracker: feeds → DuckDB → tallies → dashboard."
+    )
     parser.add_argument("--version", action="version", version=f"newstally {__version__}")
     parser.add_argument("--db", help="warehouse file (env NEWSTALLY_DB; default data/newstally.duckdb)")
-    parser.add_argument("--watchlist", help="watchlist file (env NEWSTALLY_WATCHLIST; default the shipped watchlist.toml)")
+    parser.add_argument(
+        "--watchlist", help="watchlist file (env NEWSTALLY_WATCHLIST; default the shipped watchlist.toml)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str, **kwargs) -> argparse.ArgumentParser:  # noqa: ANN003
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str, **kwargs
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, **kwargs)
         sub.set_defaults(handler=handler)
         return sub
@@ -463,10 +515,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", required=True, help="output file; its suffix picks the format")
     _add_series_options(sub, entity_required=False)
 
-    sub = command("demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)")
+    sub = command(
+        "demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)"
+    )
     sub.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
-    sub.add_argument("--articles-per-day", type=float, default=80.0, help="corpus size (default 80 a day, about 300,000)")
-    sub.add_argument("--demo-port", type=_port, help="port of the live demo feeds (env NEWSTALLY_DEMO_PORT; default 8765)")
+    sub.add_argument(
+        "--articles-per-day", type=float, default=80.0, help="corpus size (default 80 a day, about 300,000)"
+    )
+    sub.add_argument(
+        "--demo-port", type=_port, help="port of the live demo feeds (env NEWSTALLY_DEMO_PORT; default 8765)"
+    )
 
     sub = command("serve-demo", cmd_serve_demo, "serve the demo outlets' live feeds on 127.0.0.1")
     sub.add_argument("--seed", type=int, default=2017, help="random seed; use the one given to 'demo'")
@@ -476,7 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--force", action="store_true", help="fetch every enabled feed now, due or not")
 
     sub = command("schedule", cmd_schedule, "run the scheduler until stopped (SIGTERM or Ctrl-C)")
-    sub.add_argument("--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)")
+    sub.add_argument(
+        "--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)"
+    )
 
     feeds = command("feeds", lambda _: 0, "manage feeds: add, list, remove, enable, import, export")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", parser_class=_Parser)
@@ -486,24 +546,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--source", help="outlet name (default: the URL's host)")
     sub.add_argument("--title", help="feed title")
     sub.set_defaults(handler=cmd_feeds_add)
-    sub = feed_commands.add_parser("list", help="list feeds and their health", description="list feeds and their health")
+    sub = feed_commands.add_parser(
+        "list", help="list feeds and their health", description="list feeds and their health"
+    )
     sub.add_argument("--format", choices=FORMATS, default="table")
     sub.set_defaults(handler=cmd_feeds_list)
-    sub = feed_commands.add_parser("remove", help="unregister a feed (its articles stay)", description="unregister a feed (its articles stay)")
+    sub = feed_commands.add_parser(
+        "remove",
+        help="unregister a feed (its articles stay)",
+        description="unregister a feed (its articles stay)",
+    )
     sub.add_argument("feed_id", type=int)
     sub.set_defaults(handler=cmd_feeds_remove)
-    sub = feed_commands.add_parser("enable", help="re-enable a disabled feed", description="re-enable a disabled feed")
+    sub = feed_commands.add_parser(
+        "enable", help="re-enable a disabled feed", description="re-enable a disabled feed"
+    )
     sub.add_argument("feed_id", type=int)
     sub.set_defaults(handler=cmd_feeds_enable)
-    sub = feed_commands.add_parser("import", help="register the feeds of an OPML file (default: the shipped feeds.opml)",
-                                   description="register the feeds of an OPML file (default: the shipped feeds.opml)")
+    sub = feed_commands.add_parser(
+        "import",
+        help="register the feeds of an OPML file (default: the shipped feeds.opml)",
+        description="register the feeds of an OPML file (default: the shipped feeds.opml)",
+    )
     sub.add_argument("file", nargs="?")
     sub.set_defaults(handler=cmd_feeds_import)
-    sub = feed_commands.add_parser("export", help="write the feed list as OPML", description="write the feed list as OPML")
+    sub = feed_commands.add_parser(
+        "export", help="write the feed list as OPML", description="write the feed list as OPML"
+    )
     sub.add_argument("--out", help="file (default: stdout)")
     sub.set_defaults(handler=cmd_feeds_export)
 
-    sub = command("ingest-archive", cmd_ingest_archive, "ingest saved feed files (files or folders of .xml/.rss/.atom)")
+    sub = command(
+        "ingest-archive", cmd_ingest_archive, "ingest saved feed files (files or folders of .xml/.rss/.atom)"
+    )
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_argument("--source", help="outlet name for every file (default: each feed's title)")
 
@@ -515,36 +590,62 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--to", dest="date_to", type=_iso_date)
     sub.add_argument("--format", choices=FORMATS, default="table")
     sub.set_defaults(handler=cmd_events_list)
-    sub = event_commands.add_parser("add", help="add or replace an event", description="add or replace an event")
+    sub = event_commands.add_parser(
+        "add", help="add or replace an event", description="add or replace an event"
+    )
     sub.add_argument("event_id", help="id: lower-case letters, digits and _")
     sub.add_argument("--name", required=True)
     sub.add_argument("--start", required=True, type=_iso_date)
     sub.add_argument("--end", type=_iso_date)
     sub.add_argument("--place")
     sub.add_argument("--participants", help="comma-separated names")
-    sub.add_argument("--entities", type=_entity_list, help="watchlist ids the event concerns, comma-separated")
+    sub.add_argument(
+        "--entities", type=_entity_list, help="watchlist ids the event concerns, comma-separated"
+    )
     sub.set_defaults(handler=cmd_events_add)
     sub = event_commands.add_parser("remove", help="remove an event", description="remove an event")
     sub.add_argument("event_id")
     sub.set_defaults(handler=cmd_events_remove)
-    sub = event_commands.add_parser("load", help="add or replace the events of a calendar file", description="add or replace the events of a calendar file")
+    sub = event_commands.add_parser(
+        "load",
+        help="add or replace the events of a calendar file",
+        description="add or replace the events of a calendar file",
+    )
     sub.add_argument("file")
     sub.set_defaults(handler=cmd_events_load)
 
     command("retally", cmd_retally, "recount every article against the (edited) watchlist, atomically")
 
     sub = command("dashboard", cmd_dashboard, "serve the dashboard for this warehouse")
-    sub.add_argument("--host", default=settings.DEFAULT_DASHBOARD_HOST, help="address to bind (default 127.0.0.1)")
-    sub.add_argument("--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="port (default 8501)")
+    sub.add_argument(
+        "--host", default=settings.DEFAULT_DASHBOARD_HOST, help="address to bind (default 127.0.0.1)"
+    )
+    sub.add_argument(
+        "--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="port (default 8501)"
+    )
 
-    sub = command("up", cmd_up, "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all")
-    sub.add_argument("--demo", action="store_true", help="demo mode: generate the demo corpus if empty and serve its live feeds")
+    sub = command(
+        "up", cmd_up, "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all"
+    )
+    sub.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: generate the demo corpus if empty and serve its live feeds",
+    )
     sub.add_argument("--seed", type=int, default=2017, help="demo seed (default 2017)")
-    sub.add_argument("--articles-per-day", type=float, default=80.0, help="demo corpus size (default 80 a day)")
+    sub.add_argument(
+        "--articles-per-day", type=float, default=80.0, help="demo corpus size (default 80 a day)"
+    )
     sub.add_argument("--demo-port", type=_port, help="port of the live demo feeds (default 8765)")
-    sub.add_argument("--host", default=settings.DEFAULT_DASHBOARD_HOST, help="dashboard address (default 127.0.0.1)")
-    sub.add_argument("--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="dashboard port (default 8501)")
-    sub.add_argument("--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)")
+    sub.add_argument(
+        "--host", default=settings.DEFAULT_DASHBOARD_HOST, help="dashboard address (default 127.0.0.1)"
+    )
+    sub.add_argument(
+        "--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="dashboard port (default 8501)"
+    )
+    sub.add_argument(
+        "--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)"
+    )
     return parser
 
 
@@ -567,7 +668,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         from ingest.errors import IngestError
     except ImportError:  # pragma: no cover - ingest always ships with the CLI
-        IngestError = warehouse.WarehouseError  # type: ignore[misc,assignment]  # noqa: N806
+        IngestError = warehouse.WarehouseError  # type: ignore[misc,assignment]
     try:
         return int(args.handler(args))
     except (UsageError, warehouse.WarehouseError, IngestError) as error:

@@ -26,19 +26,32 @@ def _plain(value: Any) -> Any:
 
 
 def print_rows(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], *, fmt: str, title: str = "", out: TextIO | None = None
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    fmt: str,
+    title: str = "",
+    out: TextIO | None = None,
 ) -> None:
     """Rows as a table, CSV or JSON; `columns` fixes the order and the CSV header."""
     stream = out or sys.stdout
     if fmt == "json":
         payload = [
-            {column: (_plain(row.get(column)) if not isinstance(row.get(column), list | tuple) else list(row[column]))
-             for column in columns}
+            {
+                column: (
+                    _plain(row.get(column))
+                    if not isinstance(row.get(column), list | tuple)
+                    else list(row[column])
+                )
+                for column in columns
+            }
             for row in rows
         ]
         stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    frame = pd.DataFrame([{column: _plain(row.get(column)) for column in columns} for row in rows], columns=columns)
+    frame = pd.DataFrame(
+        [{column: _plain(row.get(column)) for column in columns} for row in rows], columns=columns
+    )
     if fmt == "csv":
         frame.to_csv(stream, index=False, lineterminator="\n")
         return

@@ -36,9 +36,9 @@ def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path 
     wh = Warehouse(path)
     with wh.writing() as connection:
         migrate(connection)
-        has_watchlist = fetch_one(connection.execute(
-            "SELECT count(*) FROM warehouse_facts WHERE key = 'watchlist_toml'"
-        ))
+        has_watchlist = fetch_one(
+            connection.execute("SELECT count(*) FROM warehouse_facts WHERE key = 'watchlist_toml'")
+        )
         if has_watchlist is not None and has_watchlist[0] == 0:
             install_watchlist(connection, watchlist_path)
             if events_path is not None:
@@ -49,9 +49,7 @@ def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path 
 def list_entities(wh: Warehouse) -> pd.DataFrame:
     """entity_id, kind, name of every watchlist entity, leaders first, in watchlist order."""
     with wh.reading() as connection:
-        return connection.execute(
-            "SELECT entity_id, kind, name FROM entities ORDER BY kind, rowid"
-        ).df()
+        return connection.execute("SELECT entity_id, kind, name FROM entities ORDER BY kind, rowid").df()
 
 
 def require_entities(wh: Warehouse, entity_ids: list[str]) -> list[str]:
@@ -59,9 +57,7 @@ def require_entities(wh: Warehouse, entity_ids: list[str]) -> list[str]:
     known = list(list_entities(wh)["entity_id"])
     unknown = [entity_id for entity_id in entity_ids if entity_id not in known]
     if unknown:
-        raise UnknownEntity(
-            f"unknown entity {', '.join(unknown)}; known: {', '.join(known)}"
-        )
+        raise UnknownEntity(f"unknown entity {', '.join(unknown)}; known: {', '.join(known)}")
     return entity_ids
 
 
@@ -69,8 +65,9 @@ def corpus_facts(wh: Warehouse) -> CorpusFacts:
     if not wh.exists():
         raise WarehouseUnavailable(f"no warehouse at {wh.path}")
     with wh.reading() as connection:
-        row = fetch_one(connection.execute(
-            """
+        row = fetch_one(
+            connection.execute(
+                """
             SELECT count(*), count(DISTINCT source_id), min(published_at), max(published_at), max(fetched_at),
                    max(article_id),
                    (SELECT count(*) FROM mentions),
@@ -79,7 +76,8 @@ def corpus_facts(wh: Warehouse) -> CorpusFacts:
                    (SELECT count(*) FROM fetches)
             FROM articles WHERE date_quality IN ('ok', 'missing')
             """
-        ))
+            )
+        )
     assert row is not None
     articles, sources, first, last, fetched, max_id, mention_rows, is_demo, watchlist_hash, fetch_count = row
     return CorpusFacts(

@@ -60,17 +60,25 @@ def source_id_for(
     row = fetch_one(connection.execute("SELECT source_id FROM sources WHERE name = ?", [name]))
     if row is not None:
         return int(row[0])
-    row = fetch_one(connection.execute(
-        "INSERT INTO sources (name, homepage, country, language, is_demo) VALUES (?, ?, ?, ?, ?)"
-        " RETURNING source_id",
-        [name, homepage, country, language, is_demo],
-    ))
+    row = fetch_one(
+        connection.execute(
+            "INSERT INTO sources (name, homepage, country, language, is_demo) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING source_id",
+            [name, homepage, country, language, is_demo],
+        )
+    )
     assert row is not None
     return int(row[0])
 
 
 def ensure_source(
-    wh: Warehouse, name: str, *, homepage: str = "", country: str = "", language: str = "", is_demo: bool = False
+    wh: Warehouse,
+    name: str,
+    *,
+    homepage: str = "",
+    country: str = "",
+    language: str = "",
+    is_demo: bool = False,
 ) -> int:
     """The id of the outlet called `name`, created if new."""
     with wh.writing() as connection:
@@ -86,10 +94,12 @@ def add_feed(wh: Warehouse, url: str, *, source_name: str, title: str = "", is_d
         if existing is not None:
             return _feed_from_row(existing)
         source_id = source_id_for(connection, source_name, is_demo=is_demo)
-        row = fetch_one(connection.execute(
-            "INSERT INTO feeds (source_id, url, title, added_at) VALUES (?, ?, ?, ?) RETURNING feed_id",
-            [source_id, url, title, to_stored(utc_now())],
-        ))
+        row = fetch_one(
+            connection.execute(
+                "INSERT INTO feeds (source_id, url, title, added_at) VALUES (?, ?, ?, ?) RETURNING feed_id",
+                [source_id, url, title, to_stored(utc_now())],
+            )
+        )
         assert row is not None
         created = fetch_one(connection.execute(f"{_FEEDS_QUERY} WHERE f.feed_id = ?", [row[0]]))
         return _feed_from_row(created)

@@ -26,8 +26,7 @@ SERIES_COLUMNS = ["bucket_start", "entity_id", "articles", "mentions", "total_ar
 _LOCAL = "timezone($tz, a.published_at::TIMESTAMPTZ)"
 _BUCKET_EXPRESSIONS = {
     # An hour bucket is the instant the local hour began: correct for zones offset by :30 or :45 too.
-    "hour": f"date_trunc('second', a.published_at)"
-    f" - to_seconds(minute({_LOCAL}) * 60 + second({_LOCAL}))",
+    "hour": f"date_trunc('second', a.published_at) - to_seconds(minute({_LOCAL}) * 60 + second({_LOCAL}))",
     "day": f"date_trunc('day', {_LOCAL})",
     "week": f"date_trunc('week', {_LOCAL})",  # ISO weeks, starting Monday
     "month": f"date_trunc('month', {_LOCAL})",
@@ -90,7 +89,9 @@ def entity_series(
     return _zero_filled(counted, entity_ids, sources, bucket, zone_info, start, end, by_source)
 
 
-def _bucket_range(bucket: str, zone_info: ZoneInfo, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+def _bucket_range(
+    bucket: str, zone_info: ZoneInfo, first: pd.Timestamp, last: pd.Timestamp
+) -> pd.DatetimeIndex:
     if bucket == "hour":
         return pd.date_range(first, last, freq="h")
     if bucket == "day":
@@ -125,7 +126,11 @@ def _zero_filled(
         first_default = counted["bucket"].min() if len(counted) else None
         last_default = counted["bucket"].max() if len(counted) else None
         first = pd.Timestamp(_utc_bound(start, zone_info)) if start else first_default
-        last = (pd.Timestamp(_utc_bound(end + timedelta(days=1), zone_info)) - pd.Timedelta(hours=1)) if end else last_default
+        last = (
+            (pd.Timestamp(_utc_bound(end + timedelta(days=1), zone_info)) - pd.Timedelta(hours=1))
+            if end
+            else last_default
+        )
     else:
         first = _bucket_of(start, bucket) if start else (counted["bucket"].min() if len(counted) else None)
         last = _bucket_of(end, bucket) if end else (counted["bucket"].max() if len(counted) else None)
@@ -135,13 +140,17 @@ def _zero_filled(
     buckets = _bucket_range(bucket, zone_info, first, last)
     grid = pd.MultiIndex.from_product([buckets, sources, entity_ids], names=["bucket", "source", "entity_id"])
     totals = counted.groupby(["bucket", "source"])["total_articles"].first()
-    hits = counted.dropna(subset=["entity_id"]).set_index(["bucket", "source", "entity_id"])[["articles", "mentions"]]
+    hits = counted.dropna(subset=["entity_id"]).set_index(["bucket", "source", "entity_id"])[
+        ["articles", "mentions"]
+    ]
     frame = pd.DataFrame(index=grid).join(hits).fillna(0).reset_index()
     frame = frame.merge(totals.rename("total_articles").reset_index(), on=["bucket", "source"], how="left")
     frame["total_articles"] = frame["total_articles"].fillna(0).astype("int64")
     frame["articles"] = frame["articles"].astype("int64")
     frame["mentions"] = frame["mentions"].astype("int64")
-    frame["share"] = (frame["articles"] / frame["total_articles"].where(frame["total_articles"] > 0)).fillna(0.0).round(6)
+    frame["share"] = (
+        (frame["articles"] / frame["total_articles"].where(frame["total_articles"] > 0)).fillna(0.0).round(6)
+    )
     frame["bucket_start"] = _labels(frame["bucket"], bucket, zone_info)
     frame = frame.sort_values(["bucket", "source", "entity_id"], kind="stable")
     return frame[columns].reset_index(drop=True)

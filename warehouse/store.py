@@ -142,7 +142,9 @@ def store_articles(
     for batch in _batches(articles, batch_size):
         with wh.writing() as connection:
             source_id = source_id_for(connection, source_name, is_demo=is_demo)
-            new += insert_articles(connection, source_id=source_id, feed_id=None, articles=batch, fetched_at=moment)
+            new += insert_articles(
+                connection, source_id=source_id, feed_id=None, articles=batch, fetched_at=moment
+            )
     return new
 
 
@@ -150,9 +152,7 @@ def record_fetch(wh: Warehouse, result: FetchResult, *, next_fetch_at: datetime)
     """Store one fetch in one transaction: its new articles, its log row and the feed's new state."""
     succeeded = result.outcome in _SUCCESSFUL
     with wh.writing() as connection:
-        row = fetch_one(connection.execute(
-            "SELECT source_id FROM feeds WHERE feed_id = ?", [result.feed_id]
-        ))
+        row = fetch_one(connection.execute("SELECT source_id FROM feeds WHERE feed_id = ?", [result.feed_id]))
         if row is None:
             raise UnknownFeed(f"no feed with id {result.feed_id}")
         new = 0

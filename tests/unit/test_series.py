@@ -14,7 +14,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def rows(frame, *columns):  # noqa: ANN001, ANN201
+def rows(frame, *columns):
     return [tuple(record) for record in frame[list(columns)].itertuples(index=False)]
 
 
@@ -28,7 +28,9 @@ def test_share_is_articles_over_all_articles_of_the_bucket(fresh_warehouse):
             article("3", "Trump speaks", "", at("2018-07-16T11:00")),
         ],
     )
-    frame = warehouse.entity_series(fresh_warehouse, ["putin"], start=date(2018, 7, 16), end=date(2018, 7, 16))
+    frame = warehouse.entity_series(
+        fresh_warehouse, ["putin"], start=date(2018, 7, 16), end=date(2018, 7, 16)
+    )
     # 1 of 3 articles mentions Putin, twice.
     assert rows(frame, "bucket_start", "entity_id", "articles", "mentions", "total_articles", "share") == [
         ("2018-07-16", "putin", 1, 2, 3, 0.333333)
@@ -39,7 +41,10 @@ def test_buckets_without_articles_appear_as_zeros(fresh_warehouse):
     warehouse.store_articles(
         fresh_warehouse,
         "Outlet A",
-        [article("1", "Putin", "", at("2018-07-14T12:00")), article("2", "Putin", "", at("2018-07-16T12:00"))],
+        [
+            article("1", "Putin", "", at("2018-07-14T12:00")),
+            article("2", "Putin", "", at("2018-07-16T12:00")),
+        ],
     )
     frame = warehouse.entity_series(fresh_warehouse, ["putin", "trump"])
     assert rows(frame, "bucket_start", "entity_id", "articles", "total_articles") == [
@@ -95,7 +100,12 @@ def test_new_york_spring_forward_day_has_23_hour_buckets(fresh_warehouse):
         ],
     )
     hours = warehouse.entity_series(
-        fresh_warehouse, ["trump"], bucket="hour", tz="America/New_York", start=date(2025, 3, 9), end=date(2025, 3, 9)
+        fresh_warehouse,
+        ["trump"],
+        bucket="hour",
+        tz="America/New_York",
+        start=date(2025, 3, 9),
+        end=date(2025, 3, 9),
     )
     assert len(hours) == 23
     assert "2025-03-09T02:00:00-05:00" not in set(hours["bucket_start"])
@@ -113,7 +123,10 @@ def test_week_and_month_buckets_start_monday_and_first_of_month(fresh_warehouse)
     warehouse.store_articles(
         fresh_warehouse,
         "Outlet A",
-        [article("1", "Trump", "", at("2018-07-15T12:00")), article("2", "Trump", "", at("2018-07-16T12:00"))],
+        [
+            article("1", "Trump", "", at("2018-07-15T12:00")),
+            article("2", "Trump", "", at("2018-07-16T12:00")),
+        ],
     )
     weeks = warehouse.entity_series(fresh_warehouse, ["trump"], bucket="week")
     months = warehouse.entity_series(fresh_warehouse, ["trump"], bucket="month")
@@ -136,7 +149,10 @@ def test_untrusted_dates_are_not_bucketed(fresh_warehouse):
     warehouse.store_articles(
         fresh_warehouse,
         "Outlet A",
-        [article("1", "Putin", "", at("1970-01-01T00:00")), article("2", "Putin", "", at("2018-07-16T12:00"))],
+        [
+            article("1", "Putin", "", at("1970-01-01T00:00")),
+            article("2", "Putin", "", at("2018-07-16T12:00")),
+        ],
         fetched_at=at("2018-07-16T13:00"),
     )
     frame = warehouse.entity_series(fresh_warehouse, ["putin"])

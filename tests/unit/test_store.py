@@ -71,7 +71,9 @@ def test_retally_after_adding_an_alias_changes_counts_exactly(fresh_warehouse, t
 def test_new_articles_are_tallied_with_the_retallied_watchlist(fresh_warehouse, tmp_path: Path):
     edited_path = tmp_path / "watchlist.toml"
     edited_path.write_text(
-        SHIPPED_WATCHLIST.read_text(encoding="utf-8").replace('aliases = ["Putin", ', 'aliases = ["Kremlin leader", "Putin", '),
+        SHIPPED_WATCHLIST.read_text(encoding="utf-8").replace(
+            'aliases = ["Putin", ', 'aliases = ["Kremlin leader", "Putin", '
+        ),
         encoding="utf-8",
     )
     warehouse.retally(fresh_warehouse, edited_path)
