@@ -1,0 +1,57 @@
+"""Shared by the benchmarks: machine facts, medians, and writing a section into docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import platform
+import re
+import statistics
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_MD = REPO_ROOT / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        memory = subprocess.run(["free", "-g"], capture_output=True, text=True, check=False).stdout.split()[7] + " GiB"
+    except (OSError, IndexError):
+        pass
+    import os
+
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory} RAM, {cpu}; Python {platform.python_version()}"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or append) the section `## name` of docs/benchmarks.md, stamped with machine and date."""
+    BENCHMARKS_MD.parent.mkdir(parents=True, exist_ok=True)
+    text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else (
+        "# Benchmarks\n\nWritten by `make bench` (bench/run_all.py); each section says when and where it ran.\n"
+    )
+    stamp = f"_Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}._"
+    section = f"## {name}\n\n{stamp}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    BENCHMARKS_MD.write_text(text, encoding="utf-8")
