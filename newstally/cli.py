@@ -70,9 +70,7 @@ def _existing_warehouse(args: argparse.Namespace):
 
     config = settings.resolve(args.db, args.watchlist)
     if not config.db_path.exists():
-        raise UsageError(
-            f"no warehouse at {config.db_path}: run 'newstally demo' or 'newstally feeds add URL' first"
-        )
+        raise UsageError(f"no warehouse at {config.db_path}: run 'newstally demo' or 'newstally feeds add URL' first")
     return warehouse.Warehouse(config.db_path)
 
 
@@ -172,9 +170,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         task = progress.add_task("fetching feeds", total=None)
 
         def advance(feed, result, new) -> None:
-            progress.update(
-                task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new"
-            )
+            progress.update(task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new")
 
         outcomes = fetch_due(wh, force=args.force, progress=advance)
     new = sum(count for _, _, count in outcomes)
@@ -199,9 +195,7 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
 
     require_http_url(args.url)
     wh = _warehouse_for_writing(args)
-    feed = warehouse.add_feed(
-        wh, args.url, source_name=args.source or _host_of(args.url), title=args.title or ""
-    )
+    feed = warehouse.add_feed(wh, args.url, source_name=args.source or _host_of(args.url), title=args.title or "")
     print(f"feed {feed.feed_id}: {feed.url} ({feed.source_name})", file=sys.stderr)
     return 0
 
@@ -376,6 +370,35 @@ def cmd_retally(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    import warehouse
+
+    evidence = warehouse.explain_article(_existing_warehouse(args), args.article_id)
+    print(f"article {evidence.article_id} · {evidence.source} · {evidence.published_at} ({evidence.date_quality})")
+    print(f"title:   {evidence.title}")
+    print(f"summary: {evidence.summary}")
+    print(f"url:     {evidence.url}")
+    print(
+        f"watchlist {evidence.watchlist_hash}; stored mentions: "
+        + (", ".join(f"{k}×{v}" for k, v in evidence.stored_mentions.items()) or "none")
+    )
+    rows = [
+        {
+            "entity_id": hit.entity_id,
+            "alias": hit.alias,
+            "field": hit.field,
+            "position": f"{hit.start}-{hit.end}",
+            "text": hit.text,
+            "counted": "no: excluded by " + repr(hit.excluded_by) if hit.excluded_by else "yes",
+        }
+        for hit in evidence.hits
+    ]
+    print_rows(
+        rows, ["entity_id", "alias", "field", "position", "text", "counted"], fmt=args.format, title="alias hits"
+    )
+    return 0
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
@@ -481,9 +504,7 @@ def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: boo
     )
     parser.add_argument("--bucket", choices=BUCKETS, default="day", help="time bucket (default: day)")
     parser.add_argument("--from", dest="date_from", type=_iso_date, help="first local date, YYYY-MM-DD")
-    parser.add_argument(
-        "--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)"
-    )
+    parser.add_argument("--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)")
     parser.add_argument("--tz", default="UTC", help="IANA time zone for buckets (default: UTC)")
     parser.add_argument("--by-source", action="store_true", help="one series per outlet")
 
@@ -515,9 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", required=True, help="output file; its suffix picks the format")
     _add_series_options(sub, entity_required=False)
 
-    sub = command(
-        "demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)"
-    )
+    sub = command("demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)")
     sub.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
     sub.add_argument(
         "--articles-per-day", type=float, default=80.0, help="corpus size (default 80 a day, about 300,000)"
@@ -534,9 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--force", action="store_true", help="fetch every enabled feed now, due or not")
 
     sub = command("schedule", cmd_schedule, "run the scheduler until stopped (SIGTERM or Ctrl-C)")
-    sub.add_argument(
-        "--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)"
-    )
+    sub.add_argument("--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)")
 
     feeds = command("feeds", lambda _: 0, "manage feeds: add, list, remove, enable, import, export")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", parser_class=_Parser)
@@ -558,9 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("feed_id", type=int)
     sub.set_defaults(handler=cmd_feeds_remove)
-    sub = feed_commands.add_parser(
-        "enable", help="re-enable a disabled feed", description="re-enable a disabled feed"
-    )
+    sub = feed_commands.add_parser("enable", help="re-enable a disabled feed", description="re-enable a disabled feed")
     sub.add_argument("feed_id", type=int)
     sub.set_defaults(handler=cmd_feeds_enable)
     sub = feed_commands.add_parser(
@@ -576,9 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", help="file (default: stdout)")
     sub.set_defaults(handler=cmd_feeds_export)
 
-    sub = command(
-        "ingest-archive", cmd_ingest_archive, "ingest saved feed files (files or folders of .xml/.rss/.atom)"
-    )
+    sub = command("ingest-archive", cmd_ingest_archive, "ingest saved feed files (files or folders of .xml/.rss/.atom)")
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_argument("--source", help="outlet name for every file (default: each feed's title)")
 
@@ -590,18 +603,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--to", dest="date_to", type=_iso_date)
     sub.add_argument("--format", choices=FORMATS, default="table")
     sub.set_defaults(handler=cmd_events_list)
-    sub = event_commands.add_parser(
-        "add", help="add or replace an event", description="add or replace an event"
-    )
+    sub = event_commands.add_parser("add", help="add or replace an event", description="add or replace an event")
     sub.add_argument("event_id", help="id: lower-case letters, digits and _")
     sub.add_argument("--name", required=True)
     sub.add_argument("--start", required=True, type=_iso_date)
     sub.add_argument("--end", type=_iso_date)
     sub.add_argument("--place")
     sub.add_argument("--participants", help="comma-separated names")
-    sub.add_argument(
-        "--entities", type=_entity_list, help="watchlist ids the event concerns, comma-separated"
-    )
+    sub.add_argument("--entities", type=_entity_list, help="watchlist ids the event concerns, comma-separated")
     sub.set_defaults(handler=cmd_events_add)
     sub = event_commands.add_parser("remove", help="remove an event", description="remove an event")
     sub.add_argument("event_id")
@@ -614,38 +623,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file")
     sub.set_defaults(handler=cmd_events_load)
 
+    sub = command("explain", cmd_explain, "show which alias matched where in one article, and what was excluded")
+    sub.add_argument("article_id", type=int)
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
     command("retally", cmd_retally, "recount every article against the (edited) watchlist, atomically")
 
     sub = command("dashboard", cmd_dashboard, "serve the dashboard for this warehouse")
-    sub.add_argument(
-        "--host", default=settings.DEFAULT_DASHBOARD_HOST, help="address to bind (default 127.0.0.1)"
-    )
-    sub.add_argument(
-        "--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="port (default 8501)"
-    )
+    sub.add_argument("--host", default=settings.DEFAULT_DASHBOARD_HOST, help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="port (default 8501)")
 
-    sub = command(
-        "up", cmd_up, "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all"
-    )
+    sub = command("up", cmd_up, "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all")
     sub.add_argument(
         "--demo",
         action="store_true",
         help="demo mode: generate the demo corpus if empty and serve its live feeds",
     )
     sub.add_argument("--seed", type=int, default=2017, help="demo seed (default 2017)")
-    sub.add_argument(
-        "--articles-per-day", type=float, default=80.0, help="demo corpus size (default 80 a day)"
-    )
+    sub.add_argument("--articles-per-day", type=float, default=80.0, help="demo corpus size (default 80 a day)")
     sub.add_argument("--demo-port", type=_port, help="port of the live demo feeds (default 8765)")
-    sub.add_argument(
-        "--host", default=settings.DEFAULT_DASHBOARD_HOST, help="dashboard address (default 127.0.0.1)"
-    )
+    sub.add_argument("--host", default=settings.DEFAULT_DASHBOARD_HOST, help="dashboard address (default 127.0.0.1)")
     sub.add_argument(
         "--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="dashboard port (default 8501)"
     )
-    sub.add_argument(
-        "--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)"
-    )
+    sub.add_argument("--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)")
     return parser
 
 

@@ -39,9 +39,7 @@ def print_rows(
         payload = [
             {
                 column: (
-                    _plain(row.get(column))
-                    if not isinstance(row.get(column), list | tuple)
-                    else list(row[column])
+                    _plain(row.get(column)) if not isinstance(row.get(column), list | tuple) else list(row[column])
                 )
                 for column in columns
             }
@@ -49,9 +47,7 @@ def print_rows(
         ]
         stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    frame = pd.DataFrame(
-        [{column: _plain(row.get(column)) for column in columns} for row in rows], columns=columns
-    )
+    frame = pd.DataFrame([{column: _plain(row.get(column)) for column in columns} for row in rows], columns=columns)
     if fmt == "csv":
         frame.to_csv(stream, index=False, lineterminator="\n")
         return

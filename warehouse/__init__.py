@@ -9,6 +9,7 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
     └── WatchlistInvalid       a watchlist or events file that cannot be used
 """
 
+from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
 from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
 from warehouse.db import Warehouse
 from warehouse.errors import (
@@ -39,6 +40,7 @@ from warehouse.watchlist import Watchlist, load_watchlist
 __all__ = [
     "BUCKETS",
     "SERIES_COLUMNS",
+    "ArticleEvidence",
     "CorpusFacts",
     "DateQuality",
     "Event",
@@ -47,6 +49,7 @@ __all__ = [
     "FetchResult",
     "FetchedArticle",
     "Source",
+    "UnknownArticle",
     "UnknownEntity",
     "UnknownEvent",
     "UnknownFeed",
@@ -64,6 +67,7 @@ __all__ = [
     "enable_feed",
     "ensure_source",
     "entity_series",
+    "explain_article",
     "get_feed",
     "identity_key",
     "list_entities",

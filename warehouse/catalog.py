@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from warehouse.clock import from_stored
@@ -46,15 +47,24 @@ def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path 
     return wh
 
 
+_ENTITIES_QUERY = "SELECT entity_id, kind, name FROM entities ORDER BY kind, rowid"
+
+
 def list_entities(wh: Warehouse) -> pd.DataFrame:
     """entity_id, kind, name of every watchlist entity, leaders first, in watchlist order."""
     with wh.reading() as connection:
-        return connection.execute("SELECT entity_id, kind, name FROM entities ORDER BY kind, rowid").df()
+        return connection.execute(_ENTITIES_QUERY).df()
 
 
 def require_entities(wh: Warehouse, entity_ids: list[str]) -> list[str]:
     """The ids, checked against the watchlist; an unknown one raises with the known ones listed."""
-    known = list(list_entities(wh)["entity_id"])
+    with wh.reading() as connection:
+        return check_entities(connection, entity_ids)
+
+
+def check_entities(connection: duckdb.DuckDBPyConnection, entity_ids: list[str]) -> list[str]:
+    """require_entities inside an open connection."""
+    known = [row[0] for row in connection.execute(_ENTITIES_QUERY).fetchall()]
     unknown = [entity_id for entity_id in entity_ids if entity_id not in known]
     if unknown:
         raise UnknownEntity(f"unknown entity {', '.join(unknown)}; known: {', '.join(known)}")

@@ -50,9 +50,7 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o664)
         except OSError as error:
-            raise WarehouseUnavailable(
-                f"cannot use warehouse {self.path}: {error.strerror or error}"
-            ) from error
+            raise WarehouseUnavailable(f"cannot use warehouse {self.path}: {error.strerror or error}") from error
         try:
             fcntl.flock(fd, mode)
             yield
@@ -131,9 +129,7 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute("BEGIN TRANSACTION")
         try:
             connection.execute(sql)
-            connection.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name]
-            )
+            connection.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name])
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

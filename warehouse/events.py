@@ -58,9 +58,7 @@ def validated_event(event: Event) -> Event:
     if not _ID_PATTERN.match(event.event_id):
         raise WatchlistInvalid(f"event id {event.event_id!r}: use lower-case letters, digits and _")
     if event.end_date < event.start_date:
-        raise WatchlistInvalid(
-            f"event {event.event_id}: ends ({event.end_date}) before it starts ({event.start_date})"
-        )
+        raise WatchlistInvalid(f"event {event.event_id}: ends ({event.end_date}) before it starts ({event.start_date})")
     return event
 
 
@@ -99,9 +97,7 @@ def load_events(wh: Warehouse, path: Path) -> int:
 
 def remove_event(wh: Warehouse, event_id: str) -> None:
     with wh.writing() as connection:
-        row = fetch_one(
-            connection.execute("DELETE FROM events WHERE event_id = ? RETURNING event_id", [event_id])
-        )
+        row = fetch_one(connection.execute("DELETE FROM events WHERE event_id = ? RETURNING event_id", [event_id]))
         if row is None:
             raise UnknownEvent(f"no event with id {event_id!r} (see 'newstally events list')")
 

@@ -82,9 +82,7 @@ def ensure_source(
 ) -> int:
     """The id of the outlet called `name`, created if new."""
     with wh.writing() as connection:
-        return source_id_for(
-            connection, name, homepage=homepage, country=country, language=language, is_demo=is_demo
-        )
+        return source_id_for(connection, name, homepage=homepage, country=country, language=language, is_demo=is_demo)
 
 
 def add_feed(wh: Warehouse, url: str, *, source_name: str, title: str = "", is_demo: bool = False) -> Feed:

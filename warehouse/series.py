@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from warehouse.catalog import require_entities
+from warehouse.catalog import check_entities
 from warehouse.db import Warehouse
 from warehouse.errors import WarehouseError
 
@@ -68,11 +68,11 @@ def entity_series(
     if bucket not in BUCKETS:
         raise WarehouseError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
     zone_info = zone(tz)
-    require_entities(wh, entity_ids)
     start_utc = _utc_bound(start, zone_info) if start else datetime(1900, 1, 1)
     end_utc = _utc_bound(end + timedelta(days=1), zone_info) if end else datetime(2200, 1, 1)
     query = _QUERY.replace("{bucket_expression}", _BUCKET_EXPRESSIONS[bucket])
     with wh.reading() as connection:
+        check_entities(connection, entity_ids)
         counted = connection.execute(
             query,
             {
@@ -89,9 +89,7 @@ def entity_series(
     return _zero_filled(counted, entity_ids, sources, bucket, zone_info, start, end, by_source)
 
 
-def _bucket_range(
-    bucket: str, zone_info: ZoneInfo, first: pd.Timestamp, last: pd.Timestamp
-) -> pd.DatetimeIndex:
+def _bucket_range(bucket: str, zone_info: ZoneInfo, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
     if bucket == "hour":
         return pd.date_range(first, last, freq="h")
     if bucket == "day":
@@ -140,9 +138,7 @@ def _zero_filled(
     buckets = _bucket_range(bucket, zone_info, first, last)
     grid = pd.MultiIndex.from_product([buckets, sources, entity_ids], names=["bucket", "source", "entity_id"])
     totals = counted.groupby(["bucket", "source"])["total_articles"].first()
-    hits = counted.dropna(subset=["entity_id"]).set_index(["bucket", "source", "entity_id"])[
-        ["articles", "mentions"]
-    ]
+    hits = counted.dropna(subset=["entity_id"]).set_index(["bucket", "source", "entity_id"])[["articles", "mentions"]]
     frame = pd.DataFrame(index=grid).join(hits).fillna(0).reset_index()
     frame = frame.merge(totals.rename("total_articles").reset_index(), on=["bucket", "source"], how="left")
     frame["total_articles"] = frame["total_articles"].fillna(0).astype("int64")

@@ -142,9 +142,7 @@ def store_articles(
     for batch in _batches(articles, batch_size):
         with wh.writing() as connection:
             source_id = source_id_for(connection, source_name, is_demo=is_demo)
-            new += insert_articles(
-                connection, source_id=source_id, feed_id=None, articles=batch, fetched_at=moment
-            )
+            new += insert_articles(connection, source_id=source_id, feed_id=None, articles=batch, fetched_at=moment)
     return new
 
 

@@ -20,7 +20,7 @@ __all__ = ["current_watchlist", "install_watchlist", "retally"]
 
 logger = logging.getLogger(__name__)
 
-_parsed_by_hash: dict[str, Watchlist] = {}
+_parsed_by_text: dict[str, Watchlist] = {}
 
 
 def stored_watchlist(connection: duckdb.DuckDBPyConnection) -> Watchlist | None:
@@ -29,8 +29,10 @@ def stored_watchlist(connection: duckdb.DuckDBPyConnection) -> Watchlist | None:
     if row is None:
         return None
     text = row[0]
-    parsed = parse_watchlist(text, origin="stored watchlist")
-    return _parsed_by_hash.setdefault(parsed.content_hash, parsed)
+    # Parsing builds regexes and an automaton: once per process per watchlist text.
+    if text not in _parsed_by_text:
+        _parsed_by_text[text] = parse_watchlist(text, origin="stored watchlist")
+    return _parsed_by_text[text]
 
 
 def current_watchlist(wh: Warehouse) -> Watchlist | None:
@@ -65,9 +67,7 @@ def insert_mentions(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) 
         return
     connection.register("new_mentions", frame)
     try:
-        connection.execute(
-            "INSERT INTO mentions SELECT article_id, entity_id, occurrences, in_title FROM new_mentions"
-        )
+        connection.execute("INSERT INTO mentions SELECT article_id, entity_id, occurrences, in_title FROM new_mentions")
     finally:
         connection.unregister("new_mentions")
 

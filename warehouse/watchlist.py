@@ -26,9 +26,7 @@ __all__ = ["Entity", "Mention", "Watchlist", "find_mentions", "load_watchlist", 
 
 ENTITY_KINDS = {"leader": "leader", "theme": "theme"}
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-_UNSPACED_SCRIPT = re.compile(
-    r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-)
+_UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -83,13 +81,9 @@ class _EntityMatcher:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Start and end of every counted alias hit in `text` (lower-cased first if need be)."""
         subject = text.lower() if self.lowered else text
-        spans = [
-            match.span() for match in self.alias_pattern.finditer(subject) if _starts_a_word(subject, match)
-        ]
+        spans = [match.span() for match in self.alias_pattern.finditer(subject) if _starts_a_word(subject, match)]
         if spans and self.exclude_pattern is not None:
-            excluded = [
-                m.span() for m in self.exclude_pattern.finditer(subject) if _starts_a_word(subject, m)
-            ]
+            excluded = [m.span() for m in self.exclude_pattern.finditer(subject) if _starts_a_word(subject, m)]
             spans = [span for span in spans if not _overlaps_any(span, excluded)]
         return spans
 
@@ -157,9 +151,7 @@ class Watchlist:
             title_count = matcher.count(title)
             summary_count = matcher.count(summary)
             if title_count or summary_count:
-                found.append(
-                    Mention(matcher.entity.entity_id, title_count + summary_count, in_title=title_count > 0)
-                )
+                found.append(Mention(matcher.entity.entity_id, title_count + summary_count, in_title=title_count > 0))
         return found
 
     def explain(self, title: str, summary: str) -> list[AliasHit]:
@@ -176,9 +168,7 @@ class Watchlist:
                     if not _starts_a_word(subject, match):
                         continue
                     alias = _alias_that_matched(entity, match.group(0), lowered=matcher.lowered)
-                    cancelling = next(
-                        (text[a:b] for a, b in excluded if _overlaps_any(match.span(), [(a, b)])), None
-                    )
+                    cancelling = next((text[a:b] for a, b in excluded if _overlaps_any(match.span(), [(a, b)])), None)
                     hits.append(
                         AliasHit(
                             entity.entity_id,
