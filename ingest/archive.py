@@ -49,9 +49,7 @@ def archive_files(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found.extend(
                 sorted(
-                    child
-                    for child in path.rglob("*")
-                    if child.suffix.lower() in FEED_FILE_SUFFIXES and child.is_file()
+                    child for child in path.rglob("*") if child.suffix.lower() in FEED_FILE_SUFFIXES and child.is_file()
                 )
             )
         elif path.is_file():

@@ -3,6 +3,11 @@
 One outline per feed. The outlet is the folder outline the feed sits in, or, for a
 feed outline at the top level, its own `text`; `title` is the feed's title. That is
 the shape `opml_document` writes, so an export imports back to the same feeds.
+
+Files are read with the standard XML parser, which keeps every attribute (title,
+htmlUrl, language) and the folder nesting. listparser reads only the files that
+are not well-formed XML (typically a raw "&" in a URL): it recovers from those,
+but drops those attributes and mixes `category` attributes into its folders.
 """
 
 from __future__ import annotations
@@ -50,8 +55,6 @@ def read_opml(path: Path) -> list[FeedListEntry]:
     try:
         root = ElementTree.fromstring(document)
     except ElementTree.ParseError:
-        # Hand-edited lists often have a raw "&" in a URL; listparser recovers
-        # from that, at the price of the title, homepage and language attributes.
         entries = list(_entries_recovered(path, document))
     else:
         if root.tag.lower() != "opml":
@@ -78,7 +81,8 @@ def _walk(parent: ElementTree.Element, *, folder: str) -> Iterator[FeedListEntry
         yield FeedListEntry(
             source_name=folder or text or _host(url),
             url=url,
-            title=attributes.get("title") or text,
+            # At the top level `text` names the outlet; inside a folder it names the feed.
+            title=attributes.get("title") or (text if folder else ""),
             homepage=attributes.get("htmlurl", ""),
             language=attributes.get("language", ""),
         )
@@ -143,7 +147,9 @@ def opml_document(entries: Iterable[FeedListEntry], *, title: str = "newstally f
     ElementTree.SubElement(head, "title").text = title
     body = ElementTree.SubElement(root, "body")
     for entry in entries:
-        attributes = {"type": "rss", "text": entry.source_name, "title": entry.title or entry.source_name}
+        attributes = {"type": "rss", "text": entry.source_name}
+        if entry.title:
+            attributes["title"] = entry.title
         attributes["xmlUrl"] = entry.url
         if entry.homepage:
             attributes["htmlUrl"] = entry.homepage

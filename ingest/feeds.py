@@ -25,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ingest.errors import FeedMalformed, FeedUnavailable
 from ingest.text import plain_text
 from ingest.urls import canonical_url, require_http_url
-from warehouse.rows import Feed, FetchedArticle, FetchOutcome, FetchResult
+from warehouse import Feed, FetchedArticle, FetchOutcome, FetchResult
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -59,7 +59,10 @@ DEFAULT_TIME_LIMIT_SECONDS = 60.0
 
 _CONNECT_TIMEOUT_SECONDS = 10.0
 _READ_TIMEOUT_SECONDS = 30.0
-_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"  # noqa: E501
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 
 # feedparser flags these as "bozo" although the items it read are sound.
 _HARMLESS_BOZO = (feedparser.exceptions.NonXMLContentType, feedparser.exceptions.UndeclaredNamespace)
@@ -103,8 +106,8 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
     readable = entries
     if broken_xml and _last_item_unclosed(body, len(entries)):
         # The item being read when the bytes ran out is incomplete (a title cut
-        # mid-word, a link cut short); stored, it would shadow the whole item,
-        # which dedupes against it, when the feed is next read in full.
+        # mid-word, a link cut short). Stored, it would win over the complete
+        # item for good: the next full read dedupes against it by guid.
         readable = entries[:-1]
         problem = f"{problem}; the last item was cut off and skipped"
     articles = tuple(article for entry in readable if (article := _article_from_entry(entry)) is not None)
@@ -159,7 +162,7 @@ def _html_title(body: bytes) -> str:
     return plain_text(node.text())[:120] if node is not None else ""
 
 
-def _article_from_entry(entry: Mapping[str, Any]) -> FetchedArticle | None:
+def _article_from_entry(entry: dict[str, Any]) -> FetchedArticle | None:
     """One feed item as a row, or None when it has neither a title nor a summary to read."""
     guid = _field(entry, "id").strip()
     link = _field(entry, "link").strip()
@@ -172,15 +175,15 @@ def _article_from_entry(entry: Mapping[str, Any]) -> FetchedArticle | None:
     return FetchedArticle(guid=guid, url=url, title=title, summary=summary, published_at=_utc_datetime(published))
 
 
-def _field(record: Mapping[str, Any], key: str) -> str:
+def _field(record: dict[str, Any], key: str) -> str:
     # dict.get, not FeedParserDict.get: the latter maps missing keys onto others
     # (updated -> published) with a DeprecationWarning, and we want only what is there.
-    value = dict.get(record, key)  # type: ignore[call-overload]
+    value = dict.get(record, key)
     return value if isinstance(value, str) else ""
 
 
-def _first_content(entry: Mapping[str, Any]) -> str:
-    contents = dict.get(entry, "content") or []  # type: ignore[call-overload]
+def _first_content(entry: dict[str, Any]) -> str:
+    contents = dict.get(entry, "content") or []
     return _field(contents[0], "value") if contents else ""
 
 
@@ -277,9 +280,7 @@ def fetch_feed(
     )
 
 
-def _download(
-    feed: Feed, client: httpx.Client, transfer: _Transfer, *, deadline: float, max_body_bytes: int
-) -> None:
+def _download(feed: Feed, client: httpx.Client, transfer: _Transfer, *, deadline: float, max_body_bytes: int) -> None:
     """GET the feed into `transfer`, converting transport failures into ingest errors."""
     headers = {}
     if feed.etag:
@@ -305,7 +306,9 @@ def _download(
         raise FeedMalformed(f"{feed.url}: too many redirects") from error
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
         raise FeedMalformed(f"{feed.url}: {error}") from error
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:
+        # Connection failures, resets, protocol errors, and bodies that fail to
+        # decompress (usually a transfer cut short): all worth another try later.
         raise FeedUnavailable(f"{feed.url}: {type(error).__name__}: {error or 'connection failed'}") from error
 
 

@@ -84,9 +84,7 @@ def seeded_db(fresh_warehouse) -> Path:
 
 
 def test_series_prints_the_contract_csv_with_no_holes(seeded_db: Path):
-    result = newstally(
-        "series", "--entity", "putin,trump", "--from", "2018-07-16", "--to", "2018-07-18", db=seeded_db
-    )
+    result = newstally("series", "--entity", "putin,trump", "--from", "2018-07-16", "--to", "2018-07-18", db=seeded_db)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "bucket_start,entity_id,articles,mentions,total_articles,share"
@@ -181,9 +179,7 @@ def test_export_without_entity_covers_every_watchlist_entity(seeded_db: Path, tm
         (("events", "remove", "no_such_event"), "no event with id"),
     ],
 )
-def test_user_mistakes_get_one_line_exit_2_and_change_nothing(
-    seeded_db: Path, args: tuple[str, ...], message: str
-):
+def test_user_mistakes_get_one_line_exit_2_and_change_nothing(seeded_db: Path, args: tuple[str, ...], message: str):
     before = seeded_db.read_bytes()
     result = newstally(*args, db=seeded_db)
     assert result.returncode == 2
@@ -217,12 +213,8 @@ def test_events_add_then_list_as_json(seeded_db: Path):
         db=seeded_db,
     )
     assert added.returncode == 0, added.stderr
-    listed = newstally(
-        "events", "list", "--from", "2018-07-19", "--to", "2018-07-21", "--format", "json", db=seeded_db
-    )
+    listed = newstally("events", "list", "--from", "2018-07-19", "--to", "2018-07-21", "--format", "json", db=seeded_db)
     import json
 
     events = json.loads(listed.stdout)
-    assert [(e["id"], e["start_date"], e["participants"]) for e in events] == [
-        ("my_summit", "2018-07-20", ["A", "B"])
-    ]
+    assert [(e["id"], e["start_date"], e["participants"]) for e in events] == [("my_summit", "2018-07-20", ["A", "B"])]

@@ -61,9 +61,7 @@ def test_title_and_summary_add_up_and_title_is_flagged():
 
 def test_theme_word_forms_and_any_case():
     # sanction*, case-insensitive: Sanctions, sanctioned, SANCTIONS = 3; "sanctity" is not a form.
-    assert counts("Sanctions widen", "banks sanctioned; SANCTIONS bite; the sanctity of law") == {
-        "sanctions": 3
-    }
+    assert counts("Sanctions widen", "banks sanctioned; SANCTIONS bite; the sanctity of law") == {"sanctions": 3}
 
 
 def test_russian_inflected_forms_match_word_forms_alias():
@@ -83,9 +81,7 @@ def test_custom_watchlist_alias_case_insensitive_when_asked():
     watchlist = parse_watchlist(
         '[[leader]]\nid = "kim"\nname = "Kim"\naliases = ["Kim Jong Un"]\ncase_sensitive = false\n'
     )
-    assert [(m.entity_id, m.occurrences) for m in watchlist.find_mentions("KIM JONG UN speaks", "")] == [
-        ("kim", 1)
-    ]
+    assert [(m.entity_id, m.occurrences) for m in watchlist.find_mentions("KIM JONG UN speaks", "")] == [("kim", 1)]
 
 
 def test_watchlist_hash_changes_when_an_alias_is_added():

@@ -28,9 +28,7 @@ def test_share_is_articles_over_all_articles_of_the_bucket(fresh_warehouse):
             article("3", "Trump speaks", "", at("2018-07-16T11:00")),
         ],
     )
-    frame = warehouse.entity_series(
-        fresh_warehouse, ["putin"], start=date(2018, 7, 16), end=date(2018, 7, 16)
-    )
+    frame = warehouse.entity_series(fresh_warehouse, ["putin"], start=date(2018, 7, 16), end=date(2018, 7, 16))
     # 1 of 3 articles mentions Putin, twice.
     assert rows(frame, "bucket_start", "entity_id", "articles", "mentions", "total_articles", "share") == [
         ("2018-07-16", "putin", 1, 2, 3, 0.333333)

@@ -49,7 +49,9 @@ def test_differently_decorated_links_to_one_story_agree():
 
 
 def test_non_ascii_paths_are_percent_encoded():
-    assert canonical_url("https://example.com/новости") == "https://example.com/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"
+    assert (
+        canonical_url("https://example.com/новости") == "https://example.com/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"
+    )
 
 
 def test_blank_link_gives_empty_string():
