@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import platform
 import re
 import statistics
@@ -23,13 +25,11 @@ def machine() -> str:
     except OSError:
         pass
     memory = ""
-    try:
-        memory = subprocess.run(["free", "-g"], capture_output=True, text=True, check=False).stdout.split()[7] + " GiB"
-    except (OSError, IndexError):
-        pass
-    import os
-
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory} RAM, {cpu}; Python {platform.python_version()}"
+    with contextlib.suppress(OSError, IndexError):
+        free = subprocess.run(["free", "-g"], capture_output=True, text=True, check=False)
+        memory = free.stdout.split()[7] + " GiB"
+    system = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory} RAM"
+    return f"{system}, {cpu}; Python {platform.python_version()}"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -47,8 +47,10 @@ def median(values: list[float]) -> float:
 def write_section(name: str, body: str) -> None:
     """Replace (or append) the section `## name` of docs/benchmarks.md, stamped with machine and date."""
     BENCHMARKS_MD.parent.mkdir(parents=True, exist_ok=True)
-    text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else (
-        "# Benchmarks\n\nWritten by `make bench` (bench/run_all.py); each section says when and where it ran.\n"
+    text = (
+        BENCHMARKS_MD.read_text(encoding="utf-8")
+        if BENCHMARKS_MD.exists()
+        else ("# Benchmarks\n\nWritten by `make bench` (bench/run_all.py); each section says when and where it ran.\n")
     )
     stamp = f"_Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}._"
     section = f"## {name}\n\n{stamp}\n\n{body.strip()}\n"

@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, median, percentile, write_section  # noqa: E402
+from bench.common import REPO_ROOT, median, percentile, write_section
 
 DURATION_S = 8.0
 NAMES = ["Putin", "Trump", "Zelensky", "Macron", "Xi Jinping", "NATO", "sanctions", "the weather", "markets"]
 
 
-def _articles(count: int, start_index: int):  # noqa: ANN202
+def _articles(count: int, start_index: int):
     import warehouse
 
     rng = random.Random(start_index)
@@ -57,13 +57,16 @@ def _writer(path: str, stop_at: float, naive: bool, results: mp.Queue) -> None:
                 connection.executemany(
                     "INSERT INTO articles (source_id, identity_key, guid, url, title, summary, published_at,"
                     " date_quality, fetched_at) VALUES (1, ?, ?, '', ?, ?, ?, 'ok', now()::TIMESTAMP)",
-                    [[f"guid:{a.guid}", a.guid, a.title, a.summary, a.published_at.replace(tzinfo=None)] for a in batch],
+                    [
+                        [f"guid:{a.guid}", a.guid, a.title, a.summary, a.published_at.replace(tzinfo=None)]
+                        for a in batch
+                    ],
                 )
                 connection.close()
             else:
                 warehouse.store_articles(wh, "Bench Outlet", batch)
             batches += 1
-        except Exception:  # noqa: BLE001 - counting failures is the point
+        except Exception:
             errors += 1
         time.sleep(0.05)
     results.put(("writer", batches, errors, []))
@@ -88,7 +91,7 @@ def _reader(path: str, stop_at: float, naive: bool, results: mp.Queue) -> None:
             else:
                 warehouse.entity_series(wh, ["putin", "trump"], bucket="week")
             latencies.append((time.perf_counter() - started) * 1000)
-        except Exception:  # noqa: BLE001
+        except Exception:
             errors += 1
     results.put(("reader", len(latencies), errors, latencies))
 
@@ -124,7 +127,9 @@ def run() -> str:
 
     folder = Path(tempfile.mkdtemp(prefix="newstally-bench-"))
     path = folder / "bench.duckdb"
-    wh = warehouse.open_warehouse(path, watchlist_path=REPO_ROOT / "watchlist.toml", events_path=REPO_ROOT / "events.toml")
+    wh = warehouse.open_warehouse(
+        path, watchlist_path=REPO_ROOT / "watchlist.toml", events_path=REPO_ROOT / "events.toml"
+    )
     warehouse.store_articles(wh, "Bench Outlet", _articles(50_000, 0))
     rows = [
         ("flock discipline, no writer (baseline)", _scenario(str(path), with_writer=False, naive=False)),

@@ -29,21 +29,22 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
     "#F0E442",  # yellow
 )
-EVENT_COLOUR = "#5f6b7a"
+MUTED_GREY = "#5f6b7a"  # events and secondary text: present, but quieter than the lines
 CHART_HEIGHT_PX = 440
 # Event labels sit in rows above the lines; the y scale leaves headroom for the rows in use.
-_ASSUMED_PLOT_WIDTH_PX = 1000
+_ASSUMED_PLOT_WIDTH_PX = 1100
 _LABEL_FONT_PX = 11
-_LABEL_CHAR_PX = 5.6
-_LABEL_MAX_PX = 230
+_LABEL_CHAR_PX = 5.3
+_LABEL_MAX_PX = 220
 _LABEL_GAP_PX = 14
 _LABEL_TOP_PX = 3
 _LABEL_ROW_PX = 16
-_MAX_LABEL_ROWS = 4
+_MAX_LABEL_ROWS = 5
+# SVG keeps labels as text in the page (searchable, testable) but slows down past a few thousand points.
+_MAX_SVG_POINTS = 5000
 
 SHOWN_COLUMNS = ("bucket_start", "entity_id", "entity", "articles", "total_articles", "share_percent")
 
-_BUCKET_WORDS: dict[str, str] = {"day": "day", "week": "week", "month": "month"}
 _BUCKET_AXIS_TITLES: dict[str, str] = {
     "day": "Day (UTC)",
     "week": "Week starting (UTC)",
@@ -77,9 +78,7 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
     )
     order = {entity_id: position for position, entity_id in enumerate(entity_names)}
     shown["_order"] = shown["entity_id"].map(order)
-    return (
-        shown.sort_values(["_order", "bucket_start"]).drop(columns="_order").reset_index(drop=True)
-    )
+    return shown.sort_values(["_order", "bucket_start"]).drop(columns="_order").reset_index(drop=True)
 
 
 def entity_totals(shown: pd.DataFrame) -> pd.DataFrame:
@@ -121,22 +120,23 @@ def trends_chart(
 ) -> alt.LayerChart:
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
-    `shown` is a frame from `series_as_shown`. Rendered as SVG so event labels are real text.
+    `shown` is a frame from `series_as_shown`. Rendered as SVG, so event labels are text in the
+    page, unless there are too many points for SVG to stay quick.
     """
     value_field = "articles" if metric == "articles" else "share_percent"
-    per = _BUCKET_WORDS[bucket]
     if metric == "articles":
-        title = f"Articles mentioning each entity, per {per}"
-        y_title = f"Articles per {per}"
+        title = f"Articles mentioning each entity, per {bucket}"
+        y_title = f"Articles per {bucket}"
         y_format = ",d"
     else:
-        title = f"Share of all articles mentioning each entity, per {per}"
+        title = f"Share of all articles mentioning each entity, per {bucket}"
         y_title = "Share of all articles (%)"
         y_format = ".1~f"
 
     in_range = events_in_range(events, start=start, end=end)
     labels = _placed_labels(in_range, start=start, end=end)
-    label_band_px = (labels["label_y"].max() + _LABEL_ROW_PX + 4) if len(labels) else 0
+    labelled = labels[labels["label"] != ""] if len(labels) else labels
+    label_band_px = (labelled["label_y"].max() + _LABEL_ROW_PX + 4) if len(labelled) else 0
     highest = float(shown[value_field].max()) if len(shown) else 0.0
     y_max = (highest or 1.0) * CHART_HEIGHT_PX / (CHART_HEIGHT_PX - label_band_px)
     domain_start = min([start, *shown["bucket_start"].tolist()]) if len(shown) else start
@@ -179,24 +179,40 @@ def trends_chart(
     points = base.mark_point(filled=True, size=60, clip=True).encode(
         opacity=alt.when(hover).then(alt.value(1)).otherwise(alt.value(0)),
         tooltip=[
-            alt.Tooltip("bucket_label:N", title=per.capitalize()),
+            alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
             alt.Tooltip("entity:N", title="Entity"),
             alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
             alt.Tooltip("share_percent:Q", title="Share of all articles (%)", format=".2f"),
             alt.Tooltip("total_articles:Q", title="All articles", format=",d"),
         ],
     )
-    layers: list[alt.Chart] = [*_event_layers(labels, x_scale=x_scale), lines, points.add_params(hover)]
+    under, over = _event_layers(labels, x_scale=x_scale)
+    # Event labels and hover targets go above the points' nearest-point (voronoi) layer,
+    # which would otherwise catch every pointer event and hide the events' tooltips.
+    layers: list[alt.Chart] = [*under, lines, points.add_params(hover), *over]
 
     subtitle = f"{start:%d %b %Y} – {end:%d %b %Y}"
     if in_range:
         subtitle += f" · {len(in_range)} calendar event{'s' if len(in_range) != 1 else ''} as dashed rules"
+        if len(labelled) < len(in_range):
+            subtitle += " (hover one for its name)"
+    partial = _partial_edges(start, end, bucket)
+    if partial and metric == "articles":
+        subtitle += f" · the {partial} only partly in range, so lower"
     return (
         alt.layer(*layers)
         .properties(
-            title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start"),
+            title=alt.TitleParams(
+                text=title,
+                subtitle=subtitle,
+                anchor="start",
+                fontSize=16,
+                subtitleFontSize=12,
+                subtitleColor=MUTED_GREY,
+                offset=6,
+            ),
             height=CHART_HEIGHT_PX,
-            usermeta={"embedOptions": {"renderer": "svg"}},
+            usermeta={"embedOptions": {"renderer": "svg" if len(shown) <= _MAX_SVG_POINTS else "canvas"}},
         )
         .configure_view(stroke=None)
     )
@@ -207,7 +223,7 @@ def _placed_labels(in_range: Sequence[Event], *, start: date, end: date) -> pd.D
 
     Pixel widths are estimates (the chart stretches to its container), good enough to keep
     labels of nearby events apart. A label takes the first row where it fits right of its
-    rule, else left of it; when every row is taken it overlaps on the least crowded one.
+    rule, else left of it; when every row is taken there it is left off (its rule and tooltip stay).
     """
     span_days = max((end - start).days, 1)
     rows_taken: list[list[tuple[float, float]]] = []
@@ -222,22 +238,23 @@ def _placed_labels(in_range: Sequence[Event], *, start: date, end: date) -> pd.D
         elif x - width < 0:
             del sides["left"]
         options = [(row, side) for row in range(_MAX_LABEL_ROWS) for side in sides]
-        row, side = min(
-            options,
-            key=lambda option: (
-                _overlap(sides[option[1]], rows_taken[option[0]] if option[0] < len(rows_taken) else []),
-                option[0],
-            ),
-        )
-        while len(rows_taken) <= row:
-            rows_taken.append([])
-        rows_taken[row].append(sides[side])
+        free = [
+            (row, side)
+            for row, side in options
+            if row >= len(rows_taken) or _overlap(sides[side], rows_taken[row]) == 0
+        ]
+        row, side = free[0] if free else (0, next(iter(sides)))
+        if free:
+            while len(rows_taken) <= row:
+                rows_taken.append([])
+            rows_taken[row].append(sides[side])
         placed.append(
             {
                 "day": day.isoformat(),
                 "until": min(event.end_date + timedelta(days=1), end).isoformat(),
                 "multi_day": event.end_date > event.start_date,
                 "name": event.name,
+                "label": event.name if free else "",
                 "when": _event_dates(event),
                 "participants": ", ".join(event.participants) or "—",
                 "place": event.place or "—",
@@ -253,9 +270,10 @@ def _overlap(extent: tuple[float, float], taken: Sequence[tuple[float, float]]) 
     return sum(max(0.0, min(right, other_right) - max(left, other_left)) for other_left, other_right in taken)
 
 
-def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> list[alt.Chart]:
+def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> tuple[list[alt.Chart], list[alt.Chart]]:
+    """Layers drawn under the lines (spans, dashed rules) and over them (hover targets, labels)."""
     if labels.empty:
-        return []
+        return [], []
     x = alt.X("day:T", scale=x_scale)
     tooltip = [
         alt.Tooltip("name:N", title="Event"),
@@ -266,10 +284,10 @@ def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> list[alt.Chart
     events = alt.Chart(labels)
     spans = (
         events.transform_filter(alt.datum.multi_day)
-        .mark_rect(color=EVENT_COLOUR, opacity=0.10, clip=True)
-        .encode(x=x, x2="until:T", tooltip=tooltip)
+        .mark_rect(color=MUTED_GREY, opacity=0.10, clip=True)
+        .encode(x=x, x2="until:T")
     )
-    rules = events.mark_rule(color=EVENT_COLOUR, strokeDash=[4, 3], strokeWidth=1.2, clip=True).encode(
+    rules = events.mark_rule(color=MUTED_GREY, strokeDash=[4, 3], strokeWidth=1.2, clip=True).encode(
         x=x, tooltip=tooltip
     )
     # A wide transparent rule makes the thin dashed one easy to hover for its tooltip.
@@ -285,10 +303,25 @@ def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> list[alt.Chart
             limit=_LABEL_MAX_PX,
             color="#3d4651",
         )
-        .encode(x=x, y=alt.Y("label_y:Q", scale=None), text="name:N", tooltip=tooltip)
+        .encode(x=x, y=alt.Y("label_y:Q", scale=None), text="label:N", tooltip=tooltip)
         for side, align, dx in (("right", "left", 4), ("left", "right", -4))
     ]
-    return [spans, rules, hover_targets, *texts]
+    return [spans, rules], [hover_targets, *texts]
+
+
+def _partial_edges(start: date, end: date, bucket: Bucket) -> str:
+    """Which edge buckets the range cuts, e.g. "first and last week"; empty when none."""
+    if bucket == "day":
+        return ""
+    if bucket == "week":
+        cut_first, cut_last = start.weekday() != 0, end.weekday() != 6
+    else:
+        cut_first, cut_last = start.day != 1, (end + timedelta(days=1)).day != 1
+    if cut_first and cut_last:
+        return f"first and last {bucket}s"
+    if cut_first or cut_last:
+        return f"{'first' if cut_first else 'last'} {bucket}"
+    return ""
 
 
 def _utc_datetime(day: date) -> alt.DateTime:

@@ -19,8 +19,6 @@ import warehouse
 from warehouse import CorpusFacts, Event, Warehouse
 
 DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
-# `newstally events add` may not count as new data, so the calendar is also re-read now and then.
-_EVENTS_TTL_SECONDS = 60
 
 
 def warehouse_path() -> str:
@@ -51,7 +49,7 @@ def entity_names(path: str, watchlist_hash: str) -> dict[str, str]:
     return dict(zip(leaders_first["entity_id"], leaders_first["name"], strict=True))
 
 
-@st.cache_data(ttl=_EVENTS_TTL_SECONDS, max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def events(path: str, data_version: object) -> list[Event]:
     """The events calendar."""
     return warehouse.list_events(Warehouse(path))

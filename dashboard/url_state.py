@@ -48,9 +48,7 @@ class TrendsView:
         }
 
 
-def default_trends_view(
-    entity_ids: Sequence[str], *, first_day: date, last_day: date
-) -> TrendsView:
+def default_trends_view(entity_ids: Sequence[str], *, first_day: date, last_day: date) -> TrendsView:
     """The view a bare URL opens: the usual leaders over the corpus's last two years, weekly counts."""
     return TrendsView(
         entity_ids=_default_entities(entity_ids),
@@ -76,11 +74,7 @@ def trends_view_from_params(
     default = default_trends_view(entity_ids, first_day=first_day, last_day=last_day)
 
     known = set(entity_ids)
-    requested = [
-        entity_id.strip()
-        for value in _all_values(params.get("entities"))
-        for entity_id in value.split(",")
-    ]
+    requested = [entity_id.strip() for value in _all_values(params.get("entities")) for entity_id in value.split(",")]
     chosen = tuple(dict.fromkeys(e for e in requested if e in known))[:MAX_ENTITIES] or default.entity_ids
 
     start = _parse_day(_last_value(params.get("from")))
@@ -96,7 +90,7 @@ def trends_view_from_params(
         entity_ids=chosen,
         start=start,
         end=end,
-        bucket=bucket if bucket in BUCKETS else default.bucket,  # type: ignore[arg-type]
+        bucket=bucket if bucket in BUCKETS else default.bucket,
         metric=metric,
     )
 

@@ -12,30 +12,36 @@ the bulk-loaded history.
 from __future__ import annotations
 
 import bisect
+import logging
 import math
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
+from time import perf_counter
 
 import numpy as np
 
-from ingest.demo_outlets import DemoOutlet, demo_outlets
+import warehouse
+from ingest.demo_outlets import DemoOutlet, demo_feed_urls, demo_outlets
 from ingest.demo_text import PICK_COUNT, TRAP_GATES, NewsHook, compose_story, headline_slug
-from warehouse.rows import Event, FetchedArticle
+from warehouse import Event, FetchedArticle
 
 __all__ = [
     "DEFAULT_CALENDAR_PATH",
     "HISTORY_START",
     "DemoOutlet",
+    "DemoReport",
+    "demo_feed_urls",
     "demo_outlets",
     "generate_day",
     "generate_history",
     "live_items",
-    "read_calendar",
+    "load_demo",
 ]
+
+logger = logging.getLogger(__name__)
 
 HISTORY_START = date(2017, 1, 1)
 DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parent.parent / "events.toml"
@@ -61,7 +67,7 @@ _MAX_EVENT_VOLUME_BUMP = 1.8
 _WEEKDAY_VOLUME = (1.06, 1.10, 1.10, 1.08, 1.02, 0.66, 0.62)
 # Publication hour (UTC) weights: quiet at night, busiest in the European morning.
 _HOUR_WEIGHTS = (2, 1.5, 1, 1, 1.5, 3, 5, 7, 8, 8, 8, 8, 7.5, 7, 7, 7, 6.5, 6, 5.5, 5, 4.5, 4, 3, 2.5)
-_MINUTE_WEIGHTS = np.repeat(np.asarray(_HOUR_WEIGHTS, dtype=float), 60) / (60 * sum(_HOUR_WEIGHTS))
+_MINUTE_CUMULATIVE = np.cumsum(np.repeat(np.asarray(_HOUR_WEIGHTS, dtype=float), 60)) / (60 * sum(_HOUR_WEIGHTS))
 
 # Share of stories about each entity when nothing special happens, as anchors
 # (date, share) interpolated linearly; flat before the first and after the last.
@@ -307,6 +313,7 @@ class _Reaction:
     magnitude: float  # extra weight, in multiples of the entity's base share, on the day itself
     decay_days: float  # e-folding time of the fade-out after the last day
     lead_days: int = 1  # days of anticipation before the first day
+    announced: bool = True  # known in advance, so the lead-up brings previews
     # Entity id -> magnitude for this occasion; others get `magnitude` (leaders)
     # or 60% of it (themes).
     entity_magnitudes: Mapping[str, float] = field(default_factory=dict)
@@ -334,6 +341,7 @@ _EVENT_REACTIONS: dict[str, _Reaction] = {
         8.0,
         45.0,
         lead_days=14,
+        announced=False,
         entity_magnitudes={"ukraine_war": 10.0, "zelensky": 8.0, "putin": 6.0, "sanctions": 6.0, "nato": 3.0},
     ),
     "us_election_2024": _Reaction(3.0, 5.0, lead_days=4),
@@ -465,28 +473,7 @@ class _DayProfile:
     weights: np.ndarray  # per entity, base share x occasion boost
     hook_share: np.ndarray  # per entity, the part of its weight due to occasions
     hook_of: np.ndarray  # per entity, index of the occasion contributing most, or -1
-    base_shares: np.ndarray  # per entity
-
-
-def read_calendar(path: Path) -> tuple[Event, ...]:
-    """The events of an events.toml file (the format of the shipped calendar)."""
-    with path.open("rb") as handle:
-        document = tomllib.load(handle)
-    events = []
-    for entry in document.get("event", []):
-        start = entry["start"]
-        events.append(
-            Event(
-                event_id=entry["id"],
-                name=entry["name"],
-                start_date=start,
-                end_date=entry.get("end", start),
-                participants=tuple(entry.get("participants", ())),
-                place=entry.get("place", ""),
-                entity_ids=tuple(entry.get("entity_ids", ())),
-            )
-        )
-    return tuple(events)
+    trap_open: np.ndarray  # per trap, whether its entity is in the news enough
 
 
 class _CoverageModel:
@@ -494,8 +481,8 @@ class _CoverageModel:
 
     def __init__(self, calendar: Sequence[Event]) -> None:
         self.outlets = tuple(demo_outlets())
-        self.outlet_shares = np.asarray([outlet.volume_share for outlet in self.outlets])
-        self.outlet_shares = self.outlet_shares / self.outlet_shares.sum()
+        shares = np.cumsum([outlet.volume_share for outlet in self.outlets])
+        self.outlet_cumulative = shares / shares[-1]
         self.outlet_bias = np.asarray(
             [[outlet.coverage_bias.get(entity_id, 1.0) for entity_id in ENTITY_IDS] for outlet in self.outlets]
         )
@@ -504,9 +491,7 @@ class _CoverageModel:
             _occasion_of_story(story) for story in _UNSCHEDULED_STORIES
         )
         self.companion_table, self.companion_counts = _companion_table(self.occasions)
-        self.trap_gates = np.asarray(
-            [ENTITY_IDS.index(gate) if gate is not None else -1 for gate in TRAP_GATES], dtype=np.int64
-        )
+        self.trap_gates = tuple(ENTITY_IDS.index(gate) if gate is not None else None for gate in TRAP_GATES)
         self._profiles: dict[int, _DayProfile] = {}
 
     def day_profile(self, day: date) -> _DayProfile:
@@ -546,71 +531,91 @@ class _CoverageModel:
             weights=base * boost,
             hook_share=(boost - 1.0) / boost,
             hook_of=hook_of,
-            base_shares=base,
+            trap_open=np.asarray(
+                [gate is None or base[gate] >= _TRAP_GATE_SHARE for gate in self.trap_gates], dtype=bool
+            ),
         )
 
 
 @dataclass(frozen=True)
 class _Draws:
-    """What each story of a batch is about; -1 means none."""
+    """What each story of a batch is about, and its text dice; -1 means none."""
 
     outlet: list[int]
     primary: list[int]
     secondary: list[int]
     hook: list[int]
     trap: list[int]
+    minute: list[int]  # minute of the day it was published
+    picks: list[list[int]]
 
 
-def _draw_stories(
-    rng: np.random.Generator, model: _CoverageModel, profile: _DayProfile, count: int
-) -> _Draws:
-    """Decide outlet and subject of `count` stories; always consumes the same draws."""
+# Columns of the uniform draws: one matrix per batch keeps numpy calls per day few.
+_ROLL_OUTLET, _ROLL_PRIMARY, _ROLL_HOOK, _ROLL_SECONDARY, _ROLL_WHICH_SECONDARY = range(5)
+_ROLL_COMPANION, _ROLL_TRAP, _ROLL_MINUTE, _ROLL_COUNT = 5, 6, 7, 8
+# Columns of the integer draws after the text picks.
+_INT_COMPANION, _INT_TRAP = PICK_COUNT, PICK_COUNT + 1
+
+
+def _draw_stories(rng: np.random.Generator, model: _CoverageModel, profile: _DayProfile, count: int) -> _Draws:
+    """Decide outlet, subject, time and text dice of `count` stories.
+
+    Always takes the same draws from `rng` for the same count, so every story of
+    a day depends on nothing but the day's seed.
+    """
     entity_count = len(ENTITY_IDS)
     weights = profile.weights * rng.lognormal(0.0, _ENTITY_NOISE_SIGMA, size=entity_count)
+    rolls = rng.random((count, _ROLL_COUNT))
+    integers = rng.integers(0, 1 << 30, size=(count, PICK_COUNT + 2))
+
+    outlet = np.searchsorted(model.outlet_cumulative, rolls[:, _ROLL_OUTLET], side="right")
+    # Per-outlet cumulative distributions laid end to end: row o spans (o, o + 1],
+    # so one searchsorted draws every story's subject from its own outlet's row.
     per_outlet = np.concatenate(
         [weights[None, :] * model.outlet_bias, np.full((len(model.outlets), 1), _UNWATCHED_WEIGHT)],
         axis=1,
     )
-    cumulative = np.cumsum(per_outlet / per_outlet.sum(axis=1, keepdims=True), axis=1)
+    rows = np.cumsum(per_outlet, axis=1)
+    rows = rows / rows[:, -1:] + np.arange(len(model.outlets))[:, None]
+    rows[:, -1] = np.arange(1, len(model.outlets) + 1)
+    subject = np.searchsorted(rows.ravel(), outlet + rolls[:, _ROLL_PRIMARY], side="right")
+    subject -= outlet * (entity_count + 1)
+    watched = subject < entity_count
+    primary = np.where(watched, subject, -1)
+    safe_primary = np.where(watched, subject, 0)
 
-    outlet = rng.choice(len(model.outlets), size=count, p=model.outlet_shares)
-    primary = (cumulative[outlet] < rng.random(count)[:, None]).sum(axis=1)
-    primary = np.where(primary >= entity_count, -1, primary)
-    watched = primary >= 0
-    safe_primary = np.where(watched, primary, 0)
+    hook = np.where(
+        watched & (rolls[:, _ROLL_HOOK] < profile.hook_share[safe_primary]), profile.hook_of[safe_primary], -1
+    )
+    driven = hook >= 0
 
-    driven = watched & (rng.random(count) < profile.hook_share[safe_primary])
-    hook = np.where(driven, profile.hook_of[safe_primary], -1)
-    driven &= hook >= 0
-
+    overall = np.cumsum(weights)
     secondary = np.where(
-        rng.random(count) < _SECONDARY_PROBABILITY,
-        rng.choice(entity_count, size=count, p=weights / weights.sum()),
+        rolls[:, _ROLL_SECONDARY] < _SECONDARY_PROBABILITY,
+        np.searchsorted(overall / overall[-1], rolls[:, _ROLL_WHICH_SECONDARY], side="right"),
         -1,
     )
-    companion_roll = rng.integers(0, 1 << 30, size=count)
-    safe_hook = np.where(hook >= 0, hook, 0)
-    companion = model.companion_table[safe_hook, companion_roll % model.companion_counts[safe_hook]]
-    with_companion = driven & (rng.random(count) < _HOOK_COMPANION_PROBABILITY)
-    secondary = np.where(with_companion, companion, secondary)
-    secondary = np.where(watched & (secondary != primary), secondary, -1)
+    safe_hook = np.where(driven, hook, 0)
+    companion = model.companion_table[safe_hook, integers[:, _INT_COMPANION] % model.companion_counts[safe_hook]]
+    secondary = np.where(driven & (rolls[:, _ROLL_COMPANION] < _HOOK_COMPANION_PROBABILITY), companion, secondary)
+    secondary = np.where(watched & (secondary != primary) & (secondary < entity_count), secondary, -1)
 
-    trap_roll = rng.random(count)
-    trap = rng.integers(0, len(model.trap_gates), size=count)
-    gate = model.trap_gates[trap]
-    gate_open = (gate < 0) | (profile.base_shares[np.where(gate >= 0, gate, 0)] >= _TRAP_GATE_SHARE)
-    trap = np.where(~watched & (trap_roll < _TRAP_PROBABILITY) & gate_open, trap, -1)
+    trap = integers[:, _INT_TRAP] % len(model.trap_gates)
+    trap = np.where(~watched & (rolls[:, _ROLL_TRAP] < _TRAP_PROBABILITY) & profile.trap_open[trap], trap, -1)
 
+    minute = np.searchsorted(_MINUTE_CUMULATIVE, rolls[:, _ROLL_MINUTE], side="right")
     return _Draws(
         outlet=outlet.tolist(),
         primary=primary.tolist(),
         secondary=secondary.tolist(),
         hook=hook.tolist(),
         trap=trap.tolist(),
+        minute=np.minimum(minute, len(_MINUTE_CUMULATIVE) - 1).tolist(),
+        picks=integers[:, :PICK_COUNT].tolist(),
     )
 
 
-def _compose(model: _CoverageModel, draws: _Draws, index: int, day: date, picks: Sequence[int]) -> tuple[str, str]:
+def _compose(model: _CoverageModel, draws: _Draws, index: int, day: date) -> tuple[str, str]:
     primary = draws.primary[index]
     secondary = draws.secondary[index]
     hook = draws.hook[index]
@@ -622,7 +627,7 @@ def _compose(model: _CoverageModel, draws: _Draws, index: int, day: date, picks:
         secondary=ENTITY_IDS[secondary] if secondary >= 0 else None,
         hook=model.occasions[hook].hook if hook >= 0 else None,
         trap=trap if trap >= 0 else None,
-        picks=picks,
+        picks=draws.picks[index],
     )
 
 
@@ -641,37 +646,27 @@ def generate_day(
     volume_noise = rng.lognormal(0.0, _VOLUME_NOISE_SIGMA)
     count = int(rng.poisson(articles_per_day * profile.expected_volume * volume_noise))
     draws = _draw_stories(rng, model, profile, count)
-    minutes = rng.choice(len(_MINUTE_WEIGHTS), size=count, p=_MINUTE_WEIGHTS)
-    picks = rng.integers(0, 1 << 30, size=(count, PICK_COUNT)).tolist()
-
-    # Number each outlet's stories of the day in publication order, then
-    # interleave the outlets by time.
-    outlets = np.asarray(draws.outlet, dtype=np.int64)
-    by_outlet = np.lexsort((np.arange(count), minutes, outlets))
-    sequence = np.empty(count, dtype=np.int64)
-    for outlet_index in range(len(model.outlets)):
-        members = by_outlet[outlets[by_outlet] == outlet_index]
-        sequence[members] = np.arange(1, len(members) + 1)
-    order = np.lexsort((sequence, outlets, minutes)).tolist()
 
     midnight = datetime.combine(day, time(), tzinfo=UTC)
     stamp = day.strftime("%Y%m%d")
     path = day.strftime("%Y/%m/%d")
-    minute_list = minutes.tolist()
-    sequence_list = sequence.tolist()
     guid_prefixes = [f"demo:{seed}:{outlet.slug}:{stamp}:" for outlet in model.outlets]
     url_prefixes = [f"https://{outlet.domain}/{path}/" for outlet in model.outlets]
+    # Publication order; each outlet numbers its stories of the day 1, 2, ... in it.
+    order = sorted(range(count), key=lambda index: (draws.minute[index], draws.outlet[index], index))
+    numbers = [0] * len(model.outlets)
     stories = []
     for index in order:
         outlet_index = draws.outlet[index]
-        title, summary = _compose(model, draws, index, day, picks[index])
-        number = sequence_list[index]
+        numbers[outlet_index] += 1
+        number = numbers[outlet_index]
+        title, summary = _compose(model, draws, index, day)
         article = FetchedArticle(
             guid=f"{guid_prefixes[outlet_index]}{number}",
             url=f"{url_prefixes[outlet_index]}{headline_slug(title)}-{number}",
             title=title,
             summary=summary,
-            published_at=midnight + timedelta(minutes=minute_list[index]),
+            published_at=midnight + timedelta(minutes=draws.minute[index]),
         )
         stories.append((model.outlets[outlet_index].name, article))
     return stories
@@ -725,9 +720,8 @@ def _live_item(seed: int, minute_epoch: int, calendar_path: Path) -> tuple[str, 
     day = published_at.date()
     rng = np.random.default_rng((seed, _LIVE_STREAM, minute_epoch))
     draws = _draw_stories(rng, model, model.day_profile(day), 1)
-    picks = rng.integers(0, 1 << 30, size=PICK_COUNT).tolist()
     outlet = model.outlets[draws.outlet[0]]
-    title, summary = _compose(model, draws, 0, day, picks)
+    title, summary = _compose(model, draws, 0, day)
     article = FetchedArticle(
         guid=f"demo-live:{seed}:{minute_epoch}",
         url=f"https://{outlet.domain}/live/{published_at:%Y/%m/%d}/{headline_slug(title)}-{published_at:%H%M}",
@@ -738,9 +732,92 @@ def _live_item(seed: int, minute_epoch: int, calendar_path: Path) -> tuple[str, 
     return outlet.name, article
 
 
+@dataclass(frozen=True)
+class DemoReport:
+    """What one load of the demo corpus did."""
+
+    articles: int  # new articles stored; 0 when the same corpus was loaded before
+    articles_generated: int
+    outlets: int
+    feeds: int  # feed URLs registered (0 without a server URL)
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    seconds: float
+
+
+def load_demo(
+    wh: warehouse.Warehouse,
+    *,
+    seed: int,
+    articles_per_day: float = 80.0,
+    server_url: str | None = None,
+    now: datetime | None = None,
+    start: date = HISTORY_START,
+    calendar_path: Path | None = None,
+    chunk_articles: int = 40_000,
+) -> DemoReport:
+    """Register the demo outlets (and their live feeds on `server_url`) and bulk-store their history.
+
+    History runs from `start` to `now`; loading the same seed again adds nothing,
+    because every article keeps its guid. Articles are buffered per outlet and
+    flushed every `chunk_articles`, as store_articles takes one outlet per call.
+    """
+    started = perf_counter()
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    outlets = demo_outlets()
+    for outlet in outlets:
+        warehouse.ensure_source(
+            wh,
+            outlet.name,
+            homepage=outlet.homepage,
+            country=outlet.country,
+            language=outlet.language,
+            is_demo=True,
+        )
+    feed_urls = demo_feed_urls(server_url) if server_url else []
+    for outlet_name, url in feed_urls:
+        warehouse.add_feed(wh, url, source_name=outlet_name, title=outlet_name, is_demo=True)
+
+    pending: dict[str, list[FetchedArticle]] = {outlet.name: [] for outlet in outlets}
+    generated = new = buffered = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def flush() -> int:
+        stored = 0
+        for outlet_name, articles in pending.items():
+            if articles:
+                stored += warehouse.store_articles(wh, outlet_name, articles, fetched_at=moment, is_demo=True)
+                articles.clear()
+        return stored
+
+    for outlet_name, article in generate_history(seed, start, moment, articles_per_day, calendar_path=calendar_path):
+        pending[outlet_name].append(article)
+        generated += 1
+        buffered += 1
+        first = first or article.published_at
+        last = article.published_at
+        if buffered >= chunk_articles:
+            new += flush()
+            buffered = 0
+            logger.info("demo corpus: %d articles stored, up to %s", generated, last)
+    new += flush()
+    seconds = perf_counter() - started
+    logger.info("demo corpus: %d generated, %d new, %.1f s", generated, new, seconds)
+    return DemoReport(
+        articles=new,
+        articles_generated=generated,
+        outlets=len(outlets),
+        feeds=len(feed_urls),
+        first_published_at=first,
+        last_published_at=last,
+        seconds=seconds,
+    )
+
+
 @cache
 def _model(calendar_path: Path) -> _CoverageModel:
-    return _CoverageModel(read_calendar(calendar_path))
+    return _CoverageModel(warehouse.load_events_file(calendar_path))
 
 
 def _occasion_of_event(event: Event) -> _Occasion:
@@ -752,7 +829,13 @@ def _occasion_of_event(event: Event) -> _Occasion:
         default = reaction.magnitude * (1.0 if entity_id in _LEADER_IDS else _THEME_MAGNITUDE_FACTOR)
         magnitudes[ENTITY_IDS.index(entity_id)] = reaction.entity_magnitudes.get(entity_id, default)
     return _Occasion(
-        hook=NewsHook(name=event.name, entity_ids=event.entity_ids),
+        hook=NewsHook(
+            name=event.name,
+            entity_ids=event.entity_ids,
+            first_day=event.start_date,
+            last_day=event.end_date,
+            announced=reaction.announced,
+        ),
         first_day=event.start_date.toordinal(),
         last_day=event.end_date.toordinal(),
         reaction=reaction,
@@ -767,7 +850,8 @@ def _occasion_of_story(story: _UnscheduledStory) -> _Occasion:
         hook=NewsHook(name=story.story_id, entity_ids=tuple(story.entity_magnitudes), headlines=story.headlines),
         first_day=story.day.toordinal(),
         last_day=story.day.toordinal(),
-        reaction=_Reaction(max(story.entity_magnitudes.values()), story.decay_days),
+        # Nobody saw it coming: no lead-up, no previews.
+        reaction=_Reaction(max(story.entity_magnitudes.values()), story.decay_days, lead_days=0, announced=False),
         magnitudes={ENTITY_IDS.index(entity_id): value for entity_id, value in story.entity_magnitudes.items()},
         # A story about an unscheduled occasion names its subject.
         companions=(subject,),

@@ -35,6 +35,11 @@ class DemoOutlet:
     def domain(self) -> str:
         return self.homepage.removeprefix("https://").rstrip("/")
 
+    @property
+    def feed_path(self) -> str:
+        """Where the demo feed server serves this outlet's feed."""
+        return f"/feeds/{self.slug}.{self.feed_format}"
+
 
 _OUTLETS: tuple[DemoOutlet, ...] = (
     DemoOutlet(
@@ -131,6 +136,12 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
 def demo_outlets() -> list[DemoOutlet]:
     """The demo outlets, in a fixed order (the order matters to determinism)."""
     return list(_OUTLETS)
+
+
+def demo_feed_urls(server_url: str) -> list[tuple[str, str]]:
+    """(outlet name, feed URL) of every demo outlet on a demo feed server, for registering."""
+    base = server_url.rstrip("/")
+    return [(outlet.name, f"{base}{outlet.feed_path}") for outlet in _OUTLETS]
 
 
 def demo_outlet(slug: str) -> DemoOutlet:

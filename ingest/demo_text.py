@@ -127,7 +127,7 @@ _HEADLINES_LEADER_THEME = (
     "{a} promises 'decisive' action on {t}",
     "How {t} became {a_pos} biggest test",
     "{a} meets advisers as {t} dominates agenda",
-    "{t} overshadows {a_pos} domestic agenda",
+    "Row over {t} overshadows {a_pos} domestic agenda",
 )
 _HEADLINES_THEME = (
     "{t} back at the top of the agenda in Brussels",
@@ -145,6 +145,16 @@ _HEADLINES_EVENT = (
     "Live: {event}",
     "{event}: what we know so far",
     "{event}: key moments",
+)
+_HEADLINES_EVENT_BEFORE = (
+    "{event}: what to expect",
+    "Preview: {event}",
+    "Countdown: {event}",
+)
+_HEADLINES_EVENT_AFTER = (
+    "{event}: what it changed",
+    "{event}: the fallout",
+    "{event}: allies take stock",
 )
 _HEADLINES_EVENT_PAIR = (
     "{a} and {b} face the cameras",
@@ -211,6 +221,14 @@ _SUMMARIES_EVENT = (
     "Our correspondents follow the day as it happens, with reaction from {city} and beyond.",
     "Officials described the mood around {A} as tense but businesslike.",
     "{A} was expected to speak to reporters later on {weekday}.",
+)
+_SUMMARIES_EVENT_BEFORE = (
+    "Officials on all sides sought to manage expectations.",
+    "Preparations were under way on {weekday}, with security tightened in {city}.",
+)
+_SUMMARIES_EVENT_AFTER = (
+    "Officials were still weighing the consequences on {weekday}.",
+    "Reaction continued to pour in from {city} and other capitals.",
 )
 _SUMMARIES_NONE = (
     "Officials said the decision followed months of consultation.",
@@ -279,6 +297,8 @@ HEADLINE_TEMPLATE_COUNT = sum(
         _HEADLINES_THEME,
         _HEADLINES_THEME_THEME,
         _HEADLINES_EVENT,
+        _HEADLINES_EVENT_BEFORE,
+        _HEADLINES_EVENT_AFTER,
         _HEADLINES_EVENT_PAIR,
         _HEADLINES_EVENT_SINGLE,
         _HEADLINES_NONE,
@@ -294,6 +314,8 @@ SUMMARY_TEMPLATE_COUNT = sum(
         _SUMMARIES_THEME,
         _SUMMARIES_THEME_THEME,
         _SUMMARIES_EVENT,
+        _SUMMARIES_EVENT_BEFORE,
+        _SUMMARIES_EVENT_AFTER,
         _SUMMARIES_NONE,
     )
 )
@@ -308,6 +330,18 @@ class NewsHook:
     # Headline templates of an unscheduled story; empty for calendar events,
     # whose stories use the shared event templates and the event's name.
     headlines: tuple[str, ...] = ()
+    first_day: date | None = None
+    last_day: date | None = None
+    # An unannounced occasion (an invasion) gets no previews: the build-up is ordinary news.
+    announced: bool = True
+
+    def phase(self, day: date) -> str:
+        """'before', 'during' or 'after' the occasion: previews, live coverage, aftermath."""
+        if self.first_day is not None and day < self.first_day:
+            return "before"
+        if self.last_day is not None and day > self.last_day:
+            return "after"
+        return "during"
 
 
 def leader_names(entity_id: str, outlet: DemoOutlet) -> LeaderNames:
@@ -327,6 +361,7 @@ def leader_names(entity_id: str, outlet: DemoOutlet) -> LeaderNames:
 
 def theme_phrase(entity_id: str, outlet: DemoOutlet, day: date, pick: int) -> str:
     """One way of naming the theme, in the outlet's style and true to the date."""
+    phrases: tuple[str, ...]
     if entity_id == "ukraine_war" and day < INVASION_DAY:
         phrases = _UKRAINE_WAR_BEFORE_INVASION
     else:
@@ -380,22 +415,35 @@ def _templates_for(
         if hook.headlines and primary == hook.entity_ids[0]:
             return _pick(hook.headlines, picks[0]), _pick(_summaries_for(leaders, themes), picks[1])
         if not hook.headlines:
-            if len(leaders) == 2:
-                headlines = _HEADLINES_EVENT + _HEADLINES_EVENT_PAIR
-                summaries = _SUMMARIES_EVENT + _SUMMARIES_PAIR
-            elif len(leaders) == 1:
-                headlines = _HEADLINES_EVENT + _HEADLINES_EVENT_SINGLE
-                summaries = _SUMMARIES_EVENT + (_SUMMARIES_LEADER_THEME if themes else ())
-            else:
-                headlines = _HEADLINES_EVENT
-                summaries = _SUMMARIES_THEME
-            return _pick(headlines, picks[0]), _pick(summaries, picks[1])
+            phase = hook.phase(fields.day)
+            if phase == "before" and hook.announced:
+                return _pick(_HEADLINES_EVENT_BEFORE, picks[0]), _pick(_SUMMARIES_EVENT_BEFORE, picks[1])
+            # Half the aftermath is told by name of the event, half as ordinary news.
+            if phase == "after" and picks[0] % 2 == 0:
+                return _pick(_HEADLINES_EVENT_AFTER, picks[0] >> 1), _pick(_SUMMARIES_EVENT_AFTER, picks[1])
+            if phase == "during":
+                return _live_event_templates(leaders, themes, picks)
     if len(leaders) == 2:
-        headlines = _HEADLINES_PAIR
+        headlines: tuple[str, ...] = _HEADLINES_PAIR
         if fields.values["pair"]:
             headlines = headlines + _HEADLINES_COMPOUND
         return _pick(headlines, picks[0]), _pick(_SUMMARIES_PAIR, picks[1])
     return _pick(_headlines_for(leaders, themes), picks[0]), _pick(_summaries_for(leaders, themes), picks[1])
+
+
+def _live_event_templates(leaders: list[str], themes: list[str], picks: Sequence[int]) -> tuple[str, str]:
+    headlines: tuple[str, ...]
+    summaries: tuple[str, ...]
+    if len(leaders) == 2:
+        headlines = _HEADLINES_EVENT + _HEADLINES_EVENT_PAIR
+        summaries = _SUMMARIES_EVENT + _SUMMARIES_PAIR
+    elif len(leaders) == 1:
+        headlines = _HEADLINES_EVENT + _HEADLINES_EVENT_SINGLE
+        summaries = _SUMMARIES_EVENT + (_SUMMARIES_LEADER_THEME if themes else ())
+    else:
+        headlines = _HEADLINES_EVENT
+        summaries = _SUMMARIES_THEME
+    return _pick(headlines, picks[0]), _pick(summaries, picks[1])
 
 
 def _headlines_for(leaders: list[str], themes: list[str]) -> tuple[str, ...]:
@@ -423,6 +471,8 @@ def _summaries_for(leaders: list[str], themes: list[str]) -> tuple[str, ...]:
 class _Fields:
     """The values a template may name, filled for one story."""
 
+    __slots__ = ("day", "leaders", "outlet", "picks", "themes", "values")
+
     def __init__(self, outlet: DemoOutlet, day: date, picks: Sequence[int]) -> None:
         self.outlet = outlet
         self.day = day
@@ -430,9 +480,9 @@ class _Fields:
         self.leaders: list[str] = []
         self.themes: list[str] = []
         self.values: dict[str, str] = {
-            "city": _pick(_CITIES, picks[2]),
-            "body": _pick(_BODIES, picks[3]),
-            "thing": _pick(_THINGS, picks[4]),
+            "city": _CITIES[picks[2] % len(_CITIES)],
+            "body": _BODIES[picks[3] % len(_BODIES)],
+            "thing": _THINGS[picks[4] % len(_THINGS)],
             "weekday": _WEEKDAYS[day.weekday()],
             "pair": "",
         }
@@ -440,30 +490,62 @@ class _Fields:
     def assign(self, primary: str, secondary: str | None) -> None:
         for entity_id in (primary, secondary):
             if entity_id is None:
-                continue
-            if entity_id in LEADER_IDS:
+                pass
+            elif entity_id in LEADER_IDS:
                 self.leaders.append(entity_id)
             else:
                 self.themes.append(entity_id)
-        for slot, entity_id in zip(("a", "b"), self.leaders, strict=False):
-            self._set_leader(slot, entity_id)
-        for slot, entity_id, pick in zip(("t", "t2"), self.themes, (self.picks[3], self.picks[4]), strict=False):
-            self.values[slot] = theme_phrase(entity_id, self.outlet, self.day, pick >> 4)
-        if len(self.leaders) == 2:
-            first, second = (leader_names(entity_id, self.outlet) for entity_id in self.leaders)
-            if " " not in first.short and " " not in second.short:
-                self.values["pair"] = f"{first.short}-{second.short}"
+        values = self.values
+        picks = self.picks
+        forms = [_leader_forms(entity_id, self.outlet) for entity_id in self.leaders]
+        for keys, form, pick in zip(_LEADER_SLOTS, forms, (picks[5], picks[6]), strict=False):
+            headline_key, summary_key, possessive_key, full_possessive_key = keys
+            values[headline_key] = form.headline[pick % len(form.headline)]
+            values[summary_key] = form.summary[(pick >> 4) % len(form.summary)]
+            values[possessive_key] = form.possessive
+            values[full_possessive_key] = form.full_possessive
+        for key, entity_id, pick in zip(("t", "t2"), self.themes, (picks[3], picks[4]), strict=False):
+            values[key] = theme_phrase(entity_id, self.outlet, self.day, pick >> 4)
+        if len(forms) == 2 and forms[0].compoundable and forms[1].compoundable:
+            values["pair"] = f"{forms[0].surname}-{forms[1].surname}"
 
-    def _set_leader(self, slot: str, entity_id: str) -> None:
-        names = leader_names(entity_id, self.outlet)
-        # Headlines mostly use the surname; summaries the full name, sometimes with the country.
-        headline_forms = (names.short, names.short, names.short, names.full)
-        summary_forms = (names.full, names.full, names.prefixed, names.short)
-        pick = self.picks[5] if slot == "a" else self.picks[6]
-        self.values[slot] = headline_forms[pick % len(headline_forms)]
-        self.values[f"{slot}_pos"] = names.possessive()
-        self.values[slot.upper()] = summary_forms[(pick >> 4) % len(summary_forms)]
-        self.values[f"{slot.upper()}_pos"] = f"{names.full}'s"
+
+# Template field names of the first and second leader: headline form, summary form, possessives.
+_LEADER_SLOTS = (("a", "A", "a_pos", "A_pos"), ("b", "B", "b_pos", "B_pos"))
+
+
+@dataclass(frozen=True)
+class _LeaderForms:
+    headline: tuple[str, ...]
+    summary: tuple[str, ...]
+    possessive: str
+    full_possessive: str
+    surname: str
+    compoundable: bool  # "Trump-Putin" works; "Kim Jong Un-Trump" does not
+
+
+_LEADER_FORMS: dict[tuple[str, str], _LeaderForms] = {}
+
+
+def _leader_forms(entity_id: str, outlet: DemoOutlet) -> _LeaderForms:
+    # Cached by slug: hashing the whole outlet costs more than building the forms.
+    forms = _LEADER_FORMS.get((entity_id, outlet.slug))
+    if forms is None:
+        forms = _LEADER_FORMS[entity_id, outlet.slug] = _build_leader_forms(entity_id, outlet)
+    return forms
+
+
+def _build_leader_forms(entity_id: str, outlet: DemoOutlet) -> _LeaderForms:
+    names = leader_names(entity_id, outlet)
+    # Headlines mostly use the surname; summaries the full name, sometimes with the country.
+    return _LeaderForms(
+        headline=(names.short, names.short, names.short, names.full),
+        summary=(names.full, names.full, names.prefixed, names.short),
+        possessive=names.possessive(),
+        full_possessive=f"{names.full}'s",
+        surname=names.short,
+        compoundable=" " not in names.short,
+    )
 
 
 def _pick(options: Sequence[str], pick: int) -> str:

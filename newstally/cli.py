@@ -136,7 +136,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     server_url = f"http://127.0.0.1:{args.demo_port or config.demo_port}"
     started = time.monotonic()
-    report = load_demo(wh, seed=args.seed, articles_per_day=args.articles_per_day, server_url=server_url)
+    report = load_demo(
+        wh,
+        seed=args.seed,
+        articles_per_day=args.articles_per_day,
+        server_url=server_url,
+        calendar_path=config.events_path,
+    )
     print(
         f"demo data: {report.articles} new articles from {report.outlets} fictional outlets"
         f" in {time.monotonic() - started:.1f} s; live feeds at {server_url} ('newstally up --demo' serves them)",
@@ -156,6 +162,8 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
         port=args.port or config.demo_port,
         live_since=datetime.now(UTC),
         stop_event=stop,
+        articles_per_day=args.articles_per_day,
+        calendar_path=config.events_path,
     )
     return 0
 
@@ -446,7 +454,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     commands: list[list[str]] = []
     if args.demo:
         commands.append(
-            [*base, "serve-demo", "--seed", str(args.seed), "--port", str(args.demo_port or config.demo_port)]
+            [
+                *base,
+                "serve-demo",
+                "--seed",
+                str(args.seed),
+                "--articles-per-day",
+                str(args.articles_per_day),
+                "--port",
+                str(args.demo_port or config.demo_port),
+            ]
         )
     commands.append([*base, "schedule", "--interval", str(args.interval)])
     commands.append([*base, "dashboard", "--host", args.host, "--port", str(args.port)])
@@ -547,6 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("serve-demo", cmd_serve_demo, "serve the demo outlets' live feeds on 127.0.0.1")
     sub.add_argument("--seed", type=int, default=2017, help="random seed; use the one given to 'demo'")
+    sub.add_argument(
+        "--articles-per-day", type=float, default=80.0, help="corpus size; use the one given to 'demo' (default 80)"
+    )
     sub.add_argument("--port", type=_port, help="port (default 8765)")
 
     sub = command("fetch", cmd_fetch, "fetch every due feed once")

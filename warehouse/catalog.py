@@ -29,7 +29,7 @@ class CorpusFacts:
     last_fetched_at: datetime | None
     is_demo: bool
     watchlist_hash: str
-    data_version: str  # changes whenever articles or tallies change
+    data_version: str  # changes with every committed write: articles, tallies, feeds, events
 
 
 def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path | None = None) -> Warehouse:
@@ -79,17 +79,15 @@ def corpus_facts(wh: Warehouse) -> CorpusFacts:
             connection.execute(
                 """
             SELECT count(*), count(DISTINCT source_id), min(published_at), max(published_at), max(fetched_at),
-                   max(article_id),
-                   (SELECT count(*) FROM mentions),
                    (SELECT coalesce(bool_or(is_demo), false) FROM sources),
                    (SELECT coalesce(max(value), '') FROM warehouse_facts WHERE key = 'watchlist_hash'),
-                   (SELECT count(*) FROM fetches)
+                   (SELECT coalesce(max(value), '0') FROM warehouse_facts WHERE key = 'write_count')
             FROM articles WHERE date_quality IN ('ok', 'missing')
             """
             )
         )
     assert row is not None
-    articles, sources, first, last, fetched, max_id, mention_rows, is_demo, watchlist_hash, fetch_count = row
+    articles, sources, first, last, fetched, is_demo, watchlist_hash, write_count = row
     return CorpusFacts(
         articles=articles,
         sources=sources,
@@ -98,5 +96,5 @@ def corpus_facts(wh: Warehouse) -> CorpusFacts:
         last_fetched_at=from_stored(fetched),
         is_demo=bool(is_demo),
         watchlist_hash=watchlist_hash,
-        data_version=f"{max_id or 0}-{articles}-{mention_rows}-{watchlist_hash}-{fetch_count}",
+        data_version=f"{write_count}-{watchlist_hash}",
     )

@@ -26,6 +26,10 @@ from warehouse.errors import WarehouseUnavailable
 logger = logging.getLogger(__name__)
 
 _MIGRATIONS_PACKAGE = "warehouse.migrations"
+_BUMP_WRITE_COUNT = (
+    "INSERT INTO warehouse_facts VALUES ('write_count', '1')"
+    " ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(warehouse_facts.value AS BIGINT) + 1 AS VARCHAR)"
+)
 
 
 class Warehouse:
@@ -82,6 +86,8 @@ class Warehouse:
                 connection.execute("BEGIN TRANSACTION")
                 try:
                     yield connection
+                    # Every committed write bumps the version readers key their caches on.
+                    connection.execute(_BUMP_WRITE_COUNT)
                 except BaseException:
                     connection.execute("ROLLBACK")
                     raise

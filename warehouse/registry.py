@@ -100,6 +100,7 @@ def add_feed(wh: Warehouse, url: str, *, source_name: str, title: str = "", is_d
         )
         assert row is not None
         created = fetch_one(connection.execute(f"{_FEEDS_QUERY} WHERE f.feed_id = ?", [row[0]]))
+        assert created is not None
         return _feed_from_row(created)
 
 

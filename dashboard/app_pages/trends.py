@@ -11,8 +11,14 @@ from datetime import date
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.url_state import BUCKETS, MAX_ENTITIES, METRICS, TrendsView, trends_view_from_params
-from warehouse import WarehouseError
+from dashboard.url_state import (
+    BUCKETS,
+    MAX_ENTITIES,
+    METRICS,
+    TrendsView,
+    trends_view_from_params,
+)
+from warehouse import CorpusFacts, WarehouseError
 
 _METRIC_LABELS = {"articles": "Articles", "share": "Share of all articles"}
 _BUCKET_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
@@ -31,8 +37,8 @@ _EMPTY_GUIDANCE = (
 )
 
 
-def _restore_controls(view: TrendsView, *, first_day: date, last_day: date) -> None:
-    """Seed the widgets from the URL on a session's first run; keep dates inside the corpus."""
+def _restore_controls(view: TrendsView, names: dict[str, str], *, first_day: date, last_day: date) -> None:
+    """Seed the widgets from the URL on a session's first run; keep them valid as the data changes."""
     initial = {
         "entities": list(view.entity_ids),
         "from": view.start,
@@ -43,15 +49,16 @@ def _restore_controls(view: TrendsView, *, first_day: date, last_day: date) -> N
     for name, key in _STATE_KEYS.items():
         if key not in st.session_state:
             st.session_state[key] = initial[name]
+    entities_key = _STATE_KEYS["entities"]
+    st.session_state[entities_key] = [e for e in st.session_state[entities_key] if e in names]
     for key in (_STATE_KEYS["from"], _STATE_KEYS["to"]):
         day = st.session_state[key]
         if not isinstance(day, date) or not first_day <= day <= last_day:
             st.session_state[key] = initial["from" if key == _STATE_KEYS["from"] else "to"]
 
 
-def _controls(names: dict[str, str], *, first_day: date, last_day: date) -> TrendsView:
-    picker, since, until, bucket, metric = st.columns([3.6, 1.25, 1.25, 2.1, 2.6], vertical_alignment="bottom")
-    chosen = picker.multiselect(
+def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, last_day: date) -> TrendsView:
+    chosen = st.multiselect(
         "Entities",
         options=list(names),
         format_func=names.__getitem__,
@@ -59,12 +66,11 @@ def _controls(names: dict[str, str], *, first_day: date, last_day: date) -> Tren
         placeholder="Pick leaders or themes",
         max_selections=MAX_ENTITIES,
     )
+    since, until, bucket, metric, _ = st.columns([1.2, 1.2, 1.9, 2.4, 3.3], vertical_alignment="bottom")
     start = since.date_input(
         "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
     )
-    end = until.date_input(
-        "To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD"
-    )
+    end = until.date_input("To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD")
     bucket_choice = bucket.segmented_control(
         "Per",
         options=list(BUCKETS),
@@ -79,14 +85,15 @@ def _controls(names: dict[str, str], *, first_day: date, last_day: date) -> Tren
         key=_STATE_KEYS["metric"],
         required=True,
     )
+    start, end = start or requested.start, end or requested.end  # a cleared date input gives None
     if start > end:
         start, end = end, start
     return TrendsView(
         entity_ids=tuple(chosen),
         start=start,
         end=end,
-        bucket=bucket_choice,
-        metric=metric_choice,
+        bucket=bucket_choice or requested.bucket,
+        metric=metric_choice or requested.metric,
     )
 
 
@@ -112,9 +119,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
         return
     shown = charts.series_as_shown(series, {entity_id: names[entity_id] for entity_id in view.entity_ids})
-    chart = charts.trends_chart(
-        shown, events, metric=view.metric, bucket=view.bucket, start=view.start, end=view.end
-    )
+    chart = charts.trends_chart(shown, events, metric=view.metric, bucket=view.bucket, start=view.start, end=view.end)
     st.altair_chart(chart, width="stretch")
 
     totals = charts.entity_totals(shown)
@@ -142,24 +147,42 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
     )
 
 
+def _corpus_days(facts: CorpusFacts | None) -> tuple[date, date] | None:
+    """First and last UTC day with articles; None while there are none."""
+    if facts is None or facts.articles == 0 or not facts.first_published_at or not facts.last_published_at:
+        return None
+    return facts.first_published_at.date(), facts.last_published_at.date()
+
+
+@st.fragment(run_every="10s")
+def _await_articles(path: str) -> None:
+    """Say how to get articles in, and draw the whole page as soon as some have landed."""
+    try:
+        arrived = _corpus_days(data.corpus_facts(path)) is not None
+    except WarehouseError:  # e.g. the file is being created right now; ask again next time
+        arrived = False
+    if arrived:
+        st.rerun(scope="app")
+    st.info(_EMPTY_GUIDANCE.format(path=path), icon=":material/inbox:")
+
+
 def render() -> None:
     st.title("Trends")
     path = data.warehouse_path()
     try:
         facts = data.corpus_facts(path)
-        if facts is None or facts.articles == 0 or facts.last_published_at is None:
-            st.info(_EMPTY_GUIDANCE.format(path=path), icon=":material/inbox:")
+        days = _corpus_days(facts)
+        if facts is None or days is None:
+            _await_articles(path)
             return
         names = data.entity_names(path, facts.watchlist_hash)
     except WarehouseError as error:
         st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
         return
 
-    first_day = facts.first_published_at.date()
-    last_day = facts.last_published_at.date()
-    st.caption(
-        f"{facts.articles:,} articles from {facts.sources:,} outlets, {first_day:%d %b %Y} – {last_day:%d %b %Y}"
-    )
+    first_day, last_day = days
+    outlets = f"{facts.sources:,} outlet{'' if facts.sources == 1 else 's'}"
+    st.caption(f"{facts.articles:,} articles from {outlets}, {first_day:%d %b %Y} – {last_day:%d %b %Y}")
     if facts.is_demo:
         st.info(
             "**Demo data.** These articles come from fictional outlets generated by `newstally demo`; "
@@ -170,8 +193,8 @@ def render() -> None:
     requested = trends_view_from_params(
         st.query_params.to_dict(), entity_ids=list(names), first_day=first_day, last_day=last_day
     )
-    _restore_controls(requested, first_day=first_day, last_day=last_day)
-    view = _controls(names, first_day=first_day, last_day=last_day)
+    _restore_controls(requested, names, first_day=first_day, last_day=last_day)
+    view = _controls(requested, names, first_day=first_day, last_day=last_day)
     _write_url(view)
     if not view.entity_ids:
         st.info("Pick at least one entity to draw its coverage.", icon=":material/touch_app:")

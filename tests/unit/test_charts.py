@@ -1,0 +1,234 @@
+"""The Trends chart as a Vega-Lite spec: lines, event rules, labels, titles; and the tables beside it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard import charts
+from warehouse import Event
+
+NAMES = {"trump": "Donald Trump", "putin": "Vladimir Putin"}
+HELSINKI = Event(
+    event_id="helsinki_2018",
+    name="Trump–Putin summit, Helsinki",
+    start_date=date(2018, 7, 16),
+    end_date=date(2018, 7, 16),
+    participants=("Donald Trump", "Vladimir Putin"),
+    place="Helsinki, Finland",
+)
+NATO = Event(
+    event_id="nato_brussels_2018",
+    name="NATO summit, Brussels",
+    start_date=date(2018, 7, 11),
+    end_date=date(2018, 7, 12),
+    participants=("Donald Trump", "Angela Merkel"),
+    place="Brussels, Belgium",
+)
+G20_OSAKA = Event(
+    event_id="g20_osaka_2019",
+    name="Trump and Putin meet, G20 Osaka",
+    start_date=date(2019, 6, 28),
+    end_date=date(2019, 6, 29),
+)
+
+
+def warehouse_series() -> pd.DataFrame:
+    """Three weeks for two entities, shaped like `warehouse.entity_series` output."""
+    rows = [
+        # bucket_start, entity_id, articles, mentions, total_articles
+        ("2018-07-09", "putin", 2, 3, 10),
+        ("2018-07-09", "trump", 4, 4, 10),
+        ("2018-07-16", "putin", 6, 9, 20),
+        ("2018-07-16", "trump", 8, 8, 20),
+        ("2018-07-23", "putin", 0, 0, 5),
+        ("2018-07-23", "trump", 1, 1, 5),
+    ]
+    frame = pd.DataFrame(rows, columns=["bucket_start", "entity_id", "articles", "mentions", "total_articles"])
+    return frame.assign(share=frame["articles"] / frame["total_articles"])
+
+
+def chart_spec(metric="articles", events=(HELSINKI, NATO, G20_OSAKA), start=date(2018, 7, 9), end=date(2018, 7, 29)):
+    shown = charts.series_as_shown(warehouse_series(), NAMES)
+    chart = charts.trends_chart(shown, list(events), metric=metric, bucket="week", start=start, end=end)
+    return chart.to_dict()
+
+
+def layers_with_mark(spec: dict, mark_type: str) -> list[dict]:
+    def mark_of(layer: dict) -> str:
+        mark = layer["mark"]
+        return mark if isinstance(mark, str) else mark["type"]
+
+    return [layer for layer in spec["layer"] if mark_of(layer) == mark_type]
+
+
+def rows_of(spec: dict, layer: dict) -> list[dict]:
+    return spec["datasets"][layer["data"]["name"]]
+
+
+def test_series_as_shown_keeps_the_chosen_order_and_turns_share_into_percent():
+    shown = charts.series_as_shown(warehouse_series(), NAMES)
+
+    assert list(shown.columns) == list(charts.SHOWN_COLUMNS)
+    assert list(shown["entity"].unique()) == ["Donald Trump", "Vladimir Putin"]
+    trump_helsinki_week = shown[(shown["entity_id"] == "trump") & (shown["bucket_start"] == date(2018, 7, 16))]
+    assert trump_helsinki_week["share_percent"].item() == pytest.approx(40.0)  # 8 of 20 articles
+
+
+def test_series_as_shown_leaves_out_entities_that_were_not_chosen():
+    shown = charts.series_as_shown(warehouse_series(), {"putin": "Vladimir Putin"})
+
+    assert set(shown["entity_id"]) == {"putin"}
+
+
+def test_entity_totals_sum_articles_over_the_range_and_find_the_busiest_bucket():
+    totals = charts.entity_totals(charts.series_as_shown(warehouse_series(), NAMES)).set_index("entity")
+
+    assert totals.loc["Donald Trump", "articles"] == 13  # 4 + 8 + 1
+    assert totals.loc["Donald Trump", "share_percent"] == pytest.approx(37.14, abs=0.01)  # 13 of 35
+    assert totals.loc["Vladimir Putin", "articles"] == 8  # 2 + 6 + 0
+    assert totals.loc["Vladimir Putin", "busiest_bucket"] == "2018-07-16"
+
+
+def test_chart_draws_one_line_per_entity():
+    spec = chart_spec()
+
+    [lines] = layers_with_mark(spec, "line")
+    assert lines["encoding"]["color"]["field"] == "entity"
+    assert {row["entity"] for row in rows_of(spec, lines)} == {"Donald Trump", "Vladimir Putin"}
+    assert lines["encoding"]["color"]["scale"]["range"] == ["#0072B2", "#E69F00"]
+
+
+def test_chart_draws_a_labelled_rule_for_each_event_in_range_only():
+    spec = chart_spec()
+
+    dashed_rules = [rule for rule in layers_with_mark(spec, "rule") if rule["mark"].get("strokeDash")]
+    [rules] = dashed_rules
+    assert sorted(row["name"] for row in rows_of(spec, rules)) == [
+        "NATO summit, Brussels",
+        "Trump–Putin summit, Helsinki",
+    ]
+    labelled = {row["label"] for layer in layers_with_mark(spec, "text") for row in rows_of(spec, layer)}
+    assert "Trump–Putin summit, Helsinki" in labelled
+    assert "Trump and Putin meet, G20 Osaka" not in labelled
+
+
+def test_event_rules_carry_name_date_participants_and_place_in_their_tooltip():
+    spec = chart_spec()
+
+    [rules] = [rule for rule in layers_with_mark(spec, "rule") if rule["mark"].get("strokeDash")]
+    assert [item["field"] for item in rules["encoding"]["tooltip"]] == ["name", "when", "participants", "place"]
+    nato = next(row for row in rows_of(spec, rules) if row["name"] == "NATO summit, Brussels")
+    assert nato["when"] == "11 Jul 2018 – 12 Jul 2018"
+    assert nato["participants"] == "Donald Trump, Angela Merkel"
+    assert nato["place"] == "Brussels, Belgium"
+
+
+def test_nearby_event_labels_go_on_different_rows():
+    # NATO (11 July) and Helsinki (16 July) are five days apart: a few pixels in a year's range.
+    spec = chart_spec(start=date(2018, 1, 1), end=date(2018, 12, 31))
+
+    texts = [row for layer in layers_with_mark(spec, "text") for row in rows_of(spec, layer)]
+    label_rows = {row["name"]: row["label_y"] for row in texts}
+    assert label_rows["NATO summit, Brussels"] != label_rows["Trump–Putin summit, Helsinki"]
+
+
+def test_distant_event_labels_share_the_top_row():
+    # Five days are a quarter of a three-week range: room for both labels on one row.
+    spec = chart_spec(start=date(2018, 7, 9), end=date(2018, 7, 29))
+
+    texts = [row for layer in layers_with_mark(spec, "text") for row in rows_of(spec, layer)]
+    assert {row["label_y"] for row in texts} == {3}
+
+
+def test_labels_that_cannot_fit_are_left_off_but_their_rules_stay():
+    crowd = [
+        Event(event_id=f"call_{number}", name=f"Phone call number {number}", start_date=date(2018, 7, 16),
+              end_date=date(2018, 7, 16))
+        for number in range(12)
+    ]  # fmt: skip
+    spec = chart_spec(events=crowd)
+
+    [rules] = [rule for rule in layers_with_mark(spec, "rule") if rule["mark"].get("strokeDash")]
+    assert len(rows_of(spec, rules)) == 12
+    [text_rows] = {tuple(row["label"] for row in rows_of(spec, layer)) for layer in layers_with_mark(spec, "text")}
+    shown_labels = [label for label in text_rows if label]
+    # Right and left of the rule on each of five rows: ten labels fit on one day, two do not.
+    assert len(shown_labels) == 10
+    assert "hover one for its name" in spec["title"]["subtitle"]
+
+
+def test_a_chart_with_many_points_falls_back_to_canvas():
+    days = pd.date_range("2016-01-01", periods=700, freq="D").strftime("%Y-%m-%d")
+    entity_ids = ["trump", "putin", "biden", "xi", "modi", "merz", "kim_jong_un", "starmer"]
+    many = pd.DataFrame(
+        [(day, entity_id, 1, 1, 10, 0.1) for day in days for entity_id in entity_ids],
+        columns=["bucket_start", "entity_id", "articles", "mentions", "total_articles", "share"],
+    )
+    names = {entity_id: entity_id for entity_id in many["entity_id"].unique()}
+    shown = charts.series_as_shown(many, names)
+    chart = charts.trends_chart(
+        shown, [], metric="articles", bucket="day", start=date(2016, 1, 1), end=date(2017, 11, 30)
+    )
+
+    assert len(shown) == 5600  # 700 days × 8 entities
+    assert chart.usermeta == {"embedOptions": {"renderer": "canvas"}}
+
+
+def test_chart_without_events_in_range_has_no_rules():
+    spec = chart_spec(events=[G20_OSAKA])
+
+    assert layers_with_mark(spec, "rule") == []
+    assert layers_with_mark(spec, "text") == []
+
+
+def test_raw_counts_chart_titles_its_axes_with_units():
+    spec = chart_spec(metric="articles")
+
+    [lines] = layers_with_mark(spec, "line")
+    assert spec["title"]["text"] == "Articles mentioning each entity, per week"
+    assert lines["encoding"]["y"]["field"] == "articles"
+    assert lines["encoding"]["y"]["title"] == "Articles per week"
+    assert lines["encoding"]["x"]["axis"]["title"] == "Week starting (UTC)"
+
+
+def test_share_chart_plots_percent_of_all_articles():
+    spec = chart_spec(metric="share")
+
+    [lines] = layers_with_mark(spec, "line")
+    assert spec["title"]["text"] == "Share of all articles mentioning each entity, per week"
+    assert lines["encoding"]["y"]["field"] == "share_percent"
+    assert lines["encoding"]["y"]["title"] == "Share of all articles (%)"
+    assert max(row["share_percent"] for row in rows_of(spec, lines)) == pytest.approx(40.0)
+
+
+def test_line_points_carry_bucket_entity_and_value_in_their_tooltip():
+    spec = chart_spec()
+
+    [points] = layers_with_mark(spec, "point")
+    fields = [item["field"] for item in points["encoding"]["tooltip"]]
+    assert fields[:3] == ["bucket_label", "entity", "articles"]
+    assert "share_percent" in fields
+
+
+def test_chart_renders_as_svg_so_event_labels_are_text_in_the_page():
+    assert chart_spec()["usermeta"] == {"embedOptions": {"renderer": "svg"}}
+
+
+def test_subtitle_says_when_the_range_cuts_a_week():
+    cut = chart_spec(start=date(2018, 7, 11), end=date(2018, 7, 29))["title"]["subtitle"]
+    whole = chart_spec(start=date(2018, 7, 9), end=date(2018, 7, 29))["title"]["subtitle"]
+
+    assert "first week only partly in range" in cut
+    assert "partly" not in whole
+
+
+def test_empty_series_still_makes_a_chart():
+    shown = charts.series_as_shown(warehouse_series().iloc[0:0], NAMES)
+    chart = charts.trends_chart(
+        shown, [HELSINKI], metric="articles", bucket="day", start=date(2018, 7, 1), end=date(2018, 7, 31)
+    )
+
+    assert chart.to_dict()["layer"]

@@ -1,0 +1,92 @@
+"""The Trends view read from a URL: what a link asks for, and what it falls back to when it cannot be used."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dashboard.url_state import TrendsView, default_trends_view, trends_view_from_params
+
+ENTITY_IDS = ["trump", "putin", "zelensky", "biden", "nato"]
+FIRST_DAY = date(2016, 1, 1)
+LAST_DAY = date(2025, 9, 10)
+
+
+def view_from(params: dict) -> TrendsView:
+    return trends_view_from_params(params, entity_ids=ENTITY_IDS, first_day=FIRST_DAY, last_day=LAST_DAY)
+
+
+def test_a_bare_url_shows_the_usual_leaders_over_the_last_two_years_per_week():
+    assert view_from({}) == TrendsView(
+        entity_ids=("trump", "putin", "zelensky"),
+        start=date(2023, 9, 10),
+        end=date(2025, 9, 10),
+        bucket="week",
+        metric="articles",
+    )
+
+
+def test_a_full_url_restores_every_control():
+    view = view_from(
+        {"entities": "putin,nato", "from": "2018-01-01", "to": "2019-01-01", "bucket": "month", "metric": "share"}
+    )
+
+    assert view == TrendsView(("putin", "nato"), date(2018, 1, 1), date(2019, 1, 1), "month", "share")
+
+
+def test_a_view_written_to_params_reads_back_the_same():
+    view = TrendsView(("biden", "trump"), date(2020, 2, 29), date(2021, 3, 1), "day", "share")
+
+    assert view_from(view.to_params()) == view
+
+
+def test_unknown_entities_are_dropped_and_none_left_means_the_default():
+    assert view_from({"entities": "putin,nobody"}).entity_ids == ("putin",)
+    assert view_from({"entities": "nobody,<script>"}).entity_ids == ("trump", "putin", "zelensky")
+    assert view_from({"entities": ""}).entity_ids == ("trump", "putin", "zelensky")
+
+
+def test_repeated_entities_parameters_are_read_too():
+    assert view_from({"entities": ["trump", "biden,trump"]}).entity_ids == ("trump", "biden")
+
+
+def test_garbage_dates_buckets_and_metrics_fall_back_to_defaults():
+    view = view_from({"from": "last tuesday", "to": "2019-13-45", "bucket": "fortnight", "metric": "vibes"})
+
+    assert (view.start, view.end, view.bucket, view.metric) == (date(2023, 9, 10), LAST_DAY, "week", "articles")
+
+
+def test_dates_outside_the_corpus_are_clipped_to_it():
+    view = view_from({"from": "1999-01-01", "to": "2030-01-01"})
+
+    assert (view.start, view.end) == (FIRST_DAY, LAST_DAY)
+
+
+def test_a_reversed_range_falls_back_to_the_default_range():
+    view = view_from({"from": "2019-01-01", "to": "2018-01-01"})
+
+    assert (view.start, view.end) == (date(2023, 9, 10), LAST_DAY)
+
+
+def test_raw_is_read_as_plain_article_counts():
+    assert view_from({"metric": "raw"}).metric == "articles"
+
+
+def test_at_most_eight_entities_one_per_colour():
+    many = [f"e{number}" for number in range(12)]
+    view = trends_view_from_params(
+        {"entities": ",".join(many)}, entity_ids=many, first_day=FIRST_DAY, last_day=LAST_DAY
+    )
+
+    assert view.entity_ids == tuple(many[:8])
+
+
+def test_a_short_corpus_defaults_to_all_of_it():
+    view = default_trends_view(ENTITY_IDS, first_day=date(2018, 6, 1), last_day=date(2018, 8, 31))
+
+    assert (view.start, view.end) == (date(2018, 6, 1), date(2018, 8, 31))
+
+
+def test_without_the_usual_leaders_the_first_entities_are_the_default():
+    view = default_trends_view(["nato", "sanctions", "cyber", "energy"], first_day=FIRST_DAY, last_day=LAST_DAY)
+
+    assert view.entity_ids == ("nato", "sanctions", "cyber")
