@@ -106,7 +106,7 @@ def cmd_series(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     import warehouse
-    from warehouse.export import export_frame
+    from warehouse.export import export_frame, widened, write_provenance
 
     wh = _existing_warehouse(args)
     entity_ids = args.entity or list(warehouse.list_entities(wh)["entity_id"])
@@ -124,8 +124,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         tz=args.tz,
         by_source=args.by_source,
     )
+    if args.wide:
+        frame = widened(frame, value="articles")
     export_frame(frame, out)
-    print(f"wrote {len(frame)} rows to {out}", file=sys.stderr)
+    options = {
+        "entity": args.entity, "bucket": args.bucket, "from": args.date_from, "to": args.date_to,
+        "tz": args.tz, "by_source": args.by_source, "wide": args.wide,
+    }
+    sidecar = write_provenance(wh, frame, out, command=["newstally", *args.argv], options=options)
+    print(f"wrote {len(frame)} rows to {out} (provenance in {sidecar.name})", file=sys.stderr)
     return 0
 
 
@@ -551,6 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("export", cmd_export, "write coverage series to a .csv, .parquet or .json file")
     sub.add_argument("--out", required=True, help="output file; its suffix picks the format")
+    sub.add_argument("--wide", action="store_true", help="one column per entity (articles) instead of long rows")
     _add_series_options(sub, entity_required=False)
 
     sub = command("demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)")
@@ -673,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv if argv is not None else sys.argv[1:])
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

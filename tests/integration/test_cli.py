@@ -218,3 +218,31 @@ def test_events_add_then_list_as_json(seeded_db: Path):
 
     events = json.loads(listed.stdout)
     assert [(e["id"], e["start_date"], e["participants"]) for e in events] == [("my_summit", "2018-07-20", ["A", "B"])]
+
+
+def test_export_writes_a_provenance_sidecar_and_rerunning_it_gives_identical_bytes(seeded_db: Path, tmp_path: Path):
+    import json
+
+    out = tmp_path / "putin.parquet"
+    args = ("export", "--out", str(out), "--entity", "putin", "--from", "2018-07-16", "--to", "2018-07-18")
+    assert newstally(*args, db=seeded_db).returncode == 0
+    first = out.read_bytes()
+    meta = json.loads((tmp_path / "putin.parquet.meta.json").read_text())
+    assert meta["rows"] == 3
+    assert meta["command"][:3] == ["newstally", "--db", str(seeded_db)]
+    assert meta["watchlist_hash"] == warehouse.corpus_facts(warehouse.Warehouse(seeded_db)).watchlist_hash
+    assert meta["bucket"] == "day" and meta["time_zone"] == "UTC"
+    assert "whole word" in meta["counting_rules"]
+    assert meta["product_version"]
+    assert newstally(*meta["command"][1:]).returncode == 0
+    assert out.read_bytes() == first
+
+
+def test_export_wide_has_one_column_per_entity(seeded_db: Path, tmp_path: Path):
+    out = tmp_path / "wide.csv"
+    result = newstally(
+        "export", "--out", str(out), "--wide", "--entity", "putin,trump", "--from", "2018-07-16", "--to", "2018-07-16",
+        db=seeded_db,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().splitlines() == ["bucket_start,putin,trump", "2018-07-16,1,2"]
