@@ -43,7 +43,7 @@ class DemoOutlet:
 
 _OUTLETS: tuple[DemoOutlet, ...] = (
     DemoOutlet(
-        name="The Meridian Ledger",
+        name="The Meridian Ledger (demo)",
         slug="meridian-ledger",
         homepage="https://meridian-ledger.example/",
         country="GB",
@@ -54,7 +54,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelenskyy", "kim_jong_un": "Kim Jong-un", "nato": "Nato"},
     ),
     DemoOutlet(
-        name="Baltic Wire",
+        name="Baltic Wire (demo)",
         slug="baltic-wire",
         homepage="https://baltic-wire.example/",
         country="EE",
@@ -65,7 +65,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelensky", "lukashenko": "Lukashenka", "erdogan": "Erdoğan"},
     ),
     DemoOutlet(
-        name="Pacific Courier",
+        name="Pacific Courier (demo)",
         slug="pacific-courier",
         homepage="https://pacific-courier.example/",
         country="AU",
@@ -76,7 +76,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelenskyy", "kim_jong_un": "Kim Jong Un"},
     ),
     DemoOutlet(
-        name="Harbour Street Journal",
+        name="Harbour Street Journal (demo)",
         slug="harbour-street-journal",
         homepage="https://harbour-street-journal.example/",
         country="CA",
@@ -87,7 +87,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelenskyy", "kim_jong_un": "Kim Jong Un"},
     ),
     DemoOutlet(
-        name="The Continental Review",
+        name="The Continental Review (demo)",
         slug="continental-review",
         homepage="https://continental-review.example/",
         country="DE",
@@ -98,7 +98,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelenskiy", "erdogan": "Erdoğan", "kim_jong_un": "Kim Jong-un"},
     ),
     DemoOutlet(
-        name="Northern Dispatch",
+        name="Northern Dispatch (demo)",
         slug="northern-dispatch",
         homepage="https://northern-dispatch.example/",
         country="NO",
@@ -109,7 +109,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelensky", "kim_jong_un": "Kim Jong-un"},
     ),
     DemoOutlet(
-        name="Cape Sentinel",
+        name="Cape Sentinel (demo)",
         slug="cape-sentinel",
         homepage="https://cape-sentinel.example/",
         country="ZA",
@@ -120,7 +120,7 @@ _OUTLETS: tuple[DemoOutlet, ...] = (
         spellings={"zelensky": "Zelensky", "kim_jong_un": "Kim Jong Un"},
     ),
     DemoOutlet(
-        name="Lakeside Tribune",
+        name="Lakeside Tribune (demo)",
         slug="lakeside-tribune",
         homepage="https://lakeside-tribune.example/",
         country="US",

@@ -81,8 +81,8 @@ def test_feeds_alternate_between_rss_and_atom_and_both_parse_cleanly(demo):
         assert parsed.feed.title == name
         versions[name] = parsed.version
     assert set(versions.values()) == {"rss20", "atom10"}
-    assert versions["The Meridian Ledger"] == "rss20"
-    assert versions["Baltic Wire"] == "atom10"
+    assert versions["The Meridian Ledger (demo)"] == "rss20"
+    assert versions["Baltic Wire (demo)"] == "atom10"
 
 
 def test_live_only_feeds_hold_one_item_per_minute_since_live_since(live_only):
