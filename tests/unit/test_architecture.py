@@ -19,7 +19,8 @@ ALLOWED = {
 }
 
 
-def imported_packages(path: Path) -> set[str]:
+def imported_names(path: Path) -> set[str]:
+    """Top-level names of every absolute import in a file."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -27,7 +28,11 @@ def imported_packages(path: Path) -> set[str]:
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
-    return names & set(PACKAGES)
+    return names
+
+
+def imported_packages(path: Path) -> set[str]:
+    return imported_names(path) & set(PACKAGES)
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -60,14 +65,3 @@ def test_only_the_warehouse_opens_duckdb(package: str):
         if "duckdb" in imported_names(path)
     ]
     assert offenders == []
-
-
-def imported_names(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
