@@ -7,4 +7,10 @@ import streamlit as st
 _PAGES = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(page_title="newstally", page_icon="📰", layout="wide")
-st.navigation([st.Page(_PAGES / "trends.py", title="Trends", icon="📈", default=True)]).run()
+st.navigation(
+    [
+        st.Page(_PAGES / "trends.py", title="Trends", icon=":material/show_chart:", default=True),
+        st.Page(_PAGES / "articles.py", title="Articles", icon=":material/article:"),
+        st.Page(_PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
+    ]
+).run()

@@ -6,7 +6,7 @@ Nothing here calls Streamlit or the warehouse, so every chart can be checked as 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -15,7 +15,7 @@ import pandas as pd
 from dashboard.url_state import Bucket, Metric
 
 if TYPE_CHECKING:
-    from warehouse import Event
+    from warehouse import Event, FeedHealth
 
 # Okabe & Ito's palette, reordered so the first lines drawn are the most distinct on white;
 # yellow goes last because it is faint on a light background.
@@ -340,3 +340,189 @@ def _event_dates(event: Event) -> str:
     if event.end_date > event.start_date:
         return f"{event.start_date:%d %b %Y} – {event.end_date:%d %b %Y}"
     return f"{event.start_date:%d %b %Y}"
+
+
+# Title, axes and legend take this much of a chart's height; each outlet's row adds the rest.
+_VOLUME_CHROME_PX = 110
+_BAR_ROW_PX = 36
+_HEATMAP_CHROME_PX = 190
+_HEATMAP_ROW_PX = 52
+
+ARTICLE_SHOWN_COLUMNS = ("published_at", "source", "title", "entities", "url", "summary")
+SAFE_LINK_SCHEMES = ("http://", "https://")
+
+
+def articles_as_shown(found: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """The articles the way the Articles page lists and downloads them: plain text, one row each.
+
+    `found` is a page from `warehouse.search_articles`. Entities become their display names;
+    a link that is not http(s) (say `javascript:` from a hostile feed) becomes empty, so the
+    page never offers it as something to click.
+    """
+    if found.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in ARTICLE_SHOWN_COLUMNS})
+    return pd.DataFrame(
+        {
+            "published_at": found["published_at"],
+            "source": found["source"].astype(str),
+            "title": found["title"].astype(str),
+            "entities": [", ".join(entity_names.get(e, e) for e in ids) for ids in found["entity_ids"]],
+            "url": [url if url.lower().startswith(SAFE_LINK_SCHEMES) else None for url in found["url"]],
+            "summary": found["summary"].astype(str),
+        },
+        columns=list(ARTICLE_SHOWN_COLUMNS),
+    )
+
+
+def page_count(total: int, page_size: int) -> int:
+    """Pages needed for `total` rows, at least one so an empty result still has a page."""
+    return max(1, -(-total // page_size))
+
+
+def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date) -> alt.Chart:
+    """Horizontal bars: articles per outlet over `start`..`end`, busiest on top."""
+    order = volume["source"].tolist()
+    return (
+        alt.Chart(volume)
+        .mark_bar(color=OKABE_ITO[0])
+        .encode(
+            x=alt.X("articles:Q", title="Articles in range", axis=alt.Axis(format=",d", tickMinStep=1)),
+            y=alt.Y("source:N", title="Outlet", sort=order, axis=alt.Axis(labelLimit=260)),
+            tooltip=[alt.Tooltip("source:N", title="Outlet"), alt.Tooltip("articles:Q", title="Articles", format=",d")],
+        )
+        .properties(
+            title=alt.TitleParams(
+                text="Articles per outlet",
+                subtitle=f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)",
+                anchor="start",
+                fontSize=16,
+                subtitleFontSize=12,
+                subtitleColor=MUTED_GREY,
+            ),
+            # Streamlit fits the whole chart, title and axes included, into this height.
+            height=_VOLUME_CHROME_PX + _BAR_ROW_PX * max(len(volume), 1),
+            usermeta={"embedOptions": {"renderer": "svg"}},
+        )
+        .configure_view(stroke=None)
+    )
+
+
+SHARE_SHOWN_COLUMNS = ("source", "entity", "articles", "total_articles", "share_percent")
+
+
+def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """Share of voice as the Sources page draws and downloads it: display names, share in percent."""
+    if shares.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in SHARE_SHOWN_COLUMNS})
+    return pd.DataFrame(
+        {
+            "source": shares["source"].astype(str),
+            "entity": shares["entity_id"].map(lambda e: entity_names.get(e, e)).astype(str),
+            "articles": shares["articles"].astype("int64"),
+            "total_articles": shares["total_articles"].astype("int64"),
+            "share_percent": (100 * shares["share"].astype(float)).round(2),
+        },
+        columns=list(SHARE_SHOWN_COLUMNS),
+    )
+
+
+def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date) -> alt.LayerChart:
+    """A heatmap, outlet × entity, shaded by the share of the outlet's articles that mention the entity."""
+    entities = list(dict.fromkeys(shown["entity"].tolist()))
+    outlets = list(dict.fromkeys(shown["source"].tolist()))
+    base = alt.Chart(shown).encode(
+        x=alt.X("entity:N", title="Entity", sort=entities, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160)),
+        y=alt.Y("source:N", title="Outlet", sort=outlets, axis=alt.Axis(labelLimit=260)),
+    )
+    tooltip = [
+        alt.Tooltip("source:N", title="Outlet"),
+        alt.Tooltip("entity:N", title="Entity"),
+        alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
+        alt.Tooltip("total_articles:Q", title="All the outlet's articles", format=",d"),
+        alt.Tooltip("share_percent:Q", title="Share (%)", format=".2f"),
+    ]
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            "share_percent:Q",
+            title="Share of the outlet's articles (%)",
+            scale=alt.Scale(scheme="blues", domainMin=0),
+            legend=alt.Legend(orient="bottom", gradientLength=260, titleLimit=400),
+        ),
+        tooltip=tooltip,
+    )
+    # Dark text on pale cells, white on dark ones: readable at any shade.
+    darkest = float(shown["share_percent"].max()) if len(shown) else 0.0
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("share_percent:Q", format=".1f"),
+        color=alt.condition(alt.datum.share_percent > darkest * 0.5, alt.value("white"), alt.value("#1F2933")),
+        tooltip=tooltip,
+    )
+    return (
+        alt.layer(cells, labels)
+        .properties(
+            title=alt.TitleParams(
+                text="Share of voice: % of each outlet's articles mentioning the entity",
+                subtitle=f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)",
+                anchor="start",
+                fontSize=16,
+                subtitleFontSize=12,
+                subtitleColor=MUTED_GREY,
+            ),
+            height=_HEATMAP_CHROME_PX + _HEATMAP_ROW_PX * max(len(outlets), 1),
+            usermeta={"embedOptions": {"renderer": "svg"}},
+        )
+        .configure_view(stroke=None)
+    )
+
+
+FEED_HEALTH_COLUMNS = (  # what needs attention first; the feed's address last
+    "status",
+    "source",
+    "consecutive_failures",
+    "last_error",
+    "last_success_at",
+    "next_fetch_at",
+    "last_failure_at",
+    "new_items_per_day",
+    "enabled",
+    "url",
+)
+# Failing and disabled feeds need someone to look; retrying ones may yet recover on their own.
+_STATUS_ORDER = {"failing": 0, "disabled": 1, "retrying": 2, "new": 3, "ok": 4}
+
+
+def feed_health_table(feeds: Sequence[FeedHealth]) -> pd.DataFrame:
+    """One row per feed, as `warehouse.feed_health` reports it: failing and disabled feeds on top,
+    most failures first, then by outlet. Times are naive UTC; a disabled feed's reason stands in
+    for its last error when it has none.
+    """
+    rows = [
+        {
+            "status": feed.state.value,
+            "source": feed.source_name,
+            "url": feed.url,
+            "enabled": feed.enabled,
+            "last_success_at": _naive_utc(feed.last_success_at),
+            "last_failure_at": _naive_utc(feed.last_failure_at),
+            "last_error": feed.last_error or feed.disabled_reason or "",
+            "consecutive_failures": feed.consecutive_failures,
+            "next_fetch_at": _naive_utc(feed.next_fetch_at),
+            "new_items_per_day": feed.new_items_per_day,
+        }
+        for feed in feeds
+    ]
+    table = pd.DataFrame(rows, columns=list(FEED_HEALTH_COLUMNS))
+    if table.empty:
+        return table
+    table = table.assign(_rank=table["status"].map(_STATUS_ORDER).fillna(len(_STATUS_ORDER))).sort_values(
+        ["_rank", "consecutive_failures", "source", "url"], ascending=[True, False, True, True], kind="stable"
+    )
+    for column in ("last_success_at", "last_failure_at", "next_fetch_at"):
+        table[column] = pd.to_datetime(table[column])
+    return table.drop(columns="_rank").reset_index(drop=True)
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import warehouse
-from warehouse import CorpusFacts, Event, Warehouse
+from warehouse import CorpusFacts, Event, FeedHealth, Warehouse
 
 DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
 
@@ -67,3 +67,55 @@ def entity_series(
 ) -> pd.DataFrame:
     """Articles, mentions and share per bucket for each entity, as `warehouse.entity_series` returns them."""
     return warehouse.entity_series(Warehouse(path), list(entity_ids), bucket=bucket, start=start, end=end)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def source_names(path: str, data_version: object) -> list[str]:
+    """Every outlet's name, alphabetically."""
+    return [source.name for source in warehouse.list_sources(Warehouse(path))]
+
+
+@st.cache_data(max_entries=64, show_spinner="Searching articles…")
+def search_articles(
+    path: str,
+    data_version: object,
+    *,
+    text: str,
+    entity_id: str | None,
+    source: str | None,
+    start: date | None,
+    end: date | None,
+    limit: int,
+    offset: int,
+) -> tuple[pd.DataFrame, int]:
+    """One page of matching articles, newest first, and how many match, as `warehouse.search_articles` returns them."""
+    return warehouse.search_articles(
+        Warehouse(path),
+        text=text or None,
+        entity_id=entity_id,
+        source=source,
+        start=start,
+        end=end,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner="Counting articles…")
+def source_volume(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
+    """Articles per outlet in the range, busiest first."""
+    return warehouse.source_volume(Warehouse(path), start=start, end=end)
+
+
+@st.cache_data(max_entries=32, show_spinner="Counting articles…")
+def share_of_voice(
+    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date
+) -> pd.DataFrame:
+    """Per outlet and entity: articles mentioning it, all the outlet's articles, and the share."""
+    return warehouse.share_of_voice(Warehouse(path), list(entity_ids), start=start, end=end)
+
+
+@st.cache_data(ttl=10, max_entries=8, show_spinner=False)
+def feed_health(path: str, data_version: object) -> list[FeedHealth]:
+    """Every registered feed's health: last success and failure, last error, failures in a row, next fetch."""
+    return warehouse.feed_health(Warehouse(path))

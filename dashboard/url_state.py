@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 Bucket = Literal["day", "week", "month"]
@@ -128,3 +128,98 @@ def _parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+ARTICLES_PAGE_SIZE = 50
+MAX_SEARCH_CHARS = 200
+SOURCES_DEFAULT_SPAN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ArticlesView:
+    """What the Articles page lists: a search text, an entity, an outlet, a date range, and which page."""
+
+    text: str = ""
+    entity_id: str | None = None
+    source: str | None = None
+    start: date | None = None  # inclusive; None leaves the range open on that side
+    end: date | None = None
+    page: int = 1  # 1-based
+
+    def to_params(self) -> dict[str, str]:
+        """The query string that restores this view, e.g. ``q=summit&entity=putin&page=2``; unset parts are left out."""
+        params = {
+            "q": self.text,
+            "entity": self.entity_id or "",
+            "source": self.source or "",
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "page": str(self.page) if self.page > 1 else "",
+        }
+        return {name: value for name, value in params.items() if value}
+
+
+def articles_view_from_params(
+    params: Mapping[str, str | Sequence[str]],
+    *,
+    entity_ids: Sequence[str],
+    sources: Sequence[str],
+    first_day: date,
+    last_day: date,
+) -> ArticlesView:
+    """The Articles view a URL asks for; an unknown entity or outlet, or an unreadable date or page, is dropped.
+
+    Dates are clipped to `first_day`..`last_day`; a reversed range is put the right way round.
+    """
+    text = (_last_value(params.get("q")) or "")[:MAX_SEARCH_CHARS]
+    entity_id = _last_value(params.get("entity"))
+    source = _last_value(params.get("source"))
+    start = _parse_day(_last_value(params.get("from")))
+    end = _parse_day(_last_value(params.get("to")))
+    start = min(max(start, first_day), last_day) if start else None
+    end = min(max(end, first_day), last_day) if end else None
+    if start and end and start > end:
+        start, end = end, start
+    page_text = _last_value(params.get("page")) or ""
+    page = int(page_text) if page_text.isdecimal() and 0 < int(page_text) < 1_000_000 else 1
+    return ArticlesView(
+        text=text,
+        entity_id=entity_id if entity_id in set(entity_ids) else None,
+        source=source if source in set(sources) else None,
+        start=start,
+        end=end,
+        page=page,
+    )
+
+
+@dataclass(frozen=True)
+class SourcesView:
+    """What the Sources page compares: which entities' share of voice, over which dates."""
+
+    entity_ids: tuple[str, ...]
+    start: date
+    end: date  # inclusive
+
+    def to_params(self) -> dict[str, str]:
+        return {"entities": ",".join(self.entity_ids), "from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def sources_view_from_params(
+    params: Mapping[str, str | Sequence[str]],
+    *,
+    entity_ids: Sequence[str],
+    first_day: date,
+    last_day: date,
+) -> SourcesView:
+    """The Sources view a URL asks for; by default the usual leaders over the corpus's last 30 days."""
+    default_start = max(first_day, last_day - timedelta(days=SOURCES_DEFAULT_SPAN_DAYS - 1))
+    known = set(entity_ids)
+    requested = [entity_id.strip() for value in _all_values(params.get("entities")) for entity_id in value.split(",")]
+    chosen = tuple(dict.fromkeys(e for e in requested if e in known))[:MAX_ENTITIES] or _default_entities(entity_ids)
+    start = _parse_day(_last_value(params.get("from")))
+    end = _parse_day(_last_value(params.get("to")))
+    start = default_start if start is None else min(max(start, first_day), last_day)
+    end = last_day if end is None else min(max(end, first_day), last_day)
+    if start > end:
+        start, end = default_start, last_day
+    return SourcesView(entity_ids=chosen, start=start, end=end)

@@ -10,7 +10,8 @@ nothing about leaders, themes or charts. Exceptions (ingest.errors):
     └── ArchiveNotFound    an archive path that does not exist
 
 `fetch_feed` and `fetch_due` never raise for network trouble: every outcome is a
-`FetchResult` whose `outcome` says transient or permanent.
+`FetchResult` whose `outcome` says transient or permanent. When to fetch a feed
+again, and when to disable one, is `ingest.pacing`; docs/ingest.md has the rules.
 """
 
 from ingest.archive import ArchiveReport, archive_files, ingest_archive

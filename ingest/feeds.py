@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from importlib import metadata
 from typing import Any
 
@@ -30,6 +32,8 @@ from warehouse import Feed, FetchedArticle, FetchOutcome, FetchResult
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_TIME_LIMIT_SECONDS",
+    "MAX_ITEMS_PER_DOCUMENT",
+    "UNCONDITIONAL_AFTER",
     "USER_AGENT",
     "ParsedFeed",
     "fetch_feed",
@@ -57,12 +61,28 @@ DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 # byte a second would never trip them. This bounds the whole exchange.
 DEFAULT_TIME_LIMIT_SECONDS = 60.0
 
+# Some servers keep one ETag after the feed changed and answer 304 for ever; after
+# this long a run of 304s, the next request carries no validators.
+UNCONDITIONAL_AFTER = timedelta(hours=24)
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+_RETRY_LATER = frozenset({429, 503})
+
 _CONNECT_TIMEOUT_SECONDS = 10.0
 _READ_TIMEOUT_SECONDS = 30.0
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+
+# A DOCTYPE with an internal subset declaring entities: feeds have no use for one,
+# and it is how XXE (external entities reading local files) and billion-laughs
+# (nested entities expanding to gigabytes) attacks work. expat refuses external
+# entities and caps amplification, but only after seconds of expanding.
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
+_PROLOG_BYTES = 65536
+# Real feeds carry tens of items, archives a few thousand; past this a document is
+# a runaway generator, and the rest of it would only cost memory and time.
+MAX_ITEMS_PER_DOCUMENT = 20_000
 
 # feedparser flags these as "bozo" although the items it read are sound.
 _HARMLESS_BOZO = (feedparser.exceptions.NonXMLContentType, feedparser.exceptions.UndeclaredNamespace)
@@ -88,9 +108,12 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
     `base_url`. A document that is partly broken keeps the items that parsed and
     says what is wrong in `error`.
 
+    Entity declarations are removed before parsing, so entity attacks cost nothing.
+
     Raises FeedMalformed when there is no feed at all: an empty body, an HTML page,
     an XML document of another kind, or a feed so truncated that nothing is left.
     """
+    body, declared_entities = _without_entity_declarations(body)
     headers = {"content-type": "application/xml"}
     if base_url:
         headers["content-location"] = base_url
@@ -110,6 +133,13 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
         # item for good: the next full read dedupes against it by guid.
         readable = entries[:-1]
         problem = f"{problem}; the last item was cut off and skipped"
+    if declared_entities:
+        problem = "; ".join(filter(None, ["entity declarations removed unread", problem]))
+    if len(readable) > MAX_ITEMS_PER_DOCUMENT:
+        problem = "; ".join(
+            filter(None, [problem, f"{len(readable):,} items; only the first {MAX_ITEMS_PER_DOCUMENT:,} kept"])
+        )
+        readable = readable[:MAX_ITEMS_PER_DOCUMENT]
     articles = tuple(article for entry in readable if (article := _article_from_entry(entry)) is not None)
     channel = parsed.get("feed", {})
     link = _field(channel, "link")
@@ -121,6 +151,14 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
         items_seen=len(entries),
         fetched_at=fetched_at,
     )
+
+
+def _without_entity_declarations(body: bytes) -> tuple[bytes, bool]:
+    """The document without a DOCTYPE internal subset that declares entities, and whether it had one."""
+    found = _INTERNAL_SUBSET.search(body, 0, _PROLOG_BYTES)
+    if found is None or b"<!ENTITY" not in found.group(0).upper():
+        return body, False
+    return body[: found.start()] + body[found.end() :], True
 
 
 def _bozo_text(parsed: Mapping[str, Any]) -> str | None:
@@ -228,6 +266,8 @@ class _Transfer:
     final_url: str = ""
     body: bytes = b""
     cut_off_at_bytes: int | None = None  # set when the body was longer than the cap
+    moved_to: str | None = None  # where the leading permanent redirects (301/308) led
+    retry_after: datetime | None = None  # UTC; from Retry-After on a 429 or 503
 
 
 def fetch_feed(
@@ -240,16 +280,29 @@ def fetch_feed(
 ) -> FetchResult:
     """Fetch a feed politely and classify what happened. Never raises for network trouble.
 
-    The request is conditional on the feed's stored ETag and Last-Modified, and a
-    200 whose body hashes to the stored content hash counts as not modified without
-    being parsed. Timeouts, refused connections, 5xx and 429 are transient errors;
-    404, 410, other 4xx, bad URLs and documents that are not feeds are permanent.
+    The request is conditional on the feed's stored ETag and Last-Modified, unless
+    the feed has answered 304 for `UNCONDITIONAL_AFTER`; a 200 whose body hashes
+    to the stored content hash counts as not modified without being parsed, and
+    one whose body differs is parsed whatever its ETag says. Timeouts, refused
+    connections, 5xx and 429 are transient errors; 404, 410, other 4xx, bad URLs
+    and documents that are not feeds are permanent. A successful fetch reached
+    through permanent redirects only says so in `moved_to`; a 429 or 503 passes
+    on its Retry-After as `retry_after`.
     """
     started = time.monotonic()
     transfer = _Transfer()
+    conditional = feed.not_modified_since is None or now - feed.not_modified_since < UNCONDITIONAL_AFTER
     try:
         require_http_url(feed.url)
-        _download(feed, client, transfer, deadline=started + time_limit_seconds, max_body_bytes=max_body_bytes)
+        _download(
+            feed,
+            client,
+            transfer,
+            deadline=started + time_limit_seconds,
+            max_body_bytes=max_body_bytes,
+            conditional=conditional,
+            now=now,
+        )
         _raise_for_status(feed.url, transfer.status_code)
         if transfer.status_code == httpx.codes.NOT_MODIFIED:
             return _not_modified(feed, transfer, now, started, content_hash=feed.content_hash)
@@ -277,15 +330,25 @@ def fetch_feed(
         content_hash=content_hash,
         articles=parsed.articles,
         items_seen=parsed.items_seen,
+        moved_to=transfer.moved_to,
     )
 
 
-def _download(feed: Feed, client: httpx.Client, transfer: _Transfer, *, deadline: float, max_body_bytes: int) -> None:
+def _download(
+    feed: Feed,
+    client: httpx.Client,
+    transfer: _Transfer,
+    *,
+    deadline: float,
+    max_body_bytes: int,
+    conditional: bool,
+    now: datetime,
+) -> None:
     """GET the feed into `transfer`, converting transport failures into ingest errors."""
     headers = {}
-    if feed.etag:
+    if feed.etag and conditional:
         headers["If-None-Match"] = feed.etag
-    if feed.last_modified:
+    if feed.last_modified and conditional:
         headers["If-Modified-Since"] = feed.last_modified
     limit_seconds = max(deadline - time.monotonic(), 0.001)
     timeout = httpx.Timeout(
@@ -298,6 +361,9 @@ def _download(feed: Feed, client: httpx.Client, transfer: _Transfer, *, deadline
             transfer.final_url = str(response.url)
             transfer.etag = response.headers.get("ETag")
             transfer.last_modified = response.headers.get("Last-Modified")
+            transfer.moved_to = _permanent_destination(feed.url, response)
+            if response.status_code in _RETRY_LATER:
+                transfer.retry_after = retry_after_time(response.headers.get("Retry-After"), now=now)
             if response.is_success:
                 _read_body(response, transfer, deadline=deadline, max_body_bytes=max_body_bytes)
     except httpx.TimeoutException as error:
@@ -310,6 +376,36 @@ def _download(feed: Feed, client: httpx.Client, transfer: _Transfer, *, deadline
         # Connection failures, resets, protocol errors, and bodies that fail to
         # decompress (usually a transfer cut short): all worth another try later.
         raise FeedUnavailable(f"{feed.url}: {type(error).__name__}: {error or 'connection failed'}") from error
+
+
+def _permanent_destination(url: str, response: httpx.Response) -> str | None:
+    """The URL the leading permanent redirects led to, or None when the first hop was not one.
+
+    Only the permanent prefix of the chain counts: after 301 → 302 → 200 the feed
+    has moved to the 302's URL, which may itself hand out temporary answers.
+    """
+    hops = [*response.history, response]
+    permanent = 0
+    while permanent < len(response.history) and hops[permanent].status_code in _PERMANENT_REDIRECTS:
+        permanent += 1
+    if permanent == 0:
+        return None
+    destination = str(hops[permanent].request.url)
+    return destination if destination != url and _is_http(destination) else None
+
+
+def retry_after_time(value: str | None, *, now: datetime) -> datetime | None:
+    """A Retry-After header (seconds, or an HTTP date) as a UTC time; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return now + timedelta(seconds=int(text))
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read_body(response: httpx.Response, transfer: _Transfer, *, deadline: float, max_body_bytes: int) -> None:
@@ -349,6 +445,7 @@ def _not_modified(
         etag=transfer.etag or feed.etag,
         last_modified=transfer.last_modified or feed.last_modified,
         content_hash=content_hash,
+        moved_to=transfer.moved_to,
     )
 
 
@@ -367,6 +464,7 @@ def _failure(
         etag=feed.etag,
         last_modified=feed.last_modified,
         content_hash=feed.content_hash,
+        retry_after=transfer.retry_after,
     )
 
 

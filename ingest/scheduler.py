@@ -1,8 +1,9 @@
 """Fetching the feeds that are due, politely and concurrently, on a timer.
 
 Feeds on different hosts are fetched in parallel, but never two requests to one
-host at a time. A feed that fails waits twice as long after each failure, up to
-six hours, so a dead server is not hammered every minute.
+host at a time. When to fetch each feed again, and when to give up on one, is
+ingest.pacing's policy: adaptive intervals, doubling back-off, Retry-After, and
+disabling after 410 or too many failures.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,10 +24,14 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import warehouse
+from ingest import pacing
 from ingest.feeds import fetch_feed, make_client
-from warehouse import Feed, FetchOutcome, FetchResult
+from ingest.pacing import DEFAULT_INTERVAL, LOCAL_INTERVAL, MAX_BACKOFF, next_fetch_time
+from ingest.recorder import FetchRecorder
+from warehouse import Feed, FetchResult
 
 __all__ = [
+    "CLAIM_LEASE",
     "DEFAULT_INTERVAL",
     "LOCAL_INTERVAL",
     "MAX_BACKOFF",
@@ -37,29 +43,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_INTERVAL = timedelta(minutes=15)
-# The demo's feed server on this machine: cheap to ask, and a demo should move.
-LOCAL_INTERVAL = timedelta(minutes=1)
-MAX_BACKOFF = timedelta(hours=6)
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_SUCCESSFUL = frozenset({FetchOutcome.NEW_CONTENT, FetchOutcome.NOT_MODIFIED, FetchOutcome.PARTIAL})
-
 FetchProgress = Callable[[Feed, FetchResult, int], None]
 
-
-def next_fetch_time(feed: Feed, result: FetchResult, *, now: datetime) -> datetime:
-    """When to fetch the feed again, given how this fetch went.
-
-    After a success: the feed's interval (15 minutes, 1 minute for a local demo
-    feed). After the n-th failure in a row: the interval times 2**n, capped at 6 hours.
-    """
-    interval = LOCAL_INTERVAL if _host(feed.url) in _LOCAL_HOSTS else DEFAULT_INTERVAL
-    if result.outcome in _SUCCESSFUL:
-        return now + interval
-    failures = feed.consecutive_failures + 1
-    # Capping the exponent first keeps 2**n small for a feed that has failed for months.
-    delay = interval * 2 ** min(failures, 32)
-    return now + min(delay, MAX_BACKOFF)
+# How long a claimed feed stays out of other fetchers' reach; recording the fetch
+# ends the claim sooner. Longer than a pass normally takes, short enough that a
+# fetcher killed mid-pass delays its feeds by half an hour at most.
+CLAIM_LEASE = timedelta(minutes=30)
 
 
 def fetch_due(
@@ -71,36 +60,49 @@ def fetch_due(
     max_workers: int = 4,
     client: httpx.Client | None = None,
     stop_event: threading.Event | None = None,
+    host_gap_seconds: float | None = None,
 ) -> list[tuple[Feed, FetchResult, int]]:
     """Fetch every due feed (every enabled feed with `force`) and record each fetch.
 
-    Returns (feed, result, new articles) for each feed fetched, in completion order.
-    `progress` is called with the same triple after each feed, from worker threads
-    but never two calls at once. When `stop_event` is set, feeds not yet started
-    are left for the next pass.
+    Returns (feed, result, new articles) for each feed fetched, in the order they
+    were recorded. `progress` is called with the same triple after each feed is
+    recorded, from the recorder thread (see ingest.recorder), never two at once.
+    When `stop_event` is set, feeds not yet started are left for the next pass.
+    Requests to one host are never in flight together and start at least
+    `host_gap_seconds` apart (default: `ingest.pacing.host_gap_seconds`).
+
+    The due feeds are claimed first (see `warehouse.claim_due_feeds`), so another
+    process fetching at the same time never takes the same feed. A feed overdue
+    by many intervals (the machine slept) is fetched once, not once per missed
+    run. Each fetch is stamped with the time it started, or `now` when given.
     """
     moment = now or datetime.now(UTC)
-    feeds = warehouse.due_feeds(wh, moment, include_not_due=force)
+    feeds = warehouse.claim_due_feeds(wh, moment, lease=CLAIM_LEASE, include_not_due=force)
     if not feeds:
         logger.debug("no feeds due")
         return []
     by_host: dict[str, list[Feed]] = defaultdict(list)
     for feed in feeds:
         by_host[_host(feed.url)].append(feed)
-    done: list[tuple[Feed, FetchResult, int]] = []
-    report_lock = threading.Lock()
+    unstarted = {feed.feed_id for feed in feeds}
+    unstarted_lock = threading.Lock()
+    recorder = FetchRecorder(wh, progress)
 
     def fetch_host(host_feeds: Sequence[Feed], http: httpx.Client) -> None:
+        gap = host_gap_seconds if host_gap_seconds is not None else pacing.host_gap_seconds(host_feeds[0].url)
+        previous_start: float | None = None
         for feed in host_feeds:
+            if previous_start is not None:
+                _pause(gap - (time.monotonic() - previous_start), stop_event)
             if stop_event is not None and stop_event.is_set():
                 return
-            outcome = _fetch_and_record(wh, feed, http, now=moment)
-            if outcome is None:
-                continue
-            with report_lock:
-                done.append(outcome)
-                if progress is not None:
-                    progress(*outcome)
+            previous_start = time.monotonic()
+            with unstarted_lock:
+                unstarted.discard(feed.feed_id)
+            started_at = now or datetime.now(UTC)
+            result = _fetch(feed, http, now=started_at)
+            if result is not None:
+                recorder.put(feed, result, started_at)
 
     http = client or make_client()
     try:
@@ -108,34 +110,30 @@ def fetch_due(
             for future in [pool.submit(fetch_host, host_feeds, http) for host_feeds in by_host.values()]:
                 future.result()
     finally:
+        recorder.close()
         if client is None:
             http.close()
-    return done
+        if unstarted:
+            warehouse.release_feeds(wh, sorted(unstarted), due_at=moment)
+    return recorder.recorded
 
 
-def _fetch_and_record(
-    wh: warehouse.Warehouse, feed: Feed, client: httpx.Client, *, now: datetime
-) -> tuple[Feed, FetchResult, int] | None:
-    """One feed's job. The only place in ingest that catches broadly: one feed's bug must not stop the rest."""
+def _pause(seconds: float, stop_event: threading.Event | None) -> None:
+    if seconds <= 0:
+        return
+    if stop_event is not None:
+        stop_event.wait(seconds)  # a stop request ends the pause at once
+    else:
+        time.sleep(seconds)
+
+
+def _fetch(feed: Feed, client: httpx.Client, *, now: datetime) -> FetchResult | None:
+    """One feed's fetch. The only place in ingest that catches broadly: one feed's bug must not stop the rest."""
     try:
-        result = fetch_feed(feed, client, now=now)
-        new = warehouse.record_fetch(wh, result, next_fetch_at=next_fetch_time(feed, result, now=now))
+        return fetch_feed(feed, client, now=now)
     except Exception:
         logger.exception("feed %d %s: fetch job failed", feed.feed_id, feed.url)
         return None
-    level = logging.INFO if result.outcome in _SUCCESSFUL else logging.WARNING
-    logger.log(
-        level,
-        "feed %d %s: %s, %d new of %d, %d ms%s",
-        feed.feed_id,
-        feed.url,
-        result.outcome.value,
-        new,
-        result.items_seen,
-        result.duration_ms,
-        f" ({result.error})" if result.error else "",
-    )
-    return feed, result, new
 
 
 def _host(url: str) -> str:
@@ -170,7 +168,9 @@ def run_scheduler(
         kwargs={"wh": wh, "stop_event": stop, "max_workers": max_workers},
         id="fetch_due",
         max_instances=1,
+        # After the machine slept: one late pass at once, however many were missed.
         coalesce=True,
+        misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
     previous_handlers = _install_signal_handlers(stop)

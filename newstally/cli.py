@@ -51,6 +51,18 @@ def _entity_list(text: str) -> list[str]:
     return ids
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"bad number {text!r}: use a whole number of 1 or more")
+    return int(text)
+
+
+def _non_negative_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"bad number {text!r}: use a whole number of 0 or more")
+    return int(text)
+
+
 def _port(text: str) -> int:
     try:
         number = int(text)
@@ -99,7 +111,11 @@ def cmd_series(args: argparse.Namespace) -> int:
         end=args.date_to,
         tz=args.tz,
         by_source=args.by_source,
+        with_entity=args.with_entity,
     )
+    if args.metric:
+        keys = [column for column in frame.columns if column in ("bucket_start", "source", "entity_id")]
+        frame = frame[[*keys, args.metric]]
     frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
@@ -268,6 +284,47 @@ def cmd_feeds_enable(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_FEEDS_FAILING = 1
+STATUS_COLUMNS = [
+    "id",
+    "source",
+    "url",
+    "state",
+    "last_success_at",
+    "last_error",
+    "consecutive_failures",
+    "new_per_day",
+    "next_fetch_at",
+    "disabled_reason",
+]
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Feed health for people and for monitoring: exit 1 when any feed is failing or was disabled."""
+    import warehouse
+
+    feeds = warehouse.feed_health(_existing_warehouse(args))
+    rows = [
+        {
+            "id": feed.feed_id,
+            "source": feed.source_name,
+            "url": feed.url,
+            "state": feed.state.value,
+            "last_success_at": feed.last_success_at,
+            "last_error": feed.last_error,
+            "consecutive_failures": feed.consecutive_failures,
+            "new_per_day": feed.new_items_per_day,
+            "next_fetch_at": feed.next_fetch_at,
+            "disabled_reason": feed.disabled_reason,
+        }
+        for feed in feeds
+    ]
+    print_rows(rows, STATUS_COLUMNS, fmt=args.format, title="feed status")
+    attention = [feed for feed in feeds if feed.needs_attention]
+    print(f"{len(feeds)} feeds, {len(attention)} failing or disabled", file=sys.stderr)
+    return EXIT_FEEDS_FAILING if attention else 0
+
+
 def cmd_feeds_import(args: argparse.Namespace) -> int:
     from ingest.feedlist import import_opml
 
@@ -414,6 +471,51 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spikes(args: argparse.Namespace) -> int:
+    import warehouse
+    from newstally.reports import EPISODE_REPORT_COLUMNS, EPISODE_TABLE_COLUMNS, episode_rows, print_report
+
+    episodes = warehouse.spike_episodes(
+        _existing_warehouse(args),
+        entity_ids=args.entity,
+        since=args.since,
+        window_days=args.window,
+        threshold=args.threshold,
+        min_count=args.min_count,
+    )
+    rows = episode_rows(episodes, nested=args.format == "json")
+    columns = EPISODE_TABLE_COLUMNS if args.format == "table" else EPISODE_REPORT_COLUMNS
+    print_report(rows, columns, fmt=args.format, title="spike episodes (UTC days)")
+    return 0
+
+
+def cmd_event_lens(args: argparse.Namespace) -> int:
+    import warehouse
+    from newstally.reports import LENS_REPORT_COLUMNS, lens_rows, print_report
+
+    result = warehouse.event_lens(
+        _existing_warehouse(args), args.event_id, window_days=args.window, baseline_days=args.baseline
+    )
+    days = result.days
+    print(
+        f"{result.event.name}: window {days.window[0]} to {days.window[-1]};"
+        f" baseline {len(days.baseline)} days before it ({len(days.excluded)} left out for other events)",
+        file=sys.stderr,
+    )
+    rows = lens_rows(result, nested=args.format == "json")
+    print_report(rows, LENS_REPORT_COLUMNS, fmt=args.format, title=f"event lens: {result.event.event_id}")
+    return 0
+
+
+def cmd_comentions(args: argparse.Namespace) -> int:
+    import warehouse
+    from newstally.reports import COMENTION_REPORT_COLUMNS, comention_rows, print_report
+
+    frame = warehouse.comention_matrix(_existing_warehouse(args), start=args.date_from, end=args.date_to)
+    print_report(comention_rows(frame), COMENTION_REPORT_COLUMNS, fmt=args.format, title="co-mentions")
+    return 0
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
@@ -555,6 +657,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("series", cmd_series, "print coverage series as CSV on stdout")
     _add_series_options(sub, entity_required=True)
+    sub.add_argument(
+        "--metric",
+        choices=("articles", "mentions", "share"),
+        help="print only this value column (default: all of articles, mentions, total_articles, share)",
+    )
+    sub.add_argument(
+        "--with",
+        dest="with_entity",
+        metavar="ID",
+        help="co-mentions: count only articles that also mention this entity",
+    )
 
     sub = command("export", cmd_export, "write coverage series to a .csv, .parquet or .json file")
     sub.add_argument("--out", required=True, help="output file; its suffix picks the format")
@@ -623,6 +736,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_argument("--source", help="outlet name for every file (default: each feed's title)")
 
+    sub = command(
+        "status",
+        cmd_status,
+        "one row per feed: state, last success and error, failures in a row, new items a day (7 days),"
+        " next fetch; exits 1 when a feed is failing or was disabled",
+    )
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
     events = command("events", lambda _: 0, "manage the events calendar: list, add, remove, load")
     event_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
     event_commands.required = True
@@ -656,6 +777,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     command("retally", cmd_retally, "recount every article against the (edited) watchlist, atomically")
+
+    sub = command("spikes", cmd_spikes, "list spike episodes with the headlines, rising words and events behind them")
+    sub.add_argument("--entity", type=_entity_list, help="entity id(s), comma-separated (default: all)")
+    sub.add_argument("--since", type=_iso_date, help="only episodes ending on or after this UTC date, YYYY-MM-DD")
+    sub.add_argument("--window", type=_positive_int, default=28, help="days of past each day is judged against (28)")
+    sub.add_argument("--threshold", type=float, default=3.5, help="score a spike day must reach (default 3.5)")
+    sub.add_argument("--min-count", type=_positive_int, default=5, help="articles a spike day needs (default 5)")
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
+    sub = command("event-lens", cmd_event_lens, "how much an event lifted each entity's coverage, and in which outlets")
+    sub.add_argument("event_id", help="an event id (see 'newstally events list')")
+    sub.add_argument("--window", type=_non_negative_int, default=3, help="days either side of the event (default 3)")
+    sub.add_argument("--baseline", type=_positive_int, default=28, help="days before the window (default 28)")
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
+    sub = command("comentions", cmd_comentions, "share of each leader's articles that also mention each theme")
+    sub.add_argument("--from", dest="date_from", type=_iso_date, help="first UTC date (default: 28 days up to --to)")
+    sub.add_argument("--to", dest="date_to", type=_iso_date, help="last UTC date, inclusive (default: newest article)")
+    sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command("dashboard", cmd_dashboard, "serve the dashboard for this warehouse")
     sub.add_argument("--host", default=settings.DEFAULT_DASHBOARD_HOST, help="address to bind (default 127.0.0.1)")

@@ -10,8 +10,11 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
 """
 
 from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
+from warehouse.browse import search_articles, share_of_voice, source_volume
 from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
+from warehouse.comentions import COMENTION_COLUMNS, comention_matrix
 from warehouse.db import Warehouse
+from warehouse.documents import FeedDocument, store_documents
 from warehouse.errors import (
     UnknownEntity,
     UnknownEvent,
@@ -21,33 +24,54 @@ from warehouse.errors import (
     WatchlistInvalid,
 )
 from warehouse.events import add_event, list_events, load_events, load_events_file, remove_event
+from warehouse.fetch_log import move_feed, record_fetch, record_fetches
+from warehouse.health import FeedHealth, FeedState, feed_health, ingest_completeness
+from warehouse.lens import EntityLift, LensDays, LensResult, OutletLift, event_lens
 from warehouse.registry import (
     add_feed,
+    claim_due_feeds,
     due_feeds,
     enable_feed,
     ensure_source,
     get_feed,
     list_feeds,
     list_sources,
+    release_feeds,
     remove_feed,
 )
-from warehouse.rows import DateQuality, Event, Feed, FetchedArticle, FetchOutcome, FetchResult, Source
+from warehouse.rows import DateQuality, Event, Feed, FeedPlan, FetchedArticle, FetchOutcome, FetchResult, Source
 from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
-from warehouse.store import identity_key, record_fetch, store_articles
+from warehouse.spike_evidence import Headline, RisingTerm
+from warehouse.spikes import Episode, detect_spikes, spike_episodes
+from warehouse.store import identity_key, store_articles
+from warehouse.syndication import ORIGINALITY_COLUMNS, coverage_originality
 from warehouse.tally import current_watchlist, retally
 from warehouse.watchlist import Watchlist, load_watchlist
 
 __all__ = [
     "BUCKETS",
+    "COMENTION_COLUMNS",
+    "ORIGINALITY_COLUMNS",
     "SERIES_COLUMNS",
     "ArticleEvidence",
     "CorpusFacts",
     "DateQuality",
+    "EntityLift",
+    "Episode",
     "Event",
     "Feed",
+    "FeedDocument",
+    "FeedHealth",
+    "FeedPlan",
+    "FeedState",
     "FetchOutcome",
     "FetchResult",
     "FetchedArticle",
+    "Headline",
+    "LensDays",
+    "LensResult",
+    "OutletLift",
+    "RisingTerm",
     "Source",
     "UnknownArticle",
     "UnknownEntity",
@@ -61,15 +85,22 @@ __all__ = [
     "WatchlistInvalid",
     "add_event",
     "add_feed",
+    "claim_due_feeds",
+    "comention_matrix",
     "corpus_facts",
+    "coverage_originality",
     "current_watchlist",
+    "detect_spikes",
     "due_feeds",
     "enable_feed",
     "ensure_source",
     "entity_series",
+    "event_lens",
     "explain_article",
+    "feed_health",
     "get_feed",
     "identity_key",
+    "ingest_completeness",
     "list_entities",
     "list_events",
     "list_feeds",
@@ -77,11 +108,19 @@ __all__ = [
     "load_events",
     "load_events_file",
     "load_watchlist",
+    "move_feed",
     "open_warehouse",
     "record_fetch",
+    "record_fetches",
+    "release_feeds",
     "remove_event",
     "remove_feed",
     "require_entities",
     "retally",
+    "search_articles",
+    "share_of_voice",
+    "source_volume",
+    "spike_episodes",
     "store_articles",
+    "store_documents",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -13,18 +13,21 @@ from warehouse.rows import Feed, Source
 
 __all__ = [
     "add_feed",
+    "claim_due_feeds",
     "due_feeds",
     "enable_feed",
     "ensure_source",
     "get_feed",
     "list_feeds",
     "list_sources",
+    "release_feeds",
     "remove_feed",
 ]
 
 _FEED_COLUMNS = """
     f.feed_id, f.source_id, s.name, f.url, f.title, f.enabled, f.etag, f.last_modified, f.content_hash,
-    f.next_fetch_at, f.last_success_at, f.last_error, f.consecutive_failures
+    f.next_fetch_at, f.last_success_at, f.last_error, f.consecutive_failures, f.disabled_reason,
+    f.poll_interval_seconds, f.not_modified_since
 """
 _FEEDS_QUERY = f"SELECT {_FEED_COLUMNS} FROM feeds f JOIN sources s USING (source_id)"
 
@@ -44,6 +47,9 @@ def _feed_from_row(row: tuple) -> Feed:
         last_success_at=from_stored(row[10]),
         last_error=row[11],
         consecutive_failures=row[12],
+        disabled_reason=row[13],
+        poll_interval_seconds=row[14],
+        not_modified_since=from_stored(row[15]),
     )
 
 
@@ -127,12 +133,17 @@ def remove_feed(wh: Warehouse, feed_id: int) -> Feed:
 
 
 def enable_feed(wh: Warehouse, feed_id: int) -> Feed:
-    """Re-enable a feed disabled after failures, due now."""
+    """Re-enable a feed disabled after failures, due now, with a clean slate.
+
+    The failure count, the adapted interval and the run of 304s start over, so a
+    feed that is back is neither disabled again at its next failure nor polled at
+    the slow pace it had drifted to while dead.
+    """
     get_feed(wh, feed_id)
     with wh.writing() as connection:
         connection.execute(
             "UPDATE feeds SET enabled = true, disabled_reason = NULL, consecutive_failures = 0,"
-            " next_fetch_at = NULL WHERE feed_id = ?",
+            " next_fetch_at = NULL, poll_interval_seconds = NULL, not_modified_since = NULL WHERE feed_id = ?",
             [feed_id],
         )
     return get_feed(wh, feed_id)
@@ -142,15 +153,46 @@ def due_feeds(wh: Warehouse, now: datetime | None = None, *, include_not_due: bo
     """Enabled feeds whose next fetch time has come (all enabled ones with include_not_due)."""
     moment = to_stored(now or utc_now())
     with wh.reading() as connection:
-        if include_not_due:
-            rows = connection.execute(f"{_FEEDS_QUERY} WHERE f.enabled ORDER BY f.feed_id").fetchall()
-        else:
-            rows = connection.execute(
-                f"{_FEEDS_QUERY} WHERE f.enabled AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)"
-                " ORDER BY f.next_fetch_at NULLS FIRST, f.feed_id",
-                [moment],
-            ).fetchall()
+        rows = _due_rows(connection, moment, include_not_due=include_not_due)
     return [_feed_from_row(row) for row in rows]
+
+
+_CLAIM = "UPDATE feeds SET next_fetch_at = ? WHERE feed_id IN (SELECT unnest(?::INTEGER[]))"
+
+
+def claim_due_feeds(wh: Warehouse, now: datetime, *, lease: timedelta, include_not_due: bool = False) -> list[Feed]:
+    """The due feeds, each pushed `lease` into the future in the same transaction.
+
+    Two fetchers (the scheduler and a `newstally fetch`, or two schedulers) never
+    take the same feed: the second finds it no longer due. Recording the fetch
+    replaces the lease with the real next fetch time; if the fetcher dies first,
+    the feed simply comes due again when the lease runs out. `include_not_due`
+    (forced fetches) takes every enabled feed, claimed or not.
+    """
+    if not due_feeds(wh, now, include_not_due=include_not_due):
+        return []  # a pass with nothing to do writes nothing, so readers' caches stay valid
+    with wh.writing() as connection:
+        rows = _due_rows(connection, to_stored(now), include_not_due=include_not_due)
+        if rows:
+            connection.execute(_CLAIM, [to_stored(now + lease), [row[0] for row in rows]])
+    return [_feed_from_row(row) for row in rows]
+
+
+def release_feeds(wh: Warehouse, feed_ids: list[int], *, due_at: datetime) -> None:
+    """Hand back claimed feeds that were not fetched after all (the fetcher was asked to stop)."""
+    if feed_ids:
+        with wh.writing() as connection:
+            connection.execute(_CLAIM, [to_stored(due_at), feed_ids])
+
+
+def _due_rows(connection: duckdb.DuckDBPyConnection, moment: datetime, *, include_not_due: bool) -> list[tuple]:
+    if include_not_due:
+        return connection.execute(f"{_FEEDS_QUERY} WHERE f.enabled ORDER BY f.feed_id").fetchall()
+    return connection.execute(
+        f"{_FEEDS_QUERY} WHERE f.enabled AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)"
+        " ORDER BY f.next_fetch_at NULLS FIRST, f.feed_id",
+        [moment],
+    ).fetchall()
 
 
 def list_sources(wh: Warehouse) -> list[Source]:

@@ -70,6 +70,9 @@ class Feed:
     last_success_at: datetime | None = None
     last_error: str | None = None
     consecutive_failures: int = 0
+    disabled_reason: str | None = None  # why the fetcher disabled it (410, too many failures, moved onto another feed)
+    poll_interval_seconds: int | None = None  # adapted to how often it has new items; None until first set
+    not_modified_since: datetime | None = None  # UTC; start of the current unbroken run of 304 answers
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,17 @@ class FetchResult:
     content_hash: str | None = None
     articles: tuple[FetchedArticle, ...] = ()
     items_seen: int = 0
+    moved_to: str | None = None  # the feed's new URL when every redirect on the way was permanent (301/308)
+    retry_after: datetime | None = None  # UTC; the server's Retry-After on a 429 or 503
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """What the fetcher decided about a feed after one fetch; stored in the same transaction as the fetch."""
+
+    next_fetch_at: datetime  # UTC
+    poll_interval_seconds: int | None = None  # None keeps the stored interval
+    disabled_reason: str | None = None  # set: the feed is disabled, and this says why
 
 
 @dataclass(frozen=True)

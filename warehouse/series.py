@@ -59,11 +59,14 @@ def entity_series(
     end: date | None = None,
     tz: str = "UTC",
     by_source: bool = False,
+    with_entity: str | None = None,
 ) -> pd.DataFrame:
     """Coverage series with no holes: bucket_start, [source,] entity_id, articles, mentions, total_articles, share.
 
     `start` and `end` are inclusive local dates in `tz`; without them the series spans
     the buckets that hold articles. `share` is articles / total_articles (0 when empty).
+    With `with_entity`, articles and mentions count only articles that also mention it
+    (co-mentions); total_articles stays all articles of the bucket.
     """
     if bucket not in BUCKETS:
         raise WarehouseError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
@@ -72,7 +75,7 @@ def entity_series(
     end_utc = _utc_bound(end + timedelta(days=1), zone_info) if end else datetime(2200, 1, 1)
     query = _QUERY.replace("{bucket_expression}", _BUCKET_EXPRESSIONS[bucket])
     with wh.reading() as connection:
-        check_entities(connection, entity_ids)
+        check_entities(connection, entity_ids + ([with_entity] if with_entity else []))
         counted = connection.execute(
             query,
             {
@@ -81,6 +84,7 @@ def entity_series(
                 "end_utc": end_utc,
                 "by_source": by_source,
                 "entity_ids": entity_ids,
+                "with_entity": with_entity,
             },
         ).df()
         sources = [""]

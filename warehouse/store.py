@@ -1,4 +1,4 @@
-"""Writing articles: identity, date quality, idempotent insert, tally on arrival, the fetch log.
+"""Writing articles: identity, date quality, idempotent insert, tally on arrival (the fetch log: fetch_log.py).
 
 Storing is idempotent: an article already stored for its outlet (same identity) is
 skipped, so re-ingesting a feed, an archive or the demo history adds nothing.
@@ -6,7 +6,6 @@ skipped, so re-ingesting a feed, an archive or the demo history adds nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,30 +15,18 @@ import duckdb
 import pandas as pd
 
 from warehouse.clock import to_stored, utc_now
-from warehouse.db import Warehouse, fetch_one
-from warehouse.errors import UnknownFeed
+from warehouse.db import Warehouse
+from warehouse.identity import distinct_articles, identity_key
 from warehouse.registry import source_id_for
-from warehouse.rows import DateQuality, FetchedArticle, FetchOutcome, FetchResult
-from warehouse.tally import insert_mentions, mention_rows, stored_watchlist
+from warehouse.rows import DateQuality, FetchedArticle
+from warehouse.tally import stored_watchlist, tally_new_articles
 
-__all__ = ["date_quality", "identity_key", "record_fetch", "store_articles"]
+__all__ = ["date_quality", "identity_key", "store_articles"]
 
 logger = logging.getLogger(__name__)
 
 _EARLIEST_TRUSTED = datetime(1990, 1, 1, tzinfo=UTC)
 _FUTURE_TOLERANCE = timedelta(days=1)
-_SUCCESSFUL = {FetchOutcome.NEW_CONTENT, FetchOutcome.NOT_MODIFIED, FetchOutcome.PARTIAL}
-
-
-def identity_key(article: FetchedArticle) -> str:
-    """What makes an article the same story within its outlet: guid, else link, else title and date."""
-    if article.guid:
-        return f"guid:{article.guid}"
-    if article.url:
-        return f"url:{article.url}"
-    stamp = article.published_at.isoformat() if article.published_at else ""
-    digest = hashlib.sha256(f"{article.title}\n{stamp}".encode()).hexdigest()[:32]
-    return f"hash:{digest}"
 
 
 def date_quality(published_at: datetime | None, fetched_at: datetime) -> DateQuality:
@@ -54,30 +41,22 @@ def date_quality(published_at: datetime | None, fetched_at: datetime) -> DateQua
 
 
 def _article_frame(articles: Sequence[FetchedArticle], fetched_at: datetime) -> pd.DataFrame:
-    keys, guids, urls, titles, summaries, published, qualities = [], [], [], [], [], [], []
-    seen: set[str] = set()
-    for article in articles:
-        key = identity_key(article)
-        if key in seen:  # the same story twice in one batch
-            continue
-        seen.add(key)
-        quality = date_quality(article.published_at, fetched_at)
-        keys.append(key)
-        guids.append(article.guid)
-        urls.append(article.url)
-        titles.append(article.title)
-        summaries.append(article.summary)
-        published.append(to_stored(article.published_at or fetched_at))
-        qualities.append(quality.value)
+    incoming = list(distinct_articles(articles, fetched_at=fetched_at))
     return pd.DataFrame(
         {
-            "identity_key": pd.Series(keys, dtype="object"),
-            "guid": pd.Series(guids, dtype="object"),
-            "url": pd.Series(urls, dtype="object"),
-            "title": pd.Series(titles, dtype="object"),
-            "summary": pd.Series(summaries, dtype="object"),
-            "published_at": pd.Series(published, dtype="datetime64[us]"),
-            "date_quality": pd.Series(qualities, dtype="object"),
+            "identity_key": pd.Series([item.identity_key for item in incoming], dtype="object"),
+            "guid": pd.Series([item.article.guid for item in incoming], dtype="object"),
+            "url": pd.Series([item.article.url for item in incoming], dtype="object"),
+            "title": pd.Series([item.article.title for item in incoming], dtype="object"),
+            "summary": pd.Series([item.article.summary for item in incoming], dtype="object"),
+            "published_at": pd.Series(
+                [to_stored(item.article.published_at or fetched_at) for item in incoming], dtype="datetime64[us]"
+            ),
+            "date_quality": pd.Series(
+                [date_quality(item.article.published_at, fetched_at).value for item in incoming], dtype="object"
+            ),
+            "syndication_key": pd.Series([item.syndication_key for item in incoming], dtype="object"),
+            "dedupe_by_title": pd.Series([item.dedupe_by_title for item in incoming], dtype="bool"),
         }
     )
 
@@ -99,21 +78,27 @@ def insert_articles(
         inserted = connection.execute(
             """
             INSERT INTO articles (source_id, feed_id, identity_key, guid, url, title, summary,
-                                  published_at, date_quality, fetched_at)
-            SELECT ?, ?, i.identity_key, i.guid, i.url, i.title, i.summary, i.published_at, i.date_quality, ?
+                                  published_at, date_quality, fetched_at, syndication_key)
+            SELECT ?, ?, i.identity_key, i.guid, i.url, i.title, i.summary, i.published_at, i.date_quality, ?,
+                   i.syndication_key
             FROM incoming_articles i
             WHERE NOT EXISTS (
                 SELECT 1 FROM articles a WHERE a.source_id = ? AND a.identity_key = i.identity_key
             )
+            AND NOT EXISTS (  -- the same-title rule of warehouse.identity
+                SELECT 1 FROM articles a
+                WHERE i.dedupe_by_title AND a.source_id = ? AND a.syndication_key = i.syndication_key
+                  AND a.published_at BETWEEN i.published_at - INTERVAL 7 DAY AND i.published_at + INTERVAL 7 DAY
+            )
             RETURNING article_id, title, summary
             """,
-            [source_id, feed_id, to_stored(fetched_at), source_id],
+            [source_id, feed_id, to_stored(fetched_at), source_id, source_id],
         ).fetchall()
     finally:
         connection.unregister("incoming_articles")
     watchlist = stored_watchlist(connection)
     if watchlist is not None and inserted:
-        insert_mentions(connection, mention_rows(watchlist, inserted))
+        tally_new_articles(connection, watchlist, inserted)
     return len(inserted)
 
 
@@ -143,59 +128,4 @@ def store_articles(
         with wh.writing() as connection:
             source_id = source_id_for(connection, source_name, is_demo=is_demo)
             new += insert_articles(connection, source_id=source_id, feed_id=None, articles=batch, fetched_at=moment)
-    return new
-
-
-def record_fetch(wh: Warehouse, result: FetchResult, *, next_fetch_at: datetime) -> int:
-    """Store one fetch in one transaction: its new articles, its log row and the feed's new state."""
-    succeeded = result.outcome in _SUCCESSFUL
-    with wh.writing() as connection:
-        row = fetch_one(connection.execute("SELECT source_id FROM feeds WHERE feed_id = ?", [result.feed_id]))
-        if row is None:
-            raise UnknownFeed(f"no feed with id {result.feed_id}")
-        new = 0
-        if succeeded and result.articles:
-            new = insert_articles(
-                connection,
-                source_id=int(row[0]),
-                feed_id=result.feed_id,
-                articles=result.articles,
-                fetched_at=result.started_at,
-            )
-        connection.execute(
-            "INSERT INTO fetches (feed_id, started_at, outcome, status_code, bytes_received, items_seen,"
-            " items_new, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                result.feed_id,
-                to_stored(result.started_at),
-                result.outcome.value,
-                result.status_code,
-                result.bytes_received,
-                result.items_seen,
-                new,
-                result.duration_ms,
-                result.error,
-            ],
-        )
-        if succeeded:
-            connection.execute(
-                "UPDATE feeds SET consecutive_failures = 0, last_success_at = ?, last_error = ?,"
-                " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),"
-                " content_hash = coalesce(?, content_hash), next_fetch_at = ? WHERE feed_id = ?",
-                [
-                    to_stored(result.started_at),
-                    result.error,
-                    result.etag,
-                    result.last_modified,
-                    result.content_hash,
-                    to_stored(next_fetch_at),
-                    result.feed_id,
-                ],
-            )
-        else:
-            connection.execute(
-                "UPDATE feeds SET consecutive_failures = consecutive_failures + 1, last_error = ?,"
-                " next_fetch_at = ? WHERE feed_id = ?",
-                [result.error or result.outcome.value, to_stored(next_fetch_at), result.feed_id],
-            )
     return new

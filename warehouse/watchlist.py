@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,22 @@ import ahocorasick
 
 from warehouse.errors import WatchlistInvalid
 
-__all__ = ["Entity", "Mention", "Watchlist", "find_mentions", "load_watchlist", "parse_watchlist"]
+__all__ = [
+    "AliasParts",
+    "Entity",
+    "Mention",
+    "Watchlist",
+    "alias_parts",
+    "find_mentions",
+    "is_unspaced",
+    "is_word_char",
+    "load_watchlist",
+    "ordered_aliases",
+    "parse_watchlist",
+]
 
 ENTITY_KINDS = {"leader": "leader", "theme": "theme"}
+EXCLUSION_CUT = "\x02"  # what an exclusion leaves behind in the text aliases are searched in
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -63,32 +77,118 @@ class AliasHit:
     excluded_by: str | None
 
 
-class _EntityMatcher:
-    """Compiled patterns of one entity.
+def _simple_lower(char: str) -> str:
+    lowered = char.lower()
+    return lowered if len(lowered) == 1 else lowered[0]
 
-    Two speed decisions, both measured (a lookbehind first, or re.IGNORECASE, makes
-    Python's regex engine 15-40x slower on these alternations): the "no word
-    character before" rule is checked in Python on each hit, and case-insensitive
-    entities are matched case-sensitively against lower-cased text.
+
+def _simple_upper(char: str) -> str:
+    raised = char.upper()
+    return raised if len(raised) == 1 else char
+
+
+@dataclass(frozen=True)
+class AliasParts:
+    """The anatomy of one alias or exclusion that both matching engines build on."""
+
+    words: tuple[str, ...]  # the literal split on white space, without a trailing *
+    word_forms: bool  # a trailing * allows more word characters
+    starts_a_word: bool  # the start rule applies: no word character may precede it
+    ends_a_word: bool  # the end rule applies: no word character may follow it
+    last_char: str
+
+
+def is_word_char(char: str) -> bool:
+    """A letter or digit of any script, or _: what Python's re calls \\w."""
+    return char.isalnum() or char == "_"
+
+
+def is_unspaced(char: str) -> bool:
+    """Chinese, Japanese kana, Thai, Hangul: scripts where a word boundary means nothing."""
+    return _UNSPACED_SCRIPT.match(char) is not None
+
+
+def alias_parts(alias: str) -> AliasParts:
+    word_forms = alias.endswith("*")
+    literal = alias[:-1] if word_forms else alias
+    first, last = literal[0], literal[-1]
+    return AliasParts(
+        words=tuple(literal.split()),
+        word_forms=word_forms,
+        starts_a_word=first.isalnum() and not is_unspaced(first),
+        ends_a_word=(last.isalnum() or word_forms) and not is_unspaced(last),
+        last_char=last,
+    )
+
+
+def ordered_aliases(aliases: tuple[str, ...]) -> list[str]:
+    """Longest first, so "Vladimir Putin" is one occurrence, not "Vladimir Putin" and "Putin"; ties by text."""
+    return sorted(set(aliases), key=lambda alias: (-len(alias), alias))
+
+
+class _EntityMatcher:
+    """Compiled patterns of one entity: one alternation of its aliases, one of its exclusions.
+
+    The start rule is checked on each hit rather than written as a lookbehind (which
+    makes Python's engine 15-40x slower on these alternations); a hit that fails it is
+    retried one character later, exactly as a lookbehind would.
     """
 
     def __init__(self, entity: Entity) -> None:
         self.entity = entity
-        self.lowered = not entity.case_sensitive
-        self.alias_pattern = _alternation(entity.aliases, lowered=self.lowered)
-        self.exclude_pattern = _alternation(entity.exclude, lowered=self.lowered) if entity.exclude else None
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Start and end of every counted alias hit in `text` (lower-cased first if need be)."""
-        subject = text.lower() if self.lowered else text
-        spans = [match.span() for match in self.alias_pattern.finditer(subject) if _starts_a_word(subject, match)]
-        if spans and self.exclude_pattern is not None:
-            excluded = [m.span() for m in self.exclude_pattern.finditer(subject) if _starts_a_word(subject, m)]
-            spans = [span for span in spans if not _overlaps_any(span, excluded)]
-        return spans
+        flags = 0 if entity.case_sensitive else re.IGNORECASE
+        self.aliases = ordered_aliases(entity.aliases)
+        self.alias_pattern = re.compile("|".join(f"({_alias_regex(a)})" for a in self.aliases), flags)
+        self.exclusions = ordered_aliases(entity.exclude)
+        self.exclude_pattern = (
+            re.compile("|".join(f"({_alias_regex(e)})" for e in self.exclusions), flags) if self.exclusions else None
+        )
 
     def count(self, text: str) -> int:
-        return len(self.spans(text))
+        if self.exclude_pattern is not None:
+            text = self.cut_exclusions(text)
+        return sum(1 for _ in _hits(self.alias_pattern, text))
+
+    def exclusion_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the exclusions cut: each hit, with the spaced letters glued after one that ends in Chinese."""
+        if self.exclude_pattern is None:
+            return []
+        spans = []
+        for match in _hits(self.exclude_pattern, text):
+            parts = alias_parts(self.exclusions[(match.lastindex or 1) - 1])
+            end = match.end()
+            if not parts.ends_a_word and is_word_char(parts.last_char):
+                while end < len(text) and is_word_char(text[end]) and not is_unspaced(text[end]):
+                    end += 1
+            spans.append((match.start(), end))
+        return spans
+
+    def cut_exclusions(self, text: str) -> str:
+        """The text with what the exclusions cover replaced by a separator: an alias counts only where none is.
+
+        The separator (U+0002) is neither a word character nor white space, so the words
+        on either side of a cut stay apart ("Ukraine Emine Erdogan. war" is no "Ukraine war").
+        """
+        pieces, position = [], 0
+        for start, end in self.exclusion_spans(text):
+            if start < position:  # inside the previous cut
+                continue
+            pieces.append(text[position:start])
+            pieces.append(EXCLUSION_CUT)
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces)
+
+
+def _hits(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Leftmost, longest-alias-first hits that obey the start rule."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        if _starts_a_word(text, match):
+            yield match
+            position = max(match.end(), match.start() + 1)
+        else:
+            position = match.start() + 1
 
 
 def _starts_a_word(text: str, match: re.Match[str]) -> bool:
@@ -97,10 +197,9 @@ def _starts_a_word(text: str, match: re.Match[str]) -> bool:
     if start == 0:
         return True
     first = text[start]
-    if _UNSPACED_SCRIPT.match(first) or not first.isalnum():
+    if is_unspaced(first) or not first.isalnum():
         return True
-    before = text[start - 1]
-    return not (before.isalnum() or before == "_")
+    return not is_word_char(text[start - 1])
 
 
 def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
@@ -110,24 +209,24 @@ def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
 
 def _alias_regex(alias: str) -> str:
     """One alias as a regex fragment; the end-of-word rule is part of it, the start rule is not."""
-    word_forms = alias.endswith("*")
-    literal = alias[:-1] if word_forms else alias
-    body = r"\s+".join(re.escape(part) for part in literal.split())
-    if word_forms:
-        body += r"\w*"
-    last = literal[-1]
-    ends_a_word = (last.isalnum() or word_forms) and not _UNSPACED_SCRIPT.match(last)
-    return body + (r"(?!\w)" if ends_a_word else "")
+    parts = alias_parts(alias)
+    body = r"\s+".join(re.escape(word) for word in parts.words)
+    if parts.word_forms:
+        # Word forms continue in the alias's own kind of script: "Путин*" does not run into glued Chinese.
+        body += _SPACED_WORD_CHARS if parts.ends_a_word else r"\w*"
+    return body + (r"(?!\w)" if parts.ends_a_word else "")
 
 
-def _alternation(aliases: tuple[str, ...], *, lowered: bool) -> re.Pattern[str]:
-    # Longest first, so "Vladimir Putin" is one occurrence, not "Vladimir Putin" and "Putin".
-    ordered = sorted({alias.lower() if lowered else alias for alias in aliases}, key=len, reverse=True)
-    return re.compile("|".join(_alias_regex(alias) for alias in ordered))
+_SPACED_WORD_CHARS = r"[^\W\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]*"
 
 
 class Watchlist:
-    """Parsed watchlist with compiled matchers and the hash of the file's content."""
+    """Parsed watchlist with compiled matchers and the hash of the file's content.
+
+    This is the reference implementation of docs/counting.md and the engine behind
+    `newstally explain`; the warehouse tallies in SQL with patterns compiled from the
+    same rules (warehouse.alias_patterns), and a test holds the two to identical counts.
+    """
 
     def __init__(self, entities: tuple[Entity, ...], content_hash: str) -> None:
         self.entities = entities
@@ -135,15 +234,21 @@ class Watchlist:
         self._matchers = tuple(_EntityMatcher(entity) for entity in entities)
         self._candidates = _stem_automaton(entities)
 
+    def __hash__(self) -> int:
+        return hash(self.content_hash)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Watchlist) and other.content_hash == self.content_hash
+
     def entity_ids(self) -> list[str]:
         return [entity.entity_id for entity in self.entities]
 
     def find_mentions(self, title: str, summary: str) -> list[Mention]:
         """Mentions of every entity in one article's title and summary."""
         # A regex pass per entity is costly; a single Aho-Corasick pass over the
-        # lower-cased text finds the few entities whose alias stems occur at all.
+        # case-folded text finds the few entities whose alias stems occur at all.
         candidates: set[int] = set()
-        for _, indexes in self._candidates.iter(f"{title}\n{summary}".lower()):
+        for _, indexes in self._candidates.iter(_prefilter_fold(f"{title}\n{summary}")):
             candidates.update(indexes)
         found = []
         for index in sorted(candidates):
@@ -160,15 +265,12 @@ class Watchlist:
         for matcher in self._matchers:
             entity = matcher.entity
             for field, text in (("title", title), ("summary", summary)):
-                subject = text.lower() if matcher.lowered else text
-                excluded = []
-                if matcher.exclude_pattern is not None:
-                    excluded = [m.span() for m in matcher.exclude_pattern.finditer(subject)]
-                for match in matcher.alias_pattern.finditer(subject):
-                    if not _starts_a_word(subject, match):
-                        continue
-                    alias = _alias_that_matched(entity, match.group(0), lowered=matcher.lowered)
-                    cancelling = next((text[a:b] for a, b in excluded if _overlaps_any(match.span(), [(a, b)])), None)
+                excluded = matcher.exclusion_spans(text)
+                for match in _hits(matcher.alias_pattern, text):
+                    alias = matcher.aliases[(match.lastindex or 1) - 1]
+                    cancelling = next(
+                        (text[a:b].rstrip() for a, b in excluded if _overlaps_any(match.span(), [(a, b)])), None
+                    )
                     hits.append(
                         AliasHit(
                             entity.entity_id,
@@ -183,25 +285,37 @@ class Watchlist:
         return hits
 
 
-def _alias_that_matched(entity: Entity, matched: str, *, lowered: bool) -> str:
-    for alias in sorted(entity.aliases, key=len, reverse=True):
-        pattern = alias.lower() if lowered else alias
-        if re.fullmatch(_alias_regex(pattern), matched):
-            return alias
-    return matched
-
-
 def _stem_automaton(entities: tuple[Entity, ...]) -> ahocorasick.Automaton:
-    """Lower-cased literal stems of every alias, each mapped to the entities that use it."""
+    """Case-folded first words of every alias, each mapped to the entities that use it."""
     owners: dict[str, set[int]] = {}
     for index, entity in enumerate(entities):
         for alias in entity.aliases:
-            owners.setdefault(alias.rstrip("*").lower(), set()).add(index)
+            # The first word only: the text may join an alias's words with any run of white space.
+            owners.setdefault(_prefilter_fold(alias.rstrip("*").split()[0]), set()).add(index)
     automaton = ahocorasick.Automaton()
     for stem, indexes in owners.items():
         automaton.add_word(stem, frozenset(indexes))
     automaton.make_automaton()
     return automaton
+
+
+# Characters that re.IGNORECASE equates with a letter whose str.lower() differs from
+# theirs (ſ and s, K and k, İ and i, ς and σ): folded before the prefilter looks.
+_SPECIAL_FOLDS = {
+    char: folded
+    for char, folded in (
+        (chr(code), _simple_lower(_simple_upper(_simple_lower(chr(code))))) for code in range(0x80, 0x2200)
+    )
+    if folded != char.lower()
+}
+_SPECIAL_FOLD_TABLE = str.maketrans(_SPECIAL_FOLDS)
+_HAS_SPECIAL_FOLD = re.compile("[" + re.escape("".join(_SPECIAL_FOLDS)) + "]")
+
+
+def _prefilter_fold(text: str) -> str:
+    if _HAS_SPECIAL_FOLD.search(text):
+        text = text.translate(_SPECIAL_FOLD_TABLE)
+    return text.lower()
 
 
 def find_mentions(watchlist: Watchlist, title: str, summary: str) -> list[Mention]:

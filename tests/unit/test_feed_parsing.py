@@ -106,3 +106,40 @@ def test_links_that_are_not_http_are_dropped_but_the_item_is_kept():
 
     assert article.url == ""
     assert article.title == "Odd link"
+
+
+def test_a_document_past_the_item_cap_keeps_the_first_items_and_says_so(monkeypatch):
+    import ingest.feeds
+
+    monkeypatch.setattr(ingest.feeds, "MAX_ITEMS_PER_DOCUMENT", 3)
+    items = b"".join(b"<item><guid>%d</guid><title>Story %d</title></item>" % (n, n) for n in range(5))
+    body = b'<rss version="2.0"><channel><title>t</title>' + items + b"</channel></rss>"
+
+    parsed = parse_feed(body, fetched_at=FETCHED_AT)
+
+    assert [article.title for article in parsed.articles] == ["Story 0", "Story 1", "Story 2"]
+    assert parsed.items_seen == 5
+    assert parsed.error == "5 items; only the first 3 kept"
+
+
+def test_entity_declarations_are_removed_before_parsing():
+    body = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY boom "expanded">]>
+    <rss version="2.0"><channel><title>t</title>
+    <item><guid>1</guid><title>No &boom; here</title></item></channel></rss>"""
+
+    parsed = parse_feed(body, fetched_at=FETCHED_AT)
+
+    assert len(parsed.articles) == 1
+    assert "expanded" not in parsed.articles[0].title
+    assert parsed.error.startswith("entity declarations removed unread")
+
+
+def test_a_plain_doctype_without_entities_is_left_alone():
+    body = b"""<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"
+    "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+    <rss version="0.91"><channel><title>t</title><item><title>Old school</title></item></channel></rss>"""
+
+    parsed = parse_feed(body, fetched_at=FETCHED_AT)
+
+    assert [article.title for article in parsed.articles] == ["Old school"]
+    assert parsed.error is None

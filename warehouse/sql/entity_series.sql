@@ -2,6 +2,7 @@
 -- and all bucketed articles of the same outlets. Buckets are computed in the chosen zone;
 -- {bucket_expression} is one of series._BUCKET_EXPRESSIONS, never user text.
 -- Only articles whose date can be trusted are bucketed (date_quality ok or missing).
+-- With $with_entity (NULL: no filter), hits count only articles that also mention it (co-mentions).
 WITH scoped AS (
     SELECT a.article_id,
            s.name AS source,
@@ -23,6 +24,7 @@ hits AS (
     FROM scoped sc
     JOIN mentions m USING (article_id)
     WHERE list_contains($entity_ids, m.entity_id)
+      AND ($with_entity IS NULL OR m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $with_entity))
     GROUP BY ALL
 )
 SELECT t.bucket, t.source, h.entity_id, h.articles, h.mentions, t.total_articles

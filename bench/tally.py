@@ -1,0 +1,168 @@
+"""Tallying speed: a full retally in SQL against the Python reference matcher and a pandas baseline.
+
+Corpus: the demo generator at a high daily rate (realistic titles and summaries, about
+140 characters an article), stored with `warehouse.store_articles`. Figures:
+- `newstally retally` (one write transaction: SQL tally of every article), median of 3;
+- the Python matcher (`Watchlist.find_mentions`) on a sample, scaled up;
+- what an analyst would write by hand: pandas ``str.contains`` per alias with ``\\b``
+  boundaries, on a sample, scaled up (it does not even apply the exclusions);
+- small batches, SQL against Python, which sets `PYTHON_TALLY_MAX_ARTICLES`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import REPO_ROOT, median, write_section
+
+SECTION = "Tallying: SQL retally against Python and pandas"
+WATCHLIST = REPO_ROOT / "watchlist.toml"
+ARTICLES = 1_000_000
+RUNS = 3
+SAMPLE = 20_000
+
+
+def _store_demo_corpus(wh, count: int) -> int:
+    import warehouse
+    from ingest.demo_corpus import generate_history
+
+    stories = generate_history(7, date(2017, 1, 1), datetime(2030, 1, 1, tzinfo=UTC), articles_per_day=4_000)
+    stored = 0
+    while stored < count:
+        chunk = list(islice(stories, min(200_000, count - stored)))
+        if not chunk:
+            break
+        by_outlet: dict[str, list] = defaultdict(list)
+        for outlet, article in chunk:
+            by_outlet[outlet].append(article)
+        for outlet, articles in by_outlet.items():
+            stored += warehouse.store_articles(wh, outlet, articles, is_demo=True, batch_size=200_000)
+    return stored
+
+
+def _sample(wh, size: int) -> list[tuple[int, str, str]]:
+    with wh.reading() as connection:
+        return connection.execute(
+            "SELECT article_id, title, summary FROM articles ORDER BY hash(article_id) LIMIT ?", [size]
+        ).fetchall()
+
+
+def _pandas_seconds(watchlist, sample: list[tuple[int, str, str]]) -> float:
+    import pandas as pd
+
+    text = pd.Series([f"{title}\n{summary}" for _, title, summary in sample])
+    started = time.perf_counter()
+    for entity in watchlist.entities:
+        for alias in entity.aliases:
+            stem = re.escape(alias.rstrip("*")) + (r"\w*" if alias.endswith("*") else "")
+            text.str.count(rf"\b{stem}\b", flags=0 if entity.case_sensitive else re.IGNORECASE)
+    return time.perf_counter() - started
+
+
+def _small_batches(watchlist, sample: list[tuple[int, str, str]]) -> list[tuple[int, float, float]]:
+    import duckdb
+
+    from warehouse.db import migrate
+    from warehouse.tally import mention_rows, tally_articles
+
+    rows = []
+    for size in (20, 200, 2_000, 20_000):
+        batch = sample[:size]
+        started = time.perf_counter()
+        mention_rows(watchlist, batch)
+        python_s = time.perf_counter() - started
+        # The same articles in an in-memory warehouse, so the timing is the tally alone.
+        connection = duckdb.connect()
+        migrate(connection)
+        connection.executemany(
+            "INSERT INTO articles (article_id, source_id, identity_key, guid, url, title, summary, published_at,"
+            " date_quality, fetched_at) VALUES (?, 1, ?, '', '', ?, ?, now()::TIMESTAMP, 'ok', now()::TIMESTAMP)",
+            [[article_id, str(article_id), title, summary] for article_id, title, summary in batch],
+        )
+        started = time.perf_counter()
+        tally_articles(connection, watchlist, [article_id for article_id, _, _ in batch])
+        sql_s = time.perf_counter() - started
+        connection.close()
+        rows.append((size, python_s, sql_s))
+    return rows
+
+
+def run(count: int = ARTICLES) -> str:
+    import warehouse
+    from warehouse.alias_patterns import sql_match_plan
+    from warehouse.tally import mention_rows
+
+    prepared = os.environ.get("NEWSTALLY_BENCH_TALLY_DB")  # reuse a corpus stored by an earlier run
+    path = Path(prepared) if prepared else Path(tempfile.mkdtemp(prefix="newstally-bench-tally-")) / "bench.duckdb"
+    wh = warehouse.open_warehouse(path, watchlist_path=WATCHLIST, events_path=None)
+    started = time.perf_counter()
+    stored = warehouse.corpus_facts(wh).articles if prepared else _store_demo_corpus(wh, count)
+    store_s = time.perf_counter() - started
+    watchlist = warehouse.load_watchlist(WATCHLIST)
+    plan = sql_match_plan(watchlist)
+
+    retally_times, rows_written = [], 0
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        _, rows_written = warehouse.retally(wh, WATCHLIST)
+        retally_times.append(time.perf_counter() - started)
+    retally_s = median(retally_times)
+    print(f"stored {stored:,} in {store_s:.0f} s; retally {retally_times}", file=sys.stderr, flush=True)
+
+    sample = _sample(wh, SAMPLE)
+    python_times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        mention_rows(watchlist, sample)
+        python_times.append(time.perf_counter() - started)
+    python_s = median(python_times) * stored / len(sample)
+    pandas_sample = sample[: SAMPLE // 4]
+    pandas_s = _pandas_seconds(watchlist, pandas_sample) * stored / len(pandas_sample)
+    small = _small_batches(watchlist, sample)
+    size_mb = path.stat().st_size / 1e6
+
+    stored_how = "stored by an earlier run (`NEWSTALLY_BENCH_TALLY_DB`)" if prepared else f"stored in {store_s:.0f} s"
+    lines = [
+        f"{stored:,} demo articles (`generate_history`, 4,000 a day), {stored_how} with",
+        f"`store_articles` (tally on arrival included); database file {size_mb:,.0f} MB. Watchlist: the shipped one,",
+        f"{len(watchlist.entities)} entities, {sum(len(e.aliases) for e in watchlist.entities)} aliases,"
+        f" {sum(len(e.exclude) for e in watchlist.entities)} exclusions; SQL plan: one scan of every article,"
+        f" {len(plan.exact_passes)} exact passes for the flagged ones.",
+        "",
+        "| tally of every article | seconds | articles/s | vs SQL retally |",
+        "|---|---|---|---|",
+        f"| `retally`, SQL engine (median of {RUNS}, {rows_written:,} mention rows) | {retally_s:.1f} |"
+        f" {stored / retally_s:,.0f} | 1.0x |",
+        f"| Python reference matcher, {len(sample):,}-article sample scaled up | {python_s:.1f} |"
+        f" {stored / python_s:,.0f} | {python_s / retally_s:.1f}x slower |",
+        f"| pandas `str.count` per alias (no exclusions), {len(pandas_sample):,}-article sample scaled up |"
+        f" {pandas_s:.1f} | {stored / pandas_s:,.0f} | {pandas_s / retally_s:.1f}x slower |",
+        "",
+        "Small batches (on-arrival tally), seconds:",
+        "",
+        "| articles | Python | SQL |",
+        "|---|---|---|",
+        *[f"| {size:,} | {py:.3f} | {sql:.3f} |" for size, py, sql in small],
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else ARTICLES
+    body = run(count)
+    write_section(SECTION, body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

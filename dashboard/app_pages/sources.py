@@ -1,0 +1,161 @@
+"""Sources: how much each outlet published, how much of it was about whom, and whether its feeds are healthy.
+
+The controls live in the URL (`?entities=trump,putin&from=2018-07-01&to=2018-07-31`), so a copied link
+restores the view.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import charts, data, layout
+from dashboard.url_state import MAX_ENTITIES, SourcesView, sources_view_from_params
+from warehouse import WarehouseError
+
+_STATE_KEYS = {"entities": "sources_entities", "from": "sources_from", "to": "sources_to"}
+
+
+def _restore_controls(requested: SourcesView, names: dict[str, str], *, first_day: date, last_day: date) -> None:
+    """Seed the widgets from the URL on a session's first run; keep them valid as the data changes."""
+    initial = {"entities": list(requested.entity_ids), "from": requested.start, "to": requested.end}
+    for name, key in _STATE_KEYS.items():
+        if key not in st.session_state:
+            st.session_state[key] = initial[name]
+    entities_key = _STATE_KEYS["entities"]
+    st.session_state[entities_key] = [e for e in st.session_state[entities_key] if e in names]
+    for name in ("from", "to"):
+        day = st.session_state[_STATE_KEYS[name]]
+        if not isinstance(day, date) or not first_day <= day <= last_day:
+            st.session_state[_STATE_KEYS[name]] = initial[name]
+
+
+def _controls(requested: SourcesView, names: dict[str, str], *, first_day: date, last_day: date) -> SourcesView:
+    chosen, since, until = st.columns([5, 1.2, 1.2], vertical_alignment="bottom")
+    entity_ids = chosen.multiselect(
+        "Share of voice for",
+        options=list(names),
+        format_func=names.__getitem__,
+        key=_STATE_KEYS["entities"],
+        placeholder="Pick leaders or themes",
+        max_selections=MAX_ENTITIES,
+    )
+    start = since.date_input(
+        "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
+    )
+    end = until.date_input("To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD")
+    start, end = start or requested.start, end or requested.end  # a cleared date input gives None
+    if start > end:
+        start, end = end, start
+    return SourcesView(entity_ids=tuple(entity_ids), start=start, end=end)
+
+
+def _write_url(view: SourcesView) -> None:
+    wanted = view.to_params()
+    if {key: st.query_params.get(key) for key in wanted} != wanted:
+        st.query_params.from_dict(wanted)
+
+
+@st.fragment(run_every="30s")
+def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
+    """Volume and share of voice per outlet; re-run every 30 s so new fetches show up."""
+    try:
+        facts = data.corpus_facts(path)
+        if facts is None:
+            st.warning("The warehouse file has gone away; this page recovers once it is back.")
+            return
+        volume = data.source_volume(path, facts.data_version, start=view.start, end=view.end)
+        shares = data.share_of_voice(path, facts.data_version, view.entity_ids, start=view.start, end=view.end)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    span = f"{view.start}-{view.end}"
+
+    st.subheader("Volume per outlet")
+    st.altair_chart(charts.source_volume_chart(volume, start=view.start, end=view.end), width="stretch")
+    layout.csv_download(
+        volume,
+        file_name=f"newstally-volume-{span}.csv",
+        description="Articles per outlet in the chosen range, as charted.",
+    )
+
+    st.subheader("Share of voice")
+    if not view.entity_ids:
+        st.info("Pick at least one entity to compare outlets' share of voice.", icon=":material/touch_app:")
+        return
+    shown = charts.share_of_voice_as_shown(shares, names)
+    st.altair_chart(charts.share_of_voice_chart(shown, start=view.start, end=view.end), width="stretch")
+    layout.csv_download(
+        shown,
+        file_name=f"newstally-share-of-voice-{span}.csv",
+        description="Per outlet and entity: articles mentioning it, all the outlet's articles, share in %.",
+    )
+
+
+@st.fragment(run_every="30s")
+def _feed_health(path: str) -> None:
+    """Every feed with its last success, last error, failures and next fetch; failing feeds on top."""
+    st.subheader("Feed health")
+    try:
+        facts = data.corpus_facts(path)
+        if facts is None:
+            return
+        feeds = data.feed_health(path, facts.data_version)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    if not feeds:
+        st.info("No feeds registered. Add one with `newstally feeds add URL`.", icon=":material/rss_feed:")
+        return
+    table = charts.feed_health_table(feeds)
+    troubled = int(table["status"].isin(["failing", "disabled"]).sum())
+    st.caption(f"{len(table):,} feeds, {troubled:,} failing or disabled. Times are UTC.")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "status": st.column_config.TextColumn("Status"),
+            "source": st.column_config.TextColumn("Outlet"),
+            "url": st.column_config.TextColumn("Feed URL"),
+            "enabled": st.column_config.CheckboxColumn("Enabled"),
+            "last_success_at": st.column_config.DatetimeColumn("Last success", format="YYYY-MM-DD HH:mm"),
+            "last_failure_at": st.column_config.DatetimeColumn("Last failure", format="YYYY-MM-DD HH:mm"),
+            "last_error": st.column_config.TextColumn("Last error"),
+            "consecutive_failures": st.column_config.NumberColumn("Failures in a row", format="%d"),
+            "next_fetch_at": st.column_config.DatetimeColumn("Next fetch", format="YYYY-MM-DD HH:mm"),
+            "new_items_per_day": st.column_config.NumberColumn("New items a day (7 days)", format="%.1f"),
+        },
+    )
+    layout.csv_download(table, file_name="newstally-feed-health.csv", description="Every feed's health, as listed.")
+
+
+def render() -> None:
+    corpus = layout.open_corpus("Sources")
+    if corpus is None:
+        # Feeds can be registered and failing before any article lands: their health is what to look at then.
+        path = data.warehouse_path()
+        try:
+            has_warehouse = data.corpus_facts(path) is not None
+        except WarehouseError:
+            has_warehouse = False
+        if has_warehouse:
+            _feed_health(path)
+        return
+    try:
+        names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    requested = sources_view_from_params(
+        st.query_params.to_dict(), entity_ids=list(names), first_day=corpus.first_day, last_day=corpus.last_day
+    )
+    _restore_controls(requested, names, first_day=corpus.first_day, last_day=corpus.last_day)
+    view = _controls(requested, names, first_day=corpus.first_day, last_day=corpus.last_day)
+    _write_url(view)
+    _coverage(corpus.path, view, names)
+    _feed_health(corpus.path)
+
+
+render()

@@ -1,0 +1,275 @@
+"""Spikes: days on which an entity's coverage stands far above its own recent past, merged into episodes.
+
+`detect_spikes` is the statistical judgement, plain pandas over one daily series and
+testable without a database; `spike_episodes` feeds it the warehouse's series and
+attaches the evidence an editor needs to believe a spike (headlines, rising words,
+calendar events). docs/spikes.md explains the method and its parameters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from warehouse.catalog import list_entities, require_entities
+from warehouse.db import Warehouse
+from warehouse.errors import WarehouseError
+from warehouse.events import list_events
+from warehouse.rows import Event
+from warehouse.series import entity_series
+from warehouse.spike_evidence import (
+    CandidateArticle,
+    Headline,
+    RisingTerm,
+    TermCount,
+    episode_articles,
+    episode_term_counts,
+    rank_rising_terms,
+    representative_headlines,
+)
+
+__all__ = ["EPISODE_COLUMNS", "Episode", "detect_spikes", "spike_episodes"]
+
+EPISODE_COLUMNS = ["start", "peak", "end", "peak_count", "peak_value", "baseline_median", "score"]
+
+# MAD × 1.4826 estimates the standard deviation of normal noise, so the score reads
+# like a z-score; 3.5 on that scale is Iglewicz and Hoaglin's cut-off for outliers.
+_MAD_TO_SIGMA = 1.4826
+EVENT_PROXIMITY_DAYS = 3
+HEADLINES_PER_EPISODE = 5
+TERMS_PER_EPISODE = 8
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A run of consecutive spike days of one entity, with the evidence behind it. Dates are UTC days."""
+
+    entity_id: str
+    start: date
+    peak: date
+    end: date
+    peak_articles: int  # articles mentioning the entity on the peak day
+    peak_total_articles: int  # all articles that day
+    peak_share: float
+    baseline_share: float  # median daily share of the window_days (28) days before the peak
+    score: float  # robust z-score of the peak day
+    headlines: tuple[Headline, ...] = ()
+    rising_terms: tuple[RisingTerm, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    @property
+    def episode_id(self) -> str:
+        return f"{self.entity_id}:{self.start.isoformat()}"
+
+
+def detect_spikes(
+    daily: pd.Series,
+    *,
+    totals: pd.Series | None = None,
+    window_days: int = 28,
+    threshold: float = 3.5,
+    min_count: int = 5,
+) -> pd.DataFrame:
+    """Days far above their own recent past, merged into episodes: start, peak, end, peak_count, peak_value, ...
+
+    `daily` is articles per day (index: dates). With `totals` (all articles per day) each
+    day is judged on its share, so a day on which every outlet simply published more, or
+    a batch of newly added feeds, is not a spike; without, on the count itself.
+
+    A day's yardstick is the median and MAD of the `window_days` days before it: the
+    day itself is left out, so a burst cannot raise its own yardstick. Its score is the
+    smaller of two: the robust z-score (value - median) / (1.4826 × MAD), the MAD floored
+    at one article's worth so a flat or empty past does not turn one stray article into
+    an infinite score; and a chance score, the count against the count the median
+    predicts on Anscombe's square-root scale, so the ordinary Poisson noise of a thinly
+    covered entity is not news. A day is flagged when its score reaches `threshold` and
+    at least `min_count` articles mention the entity; days with fewer than `window_days`
+    days of past are not judged. Consecutive flagged days form one episode; its peak is
+    the day with the highest value, and `peak_value`, `baseline_median` and `score` are
+    that day's.
+    """
+    counts = _daily(daily)
+    day_totals = None if totals is None else _daily(totals).reindex(counts.index, fill_value=0.0).to_numpy()
+    judged = _judged(counts.to_numpy()[:, None], day_totals, window_days, threshold, min_count)
+    return _episodes(counts.index, *(column[:, 0] for column in judged))
+
+
+def _daily(series: pd.Series) -> pd.Series:
+    """The series on a gapless daily index (missing days are zeros), as floats."""
+    if series.empty:
+        return pd.Series(dtype="float64", index=pd.DatetimeIndex([]))
+    indexed = series.copy()
+    indexed.index = pd.DatetimeIndex(pd.to_datetime(series.index)).normalize()
+    indexed = indexed.groupby(level=0).sum()
+    days = pd.date_range(indexed.index.min(), indexed.index.max(), freq="D")
+    return indexed.reindex(days, fill_value=0).astype("float64")
+
+
+_Judged = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _judged(
+    counts: np.ndarray, day_totals: np.ndarray | None, window_days: int, threshold: float, min_count: int
+) -> _Judged:
+    """count, value, median, score, flagged for a days × series matrix of counts (one column per entity).
+
+    `day_totals` (one per day, shared by every column) makes the value a share.
+    """
+    counts = counts.astype("float64")
+    if day_totals is None:
+        values = counts
+        one_article: float | np.ndarray = 1.0
+        sizes = np.ones((len(counts), 1))
+    else:
+        sizes = day_totals.astype("float64")[:, None]
+        values = np.divide(counts, sizes, out=np.zeros_like(counts), where=sizes > 0)
+        one_article = 1.0 / np.where(sizes > 0, sizes, 1.0)
+    medians, deviations = _past_median_and_mad(values, window_days)
+    with np.errstate(invalid="ignore"):
+        robust = (values - medians) / np.maximum(deviations * _MAD_TO_SIGMA, one_article)
+        expected = medians * sizes
+        # Anscombe: 2·sqrt(x + 3/8) turns Poisson counts into unit-variance normal ones.
+        chance = 2.0 * (np.sqrt(counts + 0.375) - np.sqrt(expected + 0.375))
+        scores = np.minimum(robust, chance)
+        flagged = (~np.isnan(medians)) & (scores >= threshold) & (counts >= min_count)
+    return counts, values, medians, scores, flagged
+
+
+def _past_median_and_mad(values: np.ndarray, window_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median and MAD of the `window_days` rows before each row, per column; NaN where the past is shorter."""
+    medians = np.full(values.shape, np.nan)
+    deviations = np.full(values.shape, np.nan)
+    if len(values) > window_days:
+        windows = sliding_window_view(values[:-1], window_days, axis=0)  # rows × columns × window
+        window_medians = np.median(windows, axis=-1)
+        medians[window_days:] = window_medians
+        deviations[window_days:] = np.median(np.abs(windows - window_medians[..., None]), axis=-1)
+    return medians, deviations
+
+
+def _episodes(
+    days: pd.DatetimeIndex,
+    counts: np.ndarray,
+    values: np.ndarray,
+    medians: np.ndarray,
+    scores: np.ndarray,
+    flagged: np.ndarray,
+) -> pd.DataFrame:
+    positions = np.flatnonzero(flagged)
+    if len(positions) == 0:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in EPISODE_COLUMNS})
+    # The index is gapless and daily, so consecutive days are consecutive positions.
+    runs = np.split(positions, np.flatnonzero(np.diff(positions) != 1) + 1)
+    rows = []
+    for run in runs:
+        peak = run[np.argmax(values[run])]  # the first of equal highs
+        rows.append(
+            {
+                "start": days[run[0]].date(),
+                "peak": days[peak].date(),
+                "end": days[run[-1]].date(),
+                "peak_count": int(counts[peak]),
+                "peak_value": float(values[peak]),
+                "baseline_median": float(medians[peak]),
+                "score": round(float(scores[peak]), 2),
+            }
+        )
+    return pd.DataFrame(rows, columns=EPISODE_COLUMNS)
+
+
+def spike_episodes(
+    wh: Warehouse,
+    *,
+    entity_ids: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    window_days: int = 28,
+    threshold: float = 3.5,
+    min_count: int = 5,
+) -> list[Episode]:
+    """Every spike episode of the entities (default: all) that ends on or after `since`, by start date.
+
+    Days are UTC calendar days and only trustworthy dates count (docs/counting.md), so a
+    pile-up of articles with a bogus future or 1970 date can never make a spike.
+    """
+    if window_days < 1:
+        raise WarehouseError(f"the spike window needs 1 day or more, not {window_days}")
+    ids = require_entities(wh, entity_ids) if entity_ids else list(list_entities(wh)["entity_id"])
+    # Judging starts window_days before `since`, so an episode already under way on
+    # `since` keeps its true start (and its id) unless it began even earlier.
+    load_from = since - timedelta(days=2 * window_days) if since else None
+    series = entity_series(wh, ids, start=load_from, end=until)
+    if series.empty:
+        return []
+    # entity_series is gapless and daily: one matrix, days × entities, judged in one pass.
+    counts = series.pivot(index="bucket_start", columns="entity_id", values="articles")
+    totals_by_day = series.drop_duplicates("bucket_start").set_index("bucket_start")["total_articles"]
+    days = pd.DatetimeIndex(pd.to_datetime(counts.index))
+    judged = _judged(
+        counts.to_numpy(), totals_by_day.reindex(counts.index).to_numpy(), window_days, threshold, min_count
+    )
+    found = []
+    for position, entity_id in enumerate(counts.columns):
+        episodes = _episodes(days, *(array[:, position] for array in judged))
+        if not episodes.empty:
+            found.append(episodes.assign(entity_id=entity_id))
+    if not found:
+        return []
+    table = pd.concat(found, ignore_index=True)
+    if since is not None:
+        table = table[table["end"] >= since]
+    if table.empty:
+        return []
+    table = table.sort_values(["start", "entity_id"], kind="stable").reset_index(drop=True)
+    table["episode_id"] = table["entity_id"] + ":" + table["start"].map(date.isoformat)
+    with wh.reading() as connection:
+        articles = episode_articles(connection, table)
+        terms = episode_term_counts(connection, table, baseline_days=window_days)
+    calendar = list_events(wh)
+    articles_by_episode: dict[str, list[CandidateArticle]] = defaultdict(list)
+    for candidate in articles:
+        articles_by_episode[candidate.episode_id].append(candidate)
+    terms_by_episode: dict[str, list[TermCount]] = defaultdict(list)
+    for term in terms:
+        terms_by_episode[term.episode_id].append(term)
+    return [
+        _episode(
+            record,
+            totals_by_day,
+            articles_by_episode[record.episode_id],
+            terms_by_episode[record.episode_id],
+            calendar,
+        )
+        for record in table.itertuples(index=False)
+    ]
+
+
+def _episode(
+    record,
+    totals_by_day: pd.Series,
+    articles: list[CandidateArticle],
+    terms: list[TermCount],
+    calendar: list[Event],
+) -> Episode:
+    peak_total = int(totals_by_day.get(record.peak.isoformat(), 0))
+    near_from = record.start - timedelta(days=EVENT_PROXIMITY_DAYS)
+    near_to = record.end + timedelta(days=EVENT_PROXIMITY_DAYS)
+    return Episode(
+        entity_id=record.entity_id,
+        start=record.start,
+        peak=record.peak,
+        end=record.end,
+        peak_articles=int(record.peak_count),
+        peak_total_articles=peak_total,
+        peak_share=round(float(record.peak_value), 6),
+        baseline_share=round(float(record.baseline_median), 6),
+        score=float(record.score),
+        headlines=representative_headlines(articles, limit=HEADLINES_PER_EPISODE),
+        rising_terms=rank_rising_terms(terms, limit=TERMS_PER_EPISODE),
+        events=tuple(event for event in calendar if event.start_date <= near_to and event.end_date >= near_from),
+    )
