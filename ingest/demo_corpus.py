@@ -754,7 +754,7 @@ def load_demo(
     now: datetime | None = None,
     start: date = HISTORY_START,
     calendar_path: Path | None = None,
-    chunk_articles: int = 40_000,
+    chunk_articles: int = 200_000,
 ) -> DemoReport:
     """Register the demo outlets (and their live feeds on `server_url`) and bulk-store their history.
 

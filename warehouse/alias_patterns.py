@@ -28,7 +28,6 @@ and every emulation is chosen so the counts stay identical to `Watchlist.find_me
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -195,6 +194,7 @@ def _alias_groups(entity: Entity) -> list[_AliasGroup]:
     return groups
 
 
+@cache
 def _groups_can_overlap(first: _AliasGroup, second: _AliasGroup) -> bool:
     return any(
         _patterns_can_overlap(a, b)
@@ -390,11 +390,16 @@ def _ignorecase_variants(char: str) -> tuple[str, ...]:
     return tuple(sorted(c for c in candidates if probe.fullmatch(c)))
 
 
+_LAST_CASED_PLANE_END = 0x20000
+
+
 @cache
 def _case_buckets() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     lower_of: dict[str, set[str]] = {}
     upper_of: dict[str, set[str]] = {}
-    for code in range(sys.maxunicode + 1):
+    # No code point above the Supplementary Multilingual Plane has case (the last cased
+    # script, Adlam, ends at U+1E95F), so scanning 0x20000 instead of 0x110000 is exact and 8x cheaper.
+    for code in range(_LAST_CASED_PLANE_END):
         char = chr(code)
         lower, upper = char.lower(), char.upper()
         if lower == upper == char:
@@ -424,6 +429,7 @@ def _mapper(case_sensitive: bool, aliases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(fragments), 0 if case_sensitive else re.IGNORECASE)
 
 
+@cache
 def _patterns_can_overlap(a: str, b: str) -> bool:
     """Could a hit of `a` and a hit of `b` share a character in some text? False only when surely not.
 
@@ -451,16 +457,24 @@ def _overlap_offsets(
     text_a: str, first: AliasParts, text_b: str, second: AliasParts, *, first_offset: int = 0
 ) -> Iterator[int]:
     """The offsets inside `text_a` where `text_b` can start and overlap it, boundaries permitting."""
-    for offset in range(first_offset, len(text_a)):
-        overlap = min(len(text_a) - offset, len(text_b))
-        if text_a[offset : offset + overlap] != text_b[:overlap]:
-            continue
-        if second.starts_a_word and offset > 0 and is_word_char(text_a[offset - 1]):
-            continue  # b would be glued to the word character before it
-        end = offset + len(text_b)
-        if second.ends_a_word and not second.word_forms and end < len(text_a) and is_word_char(text_a[end]):
-            continue  # b would be glued to the word character after it (a word-forms tail would run on)
-        glued_after_a = end > len(text_a) and is_word_char(text_b[len(text_a) - offset])
-        if first.ends_a_word and not first.word_forms and glued_after_a:
-            continue  # a would be glued to the word character after it
-        yield offset
+    # Only offsets where b's first character stands can start an overlap: find them in C, not by slicing.
+    offset = text_a.find(text_b[0], first_offset) if text_b else -1
+    while offset != -1:
+        candidate, offset = offset, text_a.find(text_b[0], offset + 1)
+        if _overlaps_at(text_a, first, text_b, second, candidate):
+            yield candidate
+
+
+def _overlaps_at(text_a: str, first: AliasParts, text_b: str, second: AliasParts, offset: int) -> bool:
+    """Whether `text_b` starting at `offset` inside `text_a` overlaps it, boundaries permitting."""
+    overlap = min(len(text_a) - offset, len(text_b))
+    if text_a[offset : offset + overlap] != text_b[:overlap]:
+        return False
+    if second.starts_a_word and offset > 0 and is_word_char(text_a[offset - 1]):
+        return False  # b would be glued to the word character before it
+    end = offset + len(text_b)
+    if second.ends_a_word and not second.word_forms and end < len(text_a) and is_word_char(text_a[end]):
+        return False  # b would be glued to the word character after it (a word-forms tail would run on)
+    glued_after_a = end > len(text_a) and is_word_char(text_b[len(text_a) - offset])
+    # a would be glued to the word character after it
+    return not (first.ends_a_word and not first.word_forms and glued_after_a)

@@ -17,6 +17,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import ahocorasick
@@ -108,6 +109,7 @@ def is_unspaced(char: str) -> bool:
     return _UNSPACED_SCRIPT.match(char) is not None
 
 
+@cache
 def alias_parts(alias: str) -> AliasParts:
     word_forms = alias.endswith("*")
     literal = alias[:-1] if word_forms else alias
