@@ -49,6 +49,9 @@ FetchProgress = Callable[[Feed, FetchResult, int], None]
 # ends the claim sooner. Longer than a pass normally takes, short enough that a
 # fetcher killed mid-pass delays its feeds by half an hour at most.
 CLAIM_LEASE = timedelta(minutes=30)
+# Threads mostly wait (on the network, on a host's gap); past this many hosts,
+# hosts queue for a thread.
+MAX_HOST_THREADS = 64
 
 
 def fetch_due(
@@ -87,6 +90,9 @@ def fetch_due(
     unstarted = {feed.feed_id for feed in feeds}
     unstarted_lock = threading.Lock()
     recorder = FetchRecorder(wh, progress)
+    # One thread per host, so a host waiting out its gap holds up no other host;
+    # `max_workers` bounds the requests actually in flight.
+    in_flight = threading.BoundedSemaphore(max(1, max_workers))
 
     def fetch_host(host_feeds: Sequence[Feed], http: httpx.Client) -> None:
         gap = host_gap_seconds if host_gap_seconds is not None else pacing.host_gap_seconds(host_feeds[0].url)
@@ -96,17 +102,18 @@ def fetch_due(
                 _pause(gap - (time.monotonic() - previous_start), stop_event)
             if stop_event is not None and stop_event.is_set():
                 return
-            previous_start = time.monotonic()
             with unstarted_lock:
                 unstarted.discard(feed.feed_id)
-            started_at = now or datetime.now(UTC)
-            result = _fetch(feed, http, now=started_at)
+            with in_flight:
+                previous_start = time.monotonic()  # the gap runs from when the request really starts
+                started_at = now or datetime.now(UTC)
+                result = _fetch(feed, http, now=started_at)
             if result is not None:
                 recorder.put(feed, result, started_at)
 
     http = client or make_client()
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(by_host))), thread_name_prefix="fetch") as pool:
+        with ThreadPoolExecutor(max_workers=min(len(by_host), MAX_HOST_THREADS), thread_name_prefix="fetch") as pool:
             for future in [pool.submit(fetch_host, host_feeds, http) for host_feeds in by_host.values()]:
                 future.result()
     finally:
