@@ -5,17 +5,19 @@ Nothing here calls Streamlit or the warehouse, so every chart can be checked as 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 
-from dashboard.url_state import Bucket, Metric
+from dashboard.url_state import Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
-    from warehouse import Event, FeedHealth
+    from warehouse import Episode, Event, FeedHealth, LensResult
 
 # Okabe & Ito's palette, reordered so the first lines drawn are the most distinct on white;
 # yellow goes last because it is faint on a light background.
@@ -117,19 +119,23 @@ def trends_chart(
     bucket: Bucket,
     start: date,
     end: date,
+    spikes: pd.DataFrame | None = None,
+    title: str | None = None,
 ) -> alt.LayerChart:
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
-    `shown` is a frame from `series_as_shown`. Rendered as SVG, so event labels are text in the
-    page, unless there are too many points for SVG to stay quick.
+    `shown` is a frame from `series_as_shown`; `spikes`, one from `spikes_as_shown`, adds a
+    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page.
+    Rendered as SVG, so event labels are text in the page, unless there are too many points
+    for SVG to stay quick.
     """
     value_field = "articles" if metric == "articles" else "share_percent"
     if metric == "articles":
-        title = f"Articles mentioning each entity, per {bucket}"
+        title = title or f"Articles mentioning each entity, per {bucket}"
         y_title = f"Articles per {bucket}"
         y_format = ",d"
     else:
-        title = f"Share of all articles mentioning each entity, per {bucket}"
+        title = title or f"Share of all articles mentioning each entity, per {bucket}"
         y_title = "Share of all articles (%)"
         y_format = ".1~f"
 
@@ -187,8 +193,26 @@ def trends_chart(
         ],
     )
     under, over = _event_layers(labels, x_scale=x_scale)
-    # Event labels and hover targets go above the points' nearest-point (voronoi) layer,
-    # which would otherwise catch every pointer event and hide the events' tooltips.
+    markers = _spike_markers(shown, spikes, value_field=value_field, bucket=bucket, start=start, end=end)
+    if len(markers):
+        over.append(
+            alt.Chart(markers)
+            .mark_point(shape="diamond", filled=True, size=150, stroke="white", strokeWidth=1.2, opacity=1, clip=True)
+            .encode(
+                x=alt.X("day:T", scale=x_scale),
+                y=alt.Y(f"{value_field}:Q"),
+                color=colour,
+                href=alt.Href("spike_link:N"),
+                tooltip=[
+                    alt.Tooltip("entity:N", title="Spike of"),
+                    alt.Tooltip("peak_label:N", title="Peak day"),
+                    alt.Tooltip("score:Q", title="Score", format=".1f"),
+                    alt.Tooltip("top_headline:N", title="Top headline"),
+                ],
+            )
+        )
+    # Event labels, spike markers and hover targets go above the points' nearest-point (voronoi)
+    # layer, which would otherwise catch every pointer event and hide their tooltips.
     layers: list[alt.Chart] = [*under, lines, points.add_params(hover), *over]
 
     subtitle = f"{start:%d %b %Y} – {end:%d %b %Y}"
@@ -196,6 +220,8 @@ def trends_chart(
         subtitle += f" · {len(in_range)} calendar event{'s' if len(in_range) != 1 else ''} as dashed rules"
         if len(labelled) < len(in_range):
             subtitle += " (hover one for its name)"
+    if len(markers):
+        subtitle += f" · {len(markers)} spike{'s' if len(markers) != 1 else ''} as diamonds"
     partial = _partial_edges(start, end, bucket)
     if partial and metric == "articles":
         subtitle += f" · the {partial} only partly in range, so lower"
@@ -216,6 +242,86 @@ def trends_chart(
         )
         .configure_view(stroke=None)
     )
+
+
+# Relative to the Trends page, so it also works under a server.baseUrlPath.
+SPIKES_URL_PATH = "spikes"
+SPIKE_SHOWN_COLUMNS = (
+    "episode_id",
+    "entity_id",
+    "entity",
+    "start",
+    "peak",
+    "end",
+    "peak_articles",
+    "peak_share_percent",
+    "baseline_share_percent",
+    "score",
+    "top_headline",
+)
+
+
+def spikes_as_shown(episodes: Sequence[Episode], entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """Spike episodes as the pages mark, list and download them: one row each, newest first, shares in percent.
+
+    Episodes of entities not in `entity_names` are left out.
+    """
+    rows = [
+        {
+            "episode_id": episode.episode_id,
+            "entity_id": episode.entity_id,
+            "entity": entity_names[episode.entity_id],
+            "start": episode.start,
+            "peak": episode.peak,
+            "end": episode.end,
+            "peak_articles": episode.peak_articles,
+            "peak_share_percent": round(100 * episode.peak_share, 2),
+            "baseline_share_percent": round(100 * episode.baseline_share, 2),
+            "score": episode.score,
+            "top_headline": episode.headlines[0].title if episode.headlines else "",
+        }
+        for episode in episodes
+        if episode.entity_id in entity_names
+    ]
+    table = pd.DataFrame(rows, columns=list(SPIKE_SHOWN_COLUMNS))
+    if table.empty:
+        return table
+    return table.sort_values(["start", "entity_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _spike_markers(
+    shown: pd.DataFrame, spikes: pd.DataFrame | None, *, value_field: str, bucket: Bucket, start: date, end: date
+) -> pd.DataFrame:
+    """One marker per episode peaking in `start`..`end`, placed on its entity's line at the peak's bucket."""
+    if spikes is None or spikes.empty or shown.empty:
+        return pd.DataFrame()
+    in_range = spikes[(spikes["peak"] >= start) & (spikes["peak"] <= end)]
+    placed = in_range.assign(bucket_start=[_bucket_start(day, bucket) for day in in_range["peak"]]).merge(
+        shown[["entity_id", "bucket_start", value_field]], on=["entity_id", "bucket_start"], how="inner"
+    )
+    return pd.DataFrame(
+        {
+            "day": [day.isoformat() for day in placed["bucket_start"]],
+            "entity": placed["entity"].astype(str),
+            value_field: placed[value_field],
+            "peak_label": [f"{day:%a %d %b %Y}" for day in placed["peak"]],
+            "score": placed["score"].astype(float),
+            "top_headline": placed["top_headline"].astype(str),
+            "episode_id": placed["episode_id"].astype(str),
+            "spike_link": [
+                f"{SPIKES_URL_PATH}?{urlencode(SpikesView(entity_id, episode_id).to_params())}"
+                for entity_id, episode_id in zip(placed["entity_id"], placed["episode_id"], strict=True)
+            ],
+        }
+    )
+
+
+def _bucket_start(day: date, bucket: Bucket) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
 
 
 def _placed_labels(in_range: Sequence[Event], *, start: date, end: date) -> pd.DataFrame:
@@ -526,3 +632,108 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+HEADLINE_SHOWN_COLUMNS = ("published_at", "source", "title", "outlets", "url")
+
+
+def headlines_as_shown(episode: Episode) -> pd.DataFrame:
+    """The stories behind an episode, as the Spikes page lists them: plain text, naive UTC times, safe links only."""
+    return pd.DataFrame(
+        {
+            "published_at": pd.to_datetime([_naive_utc(headline.published_at) for headline in episode.headlines]),
+            "source": [headline.source for headline in episode.headlines],
+            "title": [headline.title for headline in episode.headlines],
+            "outlets": [headline.outlets for headline in episode.headlines],
+            "url": [
+                headline.url if headline.url.lower().startswith(SAFE_LINK_SCHEMES) else None
+                for headline in episode.headlines
+            ],
+        },
+        columns=list(HEADLINE_SHOWN_COLUMNS),
+    )
+
+
+def rising_terms_as_shown(episode: Episode) -> pd.DataFrame:
+    """Words that rose in an episode's titles: titles holding them then and before, and how much more often."""
+    return pd.DataFrame(
+        {
+            "term": [term.term for term in episode.rising_terms],
+            "episode_articles": [term.episode_articles for term in episode.rising_terms],
+            "baseline_articles": [term.baseline_articles for term in episode.rising_terms],
+            "times_as_frequent": [round(math.exp(term.log_ratio), 1) for term in episode.rising_terms],
+        },
+        columns=["term", "episode_articles", "baseline_articles", "times_as_frequent"],
+    )
+
+
+def events_as_shown(events: Sequence[Event]) -> pd.DataFrame:
+    """Calendar events as a small table: name, dates, participants, place."""
+    return pd.DataFrame(
+        {
+            "name": [event.name for event in events],
+            "when": [_event_dates(event) for event in events],
+            "participants": [", ".join(event.participants) for event in events],
+            "place": [event.place for event in events],
+        },
+        columns=["name", "when", "participants", "place"],
+    )
+
+
+def episode_label(episode_id: str, shown: pd.DataFrame) -> str:
+    """How an episode reads in a picker, e.g. "peak Mon 16 Jul 2018 · score 6.2", from a `spikes_as_shown` frame."""
+    row = shown[shown["episode_id"] == episode_id].iloc[0]
+    span = "" if row["start"] == row["end"] else f" ({row['start']:%d %b} – {row['end']:%d %b %Y})"
+    return f"peak {row['peak']:%a %d %b %Y}{span} · score {row['score']:.1f}"
+
+
+LENS_SHOWN_COLUMNS = (
+    "entity",
+    "window_articles",
+    "window_share_percent",
+    "baseline_share_percent",
+    "lift",
+    "peak_day",
+    "days_to_peak",
+    "outlets_moved_most",
+)
+
+
+def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """The event lens's lifts as the page lists and downloads them: largest lift first, shares in percent.
+
+    A lift is empty when the baseline share was 0; the outlets read like "Example Times ×3.2, Example Herald (new)".
+    """
+    rows = [
+        {
+            "entity": entity_names.get(lift.entity_id, lift.entity_id),
+            "window_articles": lift.window_articles,
+            "window_share_percent": round(100 * lift.window_share, 2),
+            "baseline_share_percent": round(100 * lift.baseline_share, 2),
+            "lift": lift.lift,
+            "peak_day": lift.peak_day,
+            "days_to_peak": lift.days_to_peak,
+            "outlets_moved_most": ", ".join(
+                f"{outlet.source} ×{outlet.lift:.1f}" if outlet.lift is not None else f"{outlet.source} (new)"
+                for outlet in lift.outlets
+            ),
+        }
+        for lift in result.entities
+    ]
+    table = pd.DataFrame(rows, columns=list(LENS_SHOWN_COLUMNS))
+    table["lift"] = table["lift"].astype("float64")
+    table["days_to_peak"] = table["days_to_peak"].astype("Int64")
+    return table
+
+
+def lens_chart_entities(result: LensResult, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
+    """Whom the lens chart draws: the event's own participants that are on the watchlist, else the largest lifts."""
+    own = [entity_id for entity_id in result.event.entity_ids if entity_id in entity_names]
+    if own:
+        return own[:limit]
+    return [lift.entity_id for lift in result.entities if lift.entity_id in entity_names][:limit]
+
+
+def event_label(event: Event) -> str:
+    """How an event reads in a picker, e.g. "Trump–Putin summit, Helsinki (16 Jul 2018)"."""
+    return f"{event.name} ({_event_dates(event)})"

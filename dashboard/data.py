@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import warehouse
-from warehouse import CorpusFacts, Event, FeedHealth, Warehouse
+from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensResult, Warehouse
 
 DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
 
@@ -119,3 +119,22 @@ def share_of_voice(
 def feed_health(path: str, data_version: object) -> list[FeedHealth]:
     """Every registered feed's health: last success and failure, last error, failures in a row, next fetch."""
     return warehouse.feed_health(Warehouse(path))
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
+def spike_episodes(
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[Episode]:
+    """The entities' spike episodes ending on or after `since`, with their evidence, as `warehouse.spike_episodes`."""
+    return warehouse.spike_episodes(Warehouse(path), entity_ids=list(entity_ids), since=since, until=until)
+
+
+@st.cache_data(max_entries=32, show_spinner="Measuring the event's lift…")
+def event_lens(path: str, data_version: object, event_id: str, *, window_days: int, baseline_days: int) -> LensResult:
+    """Every entity's lift around one event, as `warehouse.event_lens` returns it."""
+    return warehouse.event_lens(Warehouse(path), event_id, window_days=window_days, baseline_days=baseline_days)

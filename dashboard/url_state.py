@@ -223,3 +223,79 @@ def sources_view_from_params(
     if start > end:
         start, end = default_start, last_day
     return SourcesView(entity_ids=chosen, start=start, end=end)
+
+
+@dataclass(frozen=True)
+class SpikesView:
+    """What the Spikes page explains: an entity, and one of its episodes (None: the newest)."""
+
+    entity_id: str
+    episode_id: str | None = None  # "putin:2018-07-14": entity and start day
+
+    def to_params(self) -> dict[str, str]:
+        """The query string that restores this view, e.g. ``entity=putin&spike=putin:2018-07-14``."""
+        params = {"entity": self.entity_id}
+        if self.episode_id:
+            params["spike"] = self.episode_id
+        return params
+
+
+def spikes_view_from_params(params: Mapping[str, str | Sequence[str]], *, entity_ids: Sequence[str]) -> SpikesView:
+    """The Spikes view a URL asks for: an unknown entity falls back to the usual first leader.
+
+    A spike id is kept only when it belongs to the entity; whether the episode exists is for the page to check.
+    """
+    entity_id = _last_value(params.get("entity"))
+    if entity_id not in set(entity_ids):
+        entity_id = _default_entities(entity_ids)[0] if entity_ids else ""
+    spike = _last_value(params.get("spike"))
+    return SpikesView(entity_id=entity_id, episode_id=spike if spike and spike.startswith(f"{entity_id}:") else None)
+
+
+DEFAULT_LENS_EVENT_ID = "helsinki_2018"
+DEFAULT_LENS_WINDOW_DAYS = 3
+DEFAULT_LENS_BASELINE_DAYS = 28
+MAX_LENS_WINDOW_DAYS = 30
+MAX_LENS_BASELINE_DAYS = 180
+
+
+@dataclass(frozen=True)
+class EventLensView:
+    """What the Event lens page measures: an event, its ±window days, the baseline before, and maybe a second event."""
+
+    event_id: str
+    window_days: int = DEFAULT_LENS_WINDOW_DAYS
+    baseline_days: int = DEFAULT_LENS_BASELINE_DAYS
+    compare_id: str | None = None
+
+    def to_params(self) -> dict[str, str]:
+        """The query string that restores this view, e.g. ``event=helsinki_2018&window=3&baseline=28``."""
+        params = {"event": self.event_id, "window": str(self.window_days), "baseline": str(self.baseline_days)}
+        if self.compare_id:
+            params["compare"] = self.compare_id
+        return params
+
+
+def event_lens_view_from_params(
+    params: Mapping[str, str | Sequence[str]], *, event_ids: Sequence[str]
+) -> EventLensView:
+    """The Event lens view a URL asks for; an unknown event, or a window or baseline out of range, is its default.
+
+    `event_ids` are the calendar's events, newest last; without Helsinki 2018 the newest is the default.
+    """
+    known = set(event_ids)
+    default_event = DEFAULT_LENS_EVENT_ID if DEFAULT_LENS_EVENT_ID in known else (event_ids[-1] if event_ids else "")
+    event_id = _last_value(params.get("event"))
+    event_id = event_id if event_id in known else default_event
+    compare = _last_value(params.get("compare"))
+    return EventLensView(
+        event_id=event_id,
+        window_days=_bounded_int(params.get("window"), 0, MAX_LENS_WINDOW_DAYS, DEFAULT_LENS_WINDOW_DAYS),
+        baseline_days=_bounded_int(params.get("baseline"), 1, MAX_LENS_BASELINE_DAYS, DEFAULT_LENS_BASELINE_DAYS),
+        compare_id=compare if compare in known and compare != event_id else None,
+    )
+
+
+def _bounded_int(value: str | Sequence[str] | None, lowest: int, highest: int, default: int) -> int:
+    text = _last_value(value) or ""
+    return int(text) if text.isdecimal() and lowest <= int(text) <= highest else default

@@ -144,8 +144,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         frame = widened(frame, value="articles")
     export_frame(frame, out)
     options = {
-        "entity": args.entity, "bucket": args.bucket, "from": args.date_from, "to": args.date_to,
-        "tz": args.tz, "by_source": args.by_source, "wide": args.wide,
+        "entity": args.entity,
+        "bucket": args.bucket,
+        "from": args.date_from,
+        "to": args.date_to,
+        "tz": args.tz,
+        "by_source": args.by_source,
+        "wide": args.wide,
     }
     sidecar = write_provenance(wh, frame, out, command=["newstally", *args.argv], options=options)
     print(f"wrote {len(frame)} rows to {out} (provenance in {sidecar.name})", file=sys.stderr)
@@ -815,7 +820,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="dashboard port (default 8501)"
     )
     sub.add_argument("--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)")
+    _accept_global_options_everywhere(parser)
     return parser
+
+
+def _accept_global_options_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Let `--db` and `--watchlist` stand after the command too (`newstally series --db X ...`).
+
+    On a command they default to SUPPRESS, so a value given before the command is kept
+    unless the command repeats the option.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
+                sub.add_argument(
+                    "--watchlist", default=argparse.SUPPRESS, help="watchlist file (as before the command)"
+                )
+                _accept_global_options_everywhere(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from dashboard.url_state import (
     MAX_ENTITIES,
     METRICS,
     ArticlesView,
+    SpikesView,
     TrendsView,
     trends_view_from_params,
 )
@@ -31,6 +32,7 @@ _STATE_KEYS = {
     "metric": "trends_metric",
 }
 _ARTICLES_PAGE = "app_pages/articles.py"
+_SPIKES_PAGE = "app_pages/spikes.py"
 
 
 def _restore_controls(view: TrendsView, names: dict[str, str], *, first_day: date, last_day: date) -> None:
@@ -111,11 +113,21 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             path, facts.data_version, view.entity_ids, bucket=view.bucket, start=view.start, end=view.end
         )
         events = data.events(path, facts.data_version)
+        episodes = data.spike_episodes(path, facts.data_version, view.entity_ids, since=view.start, until=view.end)
     except WarehouseError as error:
         st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
         return
-    shown = charts.series_as_shown(series, {entity_id: names[entity_id] for entity_id in view.entity_ids})
-    chart = charts.trends_chart(shown, events, metric=view.metric, bucket=view.bucket, start=view.start, end=view.end)
+    chosen = {entity_id: names[entity_id] for entity_id in view.entity_ids}
+    shown = charts.series_as_shown(series, chosen)
+    chart = charts.trends_chart(
+        shown,
+        events,
+        metric=view.metric,
+        bucket=view.bucket,
+        start=view.start,
+        end=view.end,
+        spikes=charts.spikes_as_shown(episodes, chosen),
+    )
     st.altair_chart(chart, width="stretch")
 
     totals = charts.entity_totals(shown)
@@ -144,7 +156,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
 
 
 def _headline_links(view: TrendsView, names: dict[str, str]) -> None:
-    """Links to the Articles page listing each line's articles over the chart's range."""
+    """Links to the Articles page listing each line's articles over the chart's range, and to each line's spikes."""
     st.markdown("**Headlines behind the chart**")
     links = st.container(horizontal=True)
     for entity_id in view.entity_ids:
@@ -155,6 +167,15 @@ def _headline_links(view: TrendsView, names: dict[str, str]) -> None:
             icon=":material/article:",
             query_params=articles.to_params(),
             help=f"The articles mentioning {names[entity_id]}, {view.start:%d %b %Y} – {view.end:%d %b %Y}",
+        )
+    spikes = st.container(horizontal=True)
+    for entity_id in view.entity_ids:
+        spikes.page_link(
+            _SPIKES_PAGE,
+            label=f"Spikes of {names[entity_id]} →",
+            icon=":material/bolt:",
+            query_params=SpikesView(entity_id=entity_id).to_params(),
+            help=f"Every spike of {names[entity_id]}'s coverage, with the headlines that drove it",
         )
 
 

@@ -241,8 +241,25 @@ def test_export_writes_a_provenance_sidecar_and_rerunning_it_gives_identical_byt
 def test_export_wide_has_one_column_per_entity(seeded_db: Path, tmp_path: Path):
     out = tmp_path / "wide.csv"
     result = newstally(
-        "export", "--out", str(out), "--wide", "--entity", "putin,trump", "--from", "2018-07-16", "--to", "2018-07-16",
+        "export",
+        "--out",
+        str(out),
+        "--wide",
+        "--entity",
+        "putin,trump",
+        "--from",
+        "2018-07-16",
+        "--to",
+        "2018-07-16",
         db=seeded_db,
     )
     assert result.returncode == 0, result.stderr
     assert out.read_text().splitlines() == ["bucket_start,putin,trump", "2018-07-16,1,2"]
+
+
+def test_db_may_also_follow_the_command(seeded_db: Path):
+    result = newstally(
+        "series", "--entity", "putin", "--from", "2018-07-18", "--to", "2018-07-18", "--db", str(seeded_db)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "2018-07-18,putin,1,1,1,1.0"

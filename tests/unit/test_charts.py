@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
 
 from dashboard import charts
-from warehouse import Event
+from warehouse import Episode, Event, Headline
 
 NAMES = {"trump": "Donald Trump", "putin": "Vladimir Putin"}
 HELSINKI = Event(
@@ -232,3 +232,66 @@ def test_empty_series_still_makes_a_chart():
     )
 
     assert chart.to_dict()["layer"]
+
+
+def spike(entity_id: str, peak: date, *, score: float = 6.5, headline: str = "Putin meets Trump") -> Episode:
+    return Episode(
+        entity_id=entity_id,
+        start=peak,
+        peak=peak,
+        end=peak,
+        peak_articles=6,
+        peak_total_articles=20,
+        peak_share=0.3,
+        baseline_share=0.1,
+        score=score,
+        headlines=(
+            Headline(1, "Example Times", datetime(2018, 7, 17, 9, tzinfo=UTC), headline, "https://x.example/1", 3),
+        ),
+    )
+
+
+def test_spikes_draw_one_marker_per_episode_peaking_in_range_at_its_bucket_on_its_line():
+    episodes = [
+        spike("putin", date(2018, 7, 17)),  # week of 16 July: 6 articles
+        spike("trump", date(2018, 7, 10), score=4.0),  # week of 9 July: 4 articles
+        spike("putin", date(2018, 8, 20)),  # after the range
+        spike("merkel", date(2018, 7, 17)),  # not charted
+    ]
+    shown = charts.series_as_shown(warehouse_series(), NAMES)
+    spikes = charts.spikes_as_shown(episodes, NAMES)
+    spec = charts.trends_chart(
+        shown, [], metric="articles", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29), spikes=spikes
+    ).to_dict()
+
+    [markers] = [layer for layer in layers_with_mark(spec, "point") if layer["mark"].get("shape") == "diamond"]
+    assert sorted((row["day"], row["entity"], row["articles"]) for row in rows_of(spec, markers)) == [
+        ("2018-07-09", "Donald Trump", 4),
+        ("2018-07-16", "Vladimir Putin", 6),
+    ]
+    assert [item["title"] for item in markers["encoding"]["tooltip"]] == [
+        "Spike of",
+        "Peak day",
+        "Score",
+        "Top headline",
+    ]
+    putin = next(row for row in rows_of(spec, markers) if row["entity"] == "Vladimir Putin")
+    assert putin["peak_label"] == "Tue 17 Jul 2018"
+    assert putin["top_headline"] == "Putin meets Trump"
+    assert markers["encoding"]["href"]["field"] == "spike_link"
+    assert putin["spike_link"] == "spikes?entity=putin&spike=putin%3A2018-07-17"  # relative to the Trends page
+    assert "2 spikes as diamonds" in spec["title"]["subtitle"]
+
+
+def test_spikes_as_shown_lists_episodes_newest_first_with_shares_in_percent():
+    table = charts.spikes_as_shown([spike("putin", date(2018, 7, 1)), spike("putin", date(2018, 7, 17))], NAMES)
+
+    assert table["episode_id"].tolist() == ["putin:2018-07-17", "putin:2018-07-01"]
+    assert table["peak_share_percent"].tolist() == [30.0, 30.0]  # 0.3
+    assert table["baseline_share_percent"].tolist() == [10.0, 10.0]
+
+
+def test_a_chart_without_spikes_has_no_markers():
+    spec = chart_spec()
+
+    assert [layer for layer in layers_with_mark(spec, "point") if layer["mark"].get("shape") == "diamond"] == []

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from dashboard.url_state import TrendsView, default_trends_view, trends_view_from_params
+from dashboard.url_state import (
+    EventLensView,
+    SpikesView,
+    TrendsView,
+    default_trends_view,
+    event_lens_view_from_params,
+    spikes_view_from_params,
+    trends_view_from_params,
+)
 
 ENTITY_IDS = ["trump", "putin", "zelensky", "biden", "nato"]
 FIRST_DAY = date(2016, 1, 1)
@@ -90,3 +98,34 @@ def test_without_the_usual_leaders_the_first_entities_are_the_default():
     view = default_trends_view(["nato", "sanctions", "cyber", "energy"], first_day=FIRST_DAY, last_day=LAST_DAY)
 
     assert view.entity_ids == ("nato", "sanctions", "cyber")
+
+
+def test_a_spike_link_restores_entity_and_episode():
+    view = spikes_view_from_params({"entity": "putin", "spike": "putin:2018-07-14"}, entity_ids=ENTITY_IDS)
+
+    assert view == SpikesView("putin", "putin:2018-07-14")
+    assert view.to_params() == {"entity": "putin", "spike": "putin:2018-07-14"}
+
+
+def test_a_spike_of_another_entity_or_an_unknown_entity_is_dropped():
+    assert spikes_view_from_params({"entity": "putin", "spike": "trump:2018-07-14"}, entity_ids=ENTITY_IDS) == (
+        SpikesView("putin", None)
+    )
+    assert spikes_view_from_params({"entity": "nobody"}, entity_ids=ENTITY_IDS) == SpikesView("trump", None)
+
+
+def test_an_event_lens_link_restores_event_window_baseline_and_comparison():
+    params = {"event": "helsinki_2018", "window": "5", "baseline": "14", "compare": "anchorage_2025"}
+
+    view = event_lens_view_from_params(params, event_ids=["helsinki_2018", "anchorage_2025"])
+
+    assert view == EventLensView("helsinki_2018", 5, 14, "anchorage_2025")
+    assert view.to_params() == params
+
+
+def test_an_unusable_event_lens_link_falls_back_to_helsinki_three_days_and_four_weeks():
+    params = {"event": "nowhere", "window": "31", "baseline": "0", "compare": "helsinki_2018"}
+
+    view = event_lens_view_from_params(params, event_ids=["helsinki_2018", "anchorage_2025"])
+
+    assert view == EventLensView("helsinki_2018", 3, 28, None)  # comparing an event with itself says nothing

@@ -1,0 +1,159 @@
+"""Event lens: did an event move coverage? Each entity's daily share around it, and its lift over a baseline before.
+
+The controls live in the URL (`?event=helsinki_2018&window=3&baseline=28&compare=anchorage_2025`), so a
+copied link restores the view; a second event is drawn beside the first. docs/spikes.md explains the method.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, layout
+from dashboard.url_state import (
+    MAX_ENTITIES,
+    MAX_LENS_BASELINE_DAYS,
+    MAX_LENS_WINDOW_DAYS,
+    EventLensView,
+    event_lens_view_from_params,
+)
+from warehouse import Event, WarehouseError
+
+_STATE_KEYS = {"event": "lens_event", "window": "lens_window", "baseline": "lens_baseline", "compare": "lens_compare"}
+_WRITTEN_KEY = "lens_written_params"  # the query string this session last wrote
+
+
+def _restore_controls(requested: EventLensView) -> None:
+    """Seed the controls from the URL when it is new to this session (first run, or a link followed)."""
+    initial = {
+        "event": requested.event_id,
+        "window": requested.window_days,
+        "baseline": requested.baseline_days,
+        "compare": requested.compare_id,
+    }
+    url_is_new = st.session_state.get(_WRITTEN_KEY) != requested.to_params()
+    for name, key in _STATE_KEYS.items():
+        if url_is_new or key not in st.session_state:
+            st.session_state[key] = initial[name]
+
+
+def _controls(requested: EventLensView, calendar: dict[str, Event]) -> EventLensView:
+    label = {event_id: charts.event_label(event) for event_id, event in calendar.items()}
+    event, compare, window, baseline = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
+    event_id = event.selectbox("Event", options=list(calendar), format_func=label.__getitem__, key=_STATE_KEYS["event"])
+    others = [other for other in calendar if other != event_id]
+    if st.session_state.get(_STATE_KEYS["compare"]) not in others:
+        st.session_state[_STATE_KEYS["compare"]] = None
+    compare_id = compare.selectbox(
+        "Compare with",
+        options=others,
+        format_func=label.__getitem__,
+        key=_STATE_KEYS["compare"],
+        placeholder="No second event",
+    )
+    window_days = window.number_input(
+        "± days", min_value=0, max_value=MAX_LENS_WINDOW_DAYS, step=1, key=_STATE_KEYS["window"]
+    )
+    baseline_days = baseline.number_input(
+        "Baseline days", min_value=1, max_value=MAX_LENS_BASELINE_DAYS, step=1, key=_STATE_KEYS["baseline"]
+    )
+    return EventLensView(
+        event_id=event_id or requested.event_id,
+        window_days=int(window_days if window_days is not None else requested.window_days),
+        baseline_days=int(baseline_days or requested.baseline_days),
+        compare_id=compare_id,
+    )
+
+
+def _write_url(view: EventLensView) -> None:
+    wanted = view.to_params()
+    st.session_state[_WRITTEN_KEY] = wanted
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _lens(path: str, data_version: str, event_id: str, view: EventLensView, names: dict[str, str]) -> None:
+    """One event's daily share chart around it, its lift table and the table's download."""
+    try:
+        result = data.event_lens(
+            path, data_version, event_id, window_days=view.window_days, baseline_days=view.baseline_days
+        )
+        chosen = charts.lens_chart_entities(result, names, limit=MAX_ENTITIES)
+        first_day, last_day = result.days.window[0], result.days.window[-1]
+        series = data.entity_series(path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day)
+        episodes = data.spike_episodes(path, data_version, tuple(chosen), since=first_day, until=last_day)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    if not result.entities:
+        st.info(
+            f"No article mentions anyone on the watchlist around {result.event.name} "
+            f"({first_day:%d %b %Y} – {last_day:%d %b %Y}), nor in the baseline before it.",
+            icon=":material/event_busy:",
+        )
+        return
+    drawn = {entity_id: names[entity_id] for entity_id in chosen}
+    chart = charts.trends_chart(
+        charts.series_as_shown(series, drawn),
+        [result.event],
+        metric="share",
+        bucket="day",
+        start=first_day,
+        end=last_day,
+        spikes=charts.spikes_as_shown(episodes, drawn),
+        title=f"Share of all articles, ±{view.window_days} days around {result.event.name}",
+    )
+    st.altair_chart(chart, width="stretch")
+    baseline = f"{len(result.days.baseline)} baseline days before the window"
+    if result.days.excluded:
+        baseline += f" ({len(result.days.excluded)} left out: inside another event's window)"
+    st.caption(f"Lift: the mean daily share in the window over the mean in the {baseline}.")
+    table = charts.lens_table_as_shown(result, names)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "entity": st.column_config.TextColumn("Entity"),
+            "window_articles": st.column_config.NumberColumn("Articles in window", format="%d"),
+            "window_share_percent": st.column_config.NumberColumn("Window share", format="%.2f %%"),
+            "baseline_share_percent": st.column_config.NumberColumn("Baseline share", format="%.2f %%"),
+            "lift": st.column_config.NumberColumn("Lift", format="%.2f ×", help="Empty: no baseline coverage"),
+            "peak_day": st.column_config.DateColumn("Peak day"),
+            "days_to_peak": st.column_config.NumberColumn("Days to peak", format="%d"),
+            "outlets_moved_most": st.column_config.TextColumn("Outlets that moved most", width="large"),
+        },
+    )
+    layout.csv_download(
+        table,
+        file_name=f"newstally-event-lens-{event_id}-{view.window_days}-{view.baseline_days}.csv",
+        description="Each entity's lift around the event, as listed.",
+    )
+
+
+def render() -> None:
+    corpus = layout.open_corpus("Event lens")
+    if corpus is None:
+        return
+    try:
+        names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
+        events = data.events(corpus.path, corpus.facts.data_version)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    if not events:
+        st.info("The calendar has no events. Add one with `newstally events add`.", icon=":material/event:")
+        return
+    calendar = {event.event_id: event for event in sorted(events, key=lambda event: (event.start_date, event.name))}
+    requested = event_lens_view_from_params(st.query_params.to_dict(), event_ids=list(calendar))
+    _restore_controls(requested)
+    view = _controls(requested, calendar)
+    _write_url(view)
+    if view.compare_id is None:
+        _lens(corpus.path, corpus.facts.data_version, view.event_id, view, names)
+        return
+    for place, event_id in zip(st.columns(2), (view.event_id, view.compare_id), strict=True):
+        with place:
+            _lens(corpus.path, corpus.facts.data_version, event_id, view, names)
+
+
+render()

@@ -1,0 +1,152 @@
+"""Spikes: an entity's spike episodes, newest first, and for one of them the headlines, words and events behind it.
+
+The choice lives in the URL (`?entity=putin&spike=putin:2018-07-14`), so the Trends page can
+link to it and a copied link restores it. Feed text is shown as plain text in tables, never as HTML.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, layout
+from dashboard.url_state import SpikesView, spikes_view_from_params
+from warehouse import Episode, WarehouseError
+
+_ENTITY_KEY = "spikes_entity"
+_EPISODE_KEY = "spikes_episode"
+_WRITTEN_KEY = "spikes_written_params"  # the query string this session last wrote
+
+
+def _restore_controls(requested: SpikesView) -> None:
+    """Seed the pickers from the URL when it is new to this session (first run, or a link followed)."""
+    if st.session_state.get(_WRITTEN_KEY) != requested.to_params() or _ENTITY_KEY not in st.session_state:
+        st.session_state[_ENTITY_KEY] = requested.entity_id
+        st.session_state[_EPISODE_KEY] = requested.episode_id
+
+
+def _write_url(view: SpikesView) -> None:
+    wanted = view.to_params()
+    st.session_state[_WRITTEN_KEY] = wanted
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _explain(episode: Episode, name: str) -> None:
+    """The chosen episode's headlines, rising words and nearby events."""
+    st.subheader(
+        f"{name}, {episode.start:%d %b %Y}" + (f" – {episode.end:%d %b %Y}" if episode.end > episode.start else "")
+    )
+    st.caption(
+        f"Peak {episode.peak:%a %d %b %Y}: {episode.peak_articles:,} of {episode.peak_total_articles:,} articles "
+        f"({100 * episode.peak_share:.1f} %) against a usual {100 * episode.baseline_share:.1f} %; "
+        f"score {episode.score:.1f}."
+    )
+    st.markdown("**Headlines that drove it**, each story by the outlet that ran it first")
+    st.dataframe(
+        charts.headlines_as_shown(episode),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
+            "source": st.column_config.TextColumn("Outlet"),
+            "title": st.column_config.TextColumn("Headline", width="large"),
+            "outlets": st.column_config.NumberColumn("Outlets that ran it", format="%d"),
+            "url": st.column_config.LinkColumn("Link", display_text="Open ↗", width="small"),
+        },
+    )
+    words, nearby = st.columns(2)
+    words.markdown("**Rising words** in the titles, against the 28 days before")
+    terms = charts.rising_terms_as_shown(episode)
+    if terms.empty:
+        words.caption("No word rose clearly.")
+    else:
+        words.dataframe(
+            terms,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "term": st.column_config.TextColumn("Word"),
+                "episode_articles": st.column_config.NumberColumn("Titles in the spike", format="%d"),
+                "baseline_articles": st.column_config.NumberColumn("Titles before", format="%d"),
+                "times_as_frequent": st.column_config.NumberColumn("Times as frequent", format="%.1f ×"),
+            },
+        )
+    nearby.markdown("**Calendar events** within three days")
+    if not episode.events:
+        nearby.caption("None on the calendar.")
+    else:
+        nearby.dataframe(
+            charts.events_as_shown(episode.events),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": st.column_config.TextColumn("Event"),
+                "when": st.column_config.TextColumn("Date"),
+                "participants": st.column_config.TextColumn("Participants"),
+                "place": st.column_config.TextColumn("Place"),
+            },
+        )
+
+
+def render() -> None:
+    corpus = layout.open_corpus("Spikes")
+    if corpus is None:
+        return
+    try:
+        names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    _restore_controls(spikes_view_from_params(st.query_params.to_dict(), entity_ids=list(names)))
+    entity_id = st.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)
+    try:
+        episodes = data.spike_episodes(corpus.path, corpus.facts.data_version, (entity_id,))
+    except WarehouseError as error:
+        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        return
+    shown = charts.spikes_as_shown(episodes, names)
+    if shown.empty:
+        _write_url(SpikesView(entity_id=entity_id))
+        st.info(
+            f"No spikes found for {names[entity_id]}: no day stood far above its 28 days before.",
+            icon=":material/horizontal_rule:",
+        )
+        return
+    episode_ids = shown["episode_id"].tolist()
+    if st.session_state.get(_EPISODE_KEY) not in episode_ids:
+        st.session_state[_EPISODE_KEY] = episode_ids[0]
+    episode_id = st.selectbox(
+        f"Spike ({len(episode_ids)} in all, newest first)",
+        options=episode_ids,
+        format_func=lambda chosen: charts.episode_label(chosen, shown),
+        key=_EPISODE_KEY,
+    )
+    _write_url(SpikesView(entity_id=entity_id, episode_id=episode_id))
+
+    _explain(next(episode for episode in episodes if episode.episode_id == episode_id), names[entity_id])
+
+    st.markdown(f"**Every spike of {names[entity_id]}**")
+    st.dataframe(
+        shown.drop(columns=["episode_id", "entity_id"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "entity": None,
+            "start": st.column_config.DateColumn("Start"),
+            "peak": st.column_config.DateColumn("Peak"),
+            "end": st.column_config.DateColumn("End"),
+            "peak_articles": st.column_config.NumberColumn("Articles on the peak day", format="%d"),
+            "peak_share_percent": st.column_config.NumberColumn("Peak share", format="%.2f %%"),
+            "baseline_share_percent": st.column_config.NumberColumn("Usual share", format="%.2f %%"),
+            "score": st.column_config.NumberColumn("Score", format="%.1f"),
+            "top_headline": st.column_config.TextColumn("Top headline", width="large"),
+        },
+    )
+    layout.csv_download(
+        shown,
+        file_name=f"newstally-spikes-{entity_id}.csv",
+        description="Every spike episode of the entity, as listed: dates, shares in %, score, top headline.",
+    )
+
+
+render()

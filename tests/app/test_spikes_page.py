@@ -1,0 +1,125 @@
+"""The Spikes page, and the spike markers on Trends, run by AppTest against a warehouse with one hand-built spike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO_ROOT
+from tests.spike_corpus import SHARED_HEADLINE, SPIKE_ID, build_spike_corpus
+
+APP = REPO_ROOT / "dashboard" / "app.py"
+PAGE = "app_pages/spikes.py"
+
+
+@pytest.fixture(scope="module")
+def spike_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_spike_corpus(tmp_path_factory.mktemp("spikes") / "newstally.duckdb").path
+
+
+def page(db_path: Path, monkeypatch: pytest.MonkeyPatch, switch_to: str | None = PAGE, **query: str) -> AppTest:
+    monkeypatch.setenv("NEWSTALLY_DB", str(db_path))
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    if switch_to:
+        app.switch_page(switch_to)
+    for name, value in query.items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def diamond_rows(app: AppTest) -> list[dict]:
+    """The rows of the Trends chart's spike-marker layer (Streamlit sends datasets beside the spec, as Arrow)."""
+    [chart] = app.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    datasets = {dataset.name: dataset for dataset in chart.proto.datasets}
+    rows = []
+    for layer in spec["layer"]:
+        mark = layer["mark"]
+        if isinstance(mark, dict) and mark.get("shape") == "diamond":
+            data = datasets[layer["data"]["name"]].data.data
+            rows.extend(pa.ipc.open_stream(data).read_all().to_pylist())
+    return rows
+
+
+def test_trends_marks_the_spike_at_its_peak_day_and_still_renders(spike_warehouse, monkeypatch):
+    app = page(
+        spike_warehouse,
+        monkeypatch,
+        switch_to=None,
+        entities="putin,trump",
+        bucket="day",
+        metric="share",
+        **{"from": "2018-07-01", "to": "2018-07-31"},
+    )
+
+    assert not app.exception
+    [marker] = diamond_rows(app)
+    assert (marker["day"], marker["entity"], marker["peak_label"]) == (
+        "2018-07-14",
+        "Vladimir Putin",
+        "Sat 14 Jul 2018",
+    )
+    # 27 of 42 articles that day mention Putin: 3 routine (one per outlet) and 3 × 8 about the reshuffle.
+    assert marker["share_percent"] == pytest.approx(100 * 27 / 42, abs=0.001)
+    assert marker["top_headline"] == SHARED_HEADLINE
+
+
+def test_trends_links_to_each_lines_spikes(spike_warehouse, monkeypatch):
+    app = page(spike_warehouse, monkeypatch, switch_to=None, entities="putin")
+
+    links = [link for link in app.get("page_link") if link.proto.label.startswith("Spikes of")]
+    assert [link.proto.label for link in links] == ["Spikes of Vladimir Putin →"]
+
+
+def test_a_spike_link_opens_its_headlines_words_and_events(spike_warehouse, monkeypatch):
+    app = page(spike_warehouse, monkeypatch, entity="putin", spike=SPIKE_ID)
+
+    assert not app.exception
+    assert app.title[0].value == "Spikes"
+    assert app.selectbox(key="spikes_entity").value == "putin"
+    assert app.selectbox(key="spikes_episode").value == SPIKE_ID
+    headlines, terms, events, episodes = (frame.value for frame in app.dataframe)
+    assert headlines["title"].iloc[0] == SHARED_HEADLINE
+    assert headlines["source"].iloc[0] == "Example Times"  # an hour ahead of the others
+    assert headlines["outlets"].iloc[0] == 3
+    assert "reshuffle" in terms["term"].tolist()
+    assert "Trump–Putin summit, Helsinki" in events["name"].tolist()
+    assert [str(day) for day in episodes["peak"]] == ["2018-07-14"]
+    assert len(app.get("download_button")) == 1
+    assert dict(app.query_params) == {"entity": "putin", "spike": SPIKE_ID}
+
+
+def test_a_bare_url_opens_the_newest_spike_of_the_usual_first_leader_and_writes_it(spike_warehouse, monkeypatch):
+    app = page(spike_warehouse, monkeypatch, entity="putin")
+
+    assert app.selectbox(key="spikes_episode").value == SPIKE_ID
+    assert dict(app.query_params) == {"entity": "putin", "spike": SPIKE_ID}
+
+
+def test_an_entity_without_spikes_says_so(spike_warehouse, monkeypatch):
+    app = page(spike_warehouse, monkeypatch, entity="merkel")
+
+    assert not app.exception
+    assert "No spikes found for Angela Merkel" in app.info[0].value
+    assert dict(app.query_params) == {"entity": "merkel"}
+
+
+def test_changing_the_entity_updates_the_url(spike_warehouse, monkeypatch):
+    app = page(spike_warehouse, monkeypatch, entity="putin", spike=SPIKE_ID)
+
+    app.selectbox(key="spikes_entity").set_value("trump").run()
+
+    assert not app.exception
+    assert dict(app.query_params) == {"entity": "trump"}
+
+
+def test_unknown_entity_and_spike_fall_back_without_an_error(spike_warehouse, monkeypatch):
+    app = page(spike_warehouse, monkeypatch, entity="<b>nobody</b>", spike="putin:1970-01-01")
+
+    assert not app.exception
+    assert not app.error
+    assert app.selectbox(key="spikes_entity").value == "trump"
