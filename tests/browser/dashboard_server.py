@@ -102,3 +102,8 @@ def launched_chromium() -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+
+
+def grid_cell(page, text: str):
+    """A cell of a st.dataframe grid, found through the grid's accessible table (the grid itself is a canvas)."""
+    return page.locator('[data-testid="stDataFrame"] td', has_text=text)

@@ -12,7 +12,12 @@ from urllib.parse import urlencode
 import pytest
 
 import warehouse
-from tests.browser.dashboard_server import SCREENSHOTS, launched_chromium, requires_chromium, running_dashboard
+from tests.browser.dashboard_server import (
+    SCREENSHOTS,
+    grid_cell,
+    requires_chromium,
+    running_dashboard,
+)
 from tests.conftest import SHIPPED_EVENTS, SHIPPED_WATCHLIST
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -103,17 +108,6 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     register_feeds(wh)
     with running_dashboard(wh.path, folder / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
-def grid_cell(page, text: str):
-    """A cell of a st.dataframe grid, found through the grid's accessible table (the grid itself is a canvas)."""
-    return page.locator('[data-testid="stDataFrame"] td', has_text=text)
 
 
 def test_articles_page_from_a_shared_link_finds_the_headline_and_restores_the_controls(dashboard_url, browser):

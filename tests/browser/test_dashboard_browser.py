@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 import warehouse
-from tests.browser.dashboard_server import SCREENSHOTS, launched_chromium, requires_chromium, running_dashboard
+from tests.browser.dashboard_server import SCREENSHOTS, requires_chromium, running_dashboard
 from tests.conftest import SHIPPED_EVENTS, SHIPPED_WATCHLIST
 
 pytestmark = pytest.mark.browser
@@ -49,12 +49,6 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     warehouse.store_articles(wh, "Example Times", summer_2018_articles(), fetched_at=datetime(2018, 9, 1, tzinfo=UTC))
     with running_dashboard(wh.path, folder / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @requires_chromium

@@ -8,7 +8,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.dashboard_server import SCREENSHOTS, launched_chromium, requires_chromium, running_dashboard
+from tests.browser.dashboard_server import (
+    SCREENSHOTS,
+    grid_cell,
+    requires_chromium,
+    running_dashboard,
+)
 from tests.spike_corpus import SHARED_HEADLINE, SPIKE_ID, build_spike_corpus
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -21,17 +26,6 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     wh = build_spike_corpus(folder / "newstally.duckdb")
     with running_dashboard(wh.path, folder / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
-def grid_cell(page, text: str):
-    """A cell of a st.dataframe grid, found through the grid's accessible table (the grid itself is a canvas)."""
-    return page.locator('[data-testid="stDataFrame"] td', has_text=text)
 
 
 def test_a_spike_link_shows_the_headlines_that_drove_it(dashboard_url, browser):
