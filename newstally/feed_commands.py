@@ -1,0 +1,157 @@
+"""Commands about feeds: adding, listing, health, OPML, fetching archives."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from newstally import settings
+from newstally.handles import UsageError, existing_warehouse, warehouse_for_writing
+from newstally.output import print_rows
+
+
+def cmd_feeds_add(args: argparse.Namespace) -> int:
+    import warehouse
+    from ingest.urls import require_http_url
+
+    require_http_url(args.url)
+    wh = warehouse_for_writing(args)
+    feed = warehouse.add_feed(wh, args.url, source_name=args.source or _host_of(args.url), title=args.title or "")
+    print(f"feed {feed.feed_id}: {feed.url} ({feed.source_name})", file=sys.stderr)
+    return 0
+
+
+def _host_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or url
+
+
+def cmd_feeds_list(args: argparse.Namespace) -> int:
+    import warehouse
+
+    feeds = warehouse.list_feeds(existing_warehouse(args))
+    rows = [
+        {
+            "id": feed.feed_id,
+            "source": feed.source_name,
+            "url": feed.url,
+            "enabled": feed.enabled,
+            "last_success_at": feed.last_success_at,
+            "consecutive_failures": feed.consecutive_failures,
+            "next_fetch_at": feed.next_fetch_at,
+            "last_error": feed.last_error,
+        }
+        for feed in feeds
+    ]
+    columns = [
+        "id",
+        "source",
+        "url",
+        "enabled",
+        "last_success_at",
+        "consecutive_failures",
+        "next_fetch_at",
+        "last_error",
+    ]
+    print_rows(rows, columns, fmt=args.format, title="feeds")
+    return 0
+
+
+def cmd_feeds_remove(args: argparse.Namespace) -> int:
+    import warehouse
+
+    feed = warehouse.remove_feed(existing_warehouse(args), args.feed_id)
+    print(f"removed feed {feed.feed_id}: {feed.url} (its articles stay)", file=sys.stderr)
+    return 0
+
+
+def cmd_feeds_enable(args: argparse.Namespace) -> int:
+    import warehouse
+
+    feed = warehouse.enable_feed(existing_warehouse(args), args.feed_id)
+    print(f"enabled feed {feed.feed_id}: {feed.url}", file=sys.stderr)
+    return 0
+
+
+EXIT_FEEDS_FAILING = 1
+STATUS_COLUMNS = [
+    "id",
+    "source",
+    "url",
+    "state",
+    "last_success_at",
+    "last_error",
+    "consecutive_failures",
+    "new_per_day",
+    "next_fetch_at",
+    "disabled_reason",
+]
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Feed health for people and for monitoring: exit 1 when any feed is failing or was disabled."""
+    import warehouse
+
+    feeds = warehouse.feed_health(existing_warehouse(args))
+    rows = [
+        {
+            "id": feed.feed_id,
+            "source": feed.source_name,
+            "url": feed.url,
+            "state": feed.state.value,
+            "last_success_at": feed.last_success_at,
+            "last_error": feed.last_error,
+            "consecutive_failures": feed.consecutive_failures,
+            "new_per_day": feed.new_items_per_day,
+            "next_fetch_at": feed.next_fetch_at,
+            "disabled_reason": feed.disabled_reason,
+        }
+        for feed in feeds
+    ]
+    print_rows(rows, STATUS_COLUMNS, fmt=args.format, title="feed status")
+    attention = [feed for feed in feeds if feed.needs_attention]
+    print(f"{len(feeds)} feeds, {len(attention)} failing or disabled", file=sys.stderr)
+    return EXIT_FEEDS_FAILING if attention else 0
+
+
+def cmd_feeds_import(args: argparse.Namespace) -> int:
+    from ingest.feedlist import import_opml
+
+    path = Path(args.file) if args.file else settings.DEFAULT_FEEDS_OPML
+    if not path.exists():
+        raise UsageError(f"no OPML file at {path}")
+    count = import_opml(warehouse_for_writing(args), path)
+    print(f"imported {count} feeds from {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_feeds_export(args: argparse.Namespace) -> int:
+    from ingest.feedlist import export_opml
+
+    document = export_opml(existing_warehouse(args))
+    if args.out:
+        Path(args.out).write_text(document, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+def cmd_ingest_archive(args: argparse.Namespace) -> int:
+    from ingest.archive import ingest_archive
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    report = ingest_archive(warehouse_for_writing(args), paths, source_name=args.source)
+    print(
+        f"{report.files} files: {report.items_seen} items seen, {report.items_new} new;"
+        f" {len(report.files_failed)} files could not be used",
+        file=sys.stderr,
+    )
+    for path, reason in report.files_failed:
+        print(f"  {path}: {reason}", file=sys.stderr)
+    return 0
