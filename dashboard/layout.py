@@ -34,6 +34,11 @@ class Corpus:
     last_day: date
 
 
+def read_failed(error: WarehouseError) -> None:
+    """The one way a page says a read failed: the warehouse's own one-line reason."""
+    st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+
+
 def corpus_days(facts: CorpusFacts | None) -> tuple[date, date] | None:
     """First and last UTC day with articles; None while there are none."""
     if facts is None or facts.articles == 0 or not facts.first_published_at or not facts.last_published_at:
@@ -63,7 +68,7 @@ def open_corpus(title: str) -> Corpus | None:
     try:
         facts = data.corpus_facts(path)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        read_failed(error)
         return None
     days = corpus_days(facts)
     if facts is None or days is None:

@@ -93,14 +93,7 @@ def entity_series(
     return _zero_filled(counted, entity_ids, sources, bucket, zone_info, start, end, by_source)
 
 
-def _bucket_range(bucket: str, zone_info: ZoneInfo, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
-    if bucket == "hour":
-        return pd.date_range(first, last, freq="h")
-    if bucket == "day":
-        return pd.date_range(first, last, freq="D")
-    if bucket == "week":
-        return pd.date_range(first, last, freq="W-MON")
-    return pd.date_range(first, last, freq="MS")
+_FREQUENCIES = {"hour": "h", "day": "D", "week": "W-MON", "month": "MS"}
 
 
 def _bucket_of(day: date, bucket: str) -> pd.Timestamp:
@@ -139,7 +132,7 @@ def _zero_filled(
     columns = ["bucket_start", *(["source"] if by_source else []), *SERIES_COLUMNS[1:]]
     if first is None or last is None or pd.isna(first) or not sources:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
-    buckets = _bucket_range(bucket, zone_info, first, last)
+    buckets = pd.date_range(first, last, freq=_FREQUENCIES[bucket])
     grid = pd.MultiIndex.from_product([buckets, sources, entity_ids], names=["bucket", "source", "entity_id"])
     totals = counted.groupby(["bucket", "source"])["total_articles"].first()
     hits = counted.dropna(subset=["entity_id"]).set_index(["bucket", "source", "entity_id"])[["articles", "mentions"]]

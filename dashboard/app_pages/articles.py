@@ -127,7 +127,7 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
             page = st.session_state[_PAGE_KEY] = pages
             found, total = _search(path, facts.data_version, filters, page)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     view = ArticlesView(filters.text, filters.entity_id, filters.source, filters.start, filters.end, page)
     _write_url(view)
@@ -201,7 +201,7 @@ def render() -> None:
         names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
         sources = data.source_names(corpus.path, corpus.facts.data_version)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     requested = articles_view_from_params(
         st.query_params.to_dict(),

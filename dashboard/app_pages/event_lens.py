@@ -82,7 +82,7 @@ def _lens(path: str, data_version: str, event_id: str, view: EventLensView, name
         series = data.entity_series(path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day)
         episodes = data.spike_episodes(path, data_version, tuple(chosen), since=first_day, until=last_day)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     if not result.entities:
         st.info(
@@ -138,7 +138,7 @@ def render() -> None:
         names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
         events = data.events(corpus.path, corpus.facts.data_version)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     if not events:
         st.info("The calendar has no events. Add one with `newstally events add`.", icon=":material/event:")

@@ -68,7 +68,7 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
         volume = data.source_volume(path, facts.data_version, start=view.start, end=view.end)
         shares = data.share_of_voice(path, facts.data_version, view.entity_ids, start=view.start, end=view.end)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     span = f"{view.start}-{view.end}"
 
@@ -103,7 +103,7 @@ def _feed_health(path: str) -> None:
             return
         feeds = data.feed_health(path, facts.data_version)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     if not feeds:
         st.info("No feeds registered. Add one with `newstally feeds add URL`.", icon=":material/rss_feed:")
@@ -146,7 +146,7 @@ def render() -> None:
     try:
         names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     requested = sources_view_from_params(
         st.query_params.to_dict(), entity_ids=list(names), first_day=corpus.first_day, last_day=corpus.last_day

@@ -95,14 +95,14 @@ def render() -> None:
     try:
         names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     _restore_controls(spikes_view_from_params(st.query_params.to_dict(), entity_ids=list(names)))
     entity_id = st.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)
     try:
         episodes = data.spike_episodes(corpus.path, corpus.facts.data_version, (entity_id,))
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     shown = charts.spikes_as_shown(episodes, names)
     if shown.empty:

@@ -115,7 +115,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         events = data.events(path, facts.data_version)
         episodes = data.spike_episodes(path, facts.data_version, view.entity_ids, since=view.start, until=view.end)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
     chosen = {entity_id: names[entity_id] for entity_id in view.entity_ids}
     shown = charts.series_as_shown(series, chosen)
@@ -187,7 +187,7 @@ def render() -> None:
     try:
         names = data.entity_names(path, corpus.facts.watchlist_hash)
     except WarehouseError as error:
-        st.error(f"Cannot read the warehouse: {error}", icon=":material/error:")
+        layout.read_failed(error)
         return
 
     requested = trends_view_from_params(
