@@ -17,7 +17,8 @@ again, and when to disable one, is `ingest.pacing`; docs/ingest.md has the rules
 from ingest.archive import ArchiveReport, archive_files, ingest_archive
 from ingest.errors import ArchiveNotFound, FeedListInvalid, FeedMalformed, FeedUnavailable, IngestError
 from ingest.feedlist import FeedListEntry, export_opml, import_opml, opml_document, read_opml
-from ingest.feeds import USER_AGENT, ParsedFeed, fetch_feed, make_client, parse_feed
+from ingest.feeds import USER_AGENT, fetch_feed, make_client
+from ingest.parsing import ParsedFeed, parse_feed
 from ingest.scheduler import fetch_due, next_fetch_time, run_scheduler
 from ingest.text import plain_text
 from ingest.urls import canonical_url, require_http_url

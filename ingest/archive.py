@@ -8,24 +8,32 @@ that does not exist at all stops the run, before anything is stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import warehouse
 from ingest.errors import ArchiveNotFound, FeedMalformed
-from ingest.feeds import ParsedFeed, parse_feed
+from ingest.parsing import ParsedFeed, parse_feed
 
 __all__ = ["FEED_FILE_SUFFIXES", "ArchiveReport", "archive_files", "ingest_archive"]
 
 logger = logging.getLogger(__name__)
 
 FEED_FILE_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
-# Files are stored in groups, one transaction each, so commits do not dominate;
-# small enough that an interrupted run loses little and readers get in between.
-BATCH_FILES = 25
-BATCH_ITEMS = 5_000
+# Files are stored in groups, one transaction each, so commits do not dominate and
+# the tally runs in SQL over many articles at once; small enough that an interrupted
+# run loses little and readers get in between.
+BATCH_FILES = 1_000
+BATCH_ITEMS = 20_000
+# Parsing is most of the work and needs no warehouse: worker processes parse while
+# this one stores. Below this many files starting them costs more than it saves.
+PARALLEL_MIN_FILES = 50
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ def ingest_archive(
     partial: list[tuple[Path, str]] = []
     items_seen = items_new = 0
     pending: list[tuple[Path, warehouse.FeedDocument]] = []
+    pending_items = 0
 
     def flush() -> None:
         nonlocal items_new
@@ -94,23 +103,23 @@ def ingest_archive(
                 progress(path)
         pending.clear()
 
-    for path in files:
-        try:
-            parsed = _parse_file(path)
-        except (OSError, FeedMalformed) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            logger.warning("%s: not stored: %s", path, reason)
-            failed.append((path, reason))
-            if progress is not None:
-                progress(path)
-            continue
-        outlet = source_name or parsed.title or path.parent.name
-        pending.append((path, warehouse.FeedDocument(outlet, parsed.articles, _snapshot_time(parsed))))
-        items_seen += parsed.items_seen
-        if parsed.error:
-            partial.append((path, parsed.error))
-        if len(pending) >= BATCH_FILES or sum(len(document.articles) for _, document in pending) >= BATCH_ITEMS:
-            flush()
+    with _parsing(files) as parsed_files:
+        for path, parsed, reason in parsed_files:
+            if parsed is None:
+                logger.warning("%s: not stored: %s", path, reason)
+                failed.append((path, reason))
+                if progress is not None:
+                    progress(path)
+                continue
+            outlet = source_name or parsed.title or path.parent.name
+            pending.append((path, warehouse.FeedDocument(outlet, parsed.articles, _snapshot_time(parsed))))
+            items_seen += parsed.items_seen
+            if parsed.error:
+                partial.append((path, parsed.error))
+            pending_items += len(parsed.articles)
+            if len(pending) >= BATCH_FILES or pending_items >= BATCH_ITEMS:
+                flush()
+                pending_items = 0
     flush()
     report = ArchiveReport(
         files=len(files),
@@ -131,8 +140,26 @@ def ingest_archive(
     return report
 
 
-def _parse_file(path: Path) -> ParsedFeed:
-    return parse_feed(path.read_bytes(), fetched_at=_modified_at(path))
+@contextmanager
+def _parsing(files: Sequence[Path]) -> Iterator[Iterator[tuple[Path, ParsedFeed | None, str]]]:
+    """(file, parsed feed or None, why not) for each file, in order; in worker processes when it pays.
+
+    Workers are forked, which is only safe while this process runs no other thread
+    (a lock held by another thread would stay held in the child for ever).
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(files) < PARALLEL_MIN_FILES or workers < 2 or threading.active_count() > 1:
+        yield map(_parse_file, files)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield pool.imap(_parse_file, files, chunksize=8)
+
+
+def _parse_file(path: Path) -> tuple[Path, ParsedFeed | None, str]:
+    try:
+        return path, parse_feed(path.read_bytes(), fetched_at=_modified_at(path)), ""
+    except (OSError, FeedMalformed) as error:
+        return path, None, error.strerror if isinstance(error, OSError) and error.strerror else str(error)
 
 
 def _modified_at(path: Path) -> datetime:

@@ -1,44 +1,34 @@
-"""Fetching one feed over HTTP and parsing its bytes into the warehouse's row types.
+"""Fetching one feed over HTTP: conditional GET, caps, redirects, and every outcome classified.
 
-feedparser's untyped dicts stop here: `parse_feed` turns them into `FetchedArticle`
-rows, and `fetch_feed` turns every HTTP outcome (including timeouts and refusals)
-into one `FetchResult`, so the scheduler never has to catch network exceptions.
+`fetch_feed` turns every HTTP outcome (including timeouts and refusals) into one
+`FetchResult`, so the scheduler never has to catch network exceptions; the bytes
+it gets are parsed by `ingest.parsing.parse_feed`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
-import xml.sax
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib import metadata
-from typing import Any
 
-import feedparser
-import feedparser.exceptions
 import httpx
-from selectolax.lexbor import LexborHTMLParser
 
 from ingest.errors import FeedMalformed, FeedUnavailable
-from ingest.text import plain_text
-from ingest.urls import canonical_url, require_http_url
-from warehouse import Feed, FetchedArticle, FetchOutcome, FetchResult
+from ingest.parsing import parse_feed
+from ingest.urls import require_http_url
+from warehouse import Feed, FetchOutcome, FetchResult
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_TIME_LIMIT_SECONDS",
-    "MAX_ITEMS_PER_DOCUMENT",
     "UNCONDITIONAL_AFTER",
     "USER_AGENT",
-    "ParsedFeed",
     "fetch_feed",
     "make_client",
-    "parse_feed",
 ]
 
 logger = logging.getLogger(__name__)
@@ -73,166 +63,6 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-
-# A DOCTYPE with an internal subset declaring entities: feeds have no use for one,
-# and it is how XXE (external entities reading local files) and billion-laughs
-# (nested entities expanding to gigabytes) attacks work. expat refuses external
-# entities and caps amplification, but only after seconds of expanding.
-_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
-_PROLOG_BYTES = 65536
-# Real feeds carry tens of items, archives a few thousand; past this a document is
-# a runaway generator, and the rest of it would only cost memory and time.
-MAX_ITEMS_PER_DOCUMENT = 20_000
-
-# feedparser flags these as "bozo" although the items it read are sound.
-_HARMLESS_BOZO = (feedparser.exceptions.NonXMLContentType, feedparser.exceptions.UndeclaredNamespace)
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    """What one feed document held, already converted to warehouse rows."""
-
-    title: str  # plain text; "" when the feed has none
-    link: str  # the outlet's homepage as the feed states it; "" when none
-    articles: tuple[FetchedArticle, ...]
-    error: str | None  # why the document is partly broken; its readable items are still in `articles`
-    items_seen: int  # items in the document, including any too empty to keep
-    fetched_at: datetime  # UTC; when the bytes were fetched, as `store_articles` wants it
-
-
-def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> ParsedFeed:
-    """Parse an RSS 0.9x/1.0/2.0 or Atom document given as raw bytes.
-
-    The bytes go to feedparser untouched so that it, not us, decides the encoding
-    from the XML declaration and byte-order mark. Relative links resolve against
-    `base_url`. A document that is partly broken keeps the items that parsed and
-    says what is wrong in `error`.
-
-    Entity declarations are removed before parsing, so entity attacks cost nothing.
-
-    Raises FeedMalformed when there is no feed at all: an empty body, an HTML page,
-    an XML document of another kind, or a feed so truncated that nothing is left.
-    """
-    body, declared_entities = _without_entity_declarations(body)
-    headers = {"content-type": "application/xml"}
-    if base_url:
-        headers["content-location"] = base_url
-    # No sanitising: nothing is ever rendered, and plain_text drops scripts and tags anyway.
-    parsed: Any = feedparser.parse(body, response_headers=headers, sanitize_html=False)
-    entries = parsed.get("entries", [])
-    problem = _bozo_text(parsed)
-    broken_xml = isinstance(parsed.get("bozo_exception"), xml.sax.SAXParseException)
-    if not entries and (not parsed.get("version") or broken_xml):
-        raise FeedMalformed(_not_a_feed_reason(body, problem))
-    if entries and not parsed.get("version"):
-        problem = problem or "not a recognised RSS or Atom document"
-    readable = entries
-    if broken_xml and _last_item_unclosed(body, len(entries)):
-        # The item being read when the bytes ran out is incomplete (a title cut
-        # mid-word, a link cut short). Stored, it would win over the complete
-        # item for good: the next full read dedupes against it by guid.
-        readable = entries[:-1]
-        problem = f"{problem}; the last item was cut off and skipped"
-    if declared_entities:
-        problem = "; ".join(filter(None, ["entity declarations removed unread", problem]))
-    if len(readable) > MAX_ITEMS_PER_DOCUMENT:
-        problem = "; ".join(
-            filter(None, [problem, f"{len(readable):,} items; only the first {MAX_ITEMS_PER_DOCUMENT:,} kept"])
-        )
-        readable = readable[:MAX_ITEMS_PER_DOCUMENT]
-    articles = tuple(article for entry in readable if (article := _article_from_entry(entry)) is not None)
-    channel = parsed.get("feed", {})
-    link = _field(channel, "link")
-    return ParsedFeed(
-        title=plain_text(_field(channel, "title")),
-        link=canonical_url(link) if _is_http(link) else "",
-        articles=articles,
-        error=problem,
-        items_seen=len(entries),
-        fetched_at=fetched_at,
-    )
-
-
-def _without_entity_declarations(body: bytes) -> tuple[bytes, bool]:
-    """The document without a DOCTYPE internal subset that declares entities, and whether it had one."""
-    found = _INTERNAL_SUBSET.search(body, 0, _PROLOG_BYTES)
-    if found is None or b"<!ENTITY" not in found.group(0).upper():
-        return body, False
-    return body[: found.start()] + body[found.end() :], True
-
-
-def _bozo_text(parsed: Mapping[str, Any]) -> str | None:
-    """A one-line account of feedparser's complaint, or None when there is none worth keeping."""
-    if not parsed.get("bozo"):
-        return None
-    exception = parsed.get("bozo_exception")
-    if isinstance(exception, _HARMLESS_BOZO):
-        return None
-    if isinstance(exception, xml.sax.SAXParseException):
-        return (
-            f"not well-formed XML at line {exception.getLineNumber()}, "
-            f"column {exception.getColumnNumber()}: {exception.getMessage()}"
-        )
-    if isinstance(exception, feedparser.exceptions.CharacterEncodingOverride):
-        return f"wrong character encoding: {exception}"
-    return f"{type(exception).__name__}: {exception}" if exception else "feedparser reported a problem"
-
-
-def _last_item_unclosed(body: bytes, entry_count: int) -> bool:
-    closed = body.count(b"</item>") + body.count(b"</entry>") + body.count(b":item>") + body.count(b":entry>")
-    return closed < entry_count
-
-
-def _not_a_feed_reason(body: bytes, problem: str | None) -> str:
-    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if not head:
-        return "empty document, not a feed"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-        title = _html_title(body)
-        return f"an HTML page{f' ({title!r})' if title else ''}, not a feed"
-    if problem:
-        return f"no readable feed items: {problem}"
-    return "no RSS or Atom feed in the document"
-
-
-def _html_title(body: bytes) -> str:
-    node = LexborHTMLParser(body[:65536].decode("utf-8", errors="replace")).css_first("title")
-    return plain_text(node.text())[:120] if node is not None else ""
-
-
-def _article_from_entry(entry: dict[str, Any]) -> FetchedArticle | None:
-    """One feed item as a row, or None when it has neither a title nor a summary to read."""
-    guid = _field(entry, "id").strip()
-    link = _field(entry, "link").strip()
-    url = canonical_url(link) if _is_http(link) else ""
-    title = plain_text(_field(entry, "title"))
-    summary = plain_text(_field(entry, "summary") or _first_content(entry))
-    if not (title or summary):
-        return None
-    published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-    return FetchedArticle(guid=guid, url=url, title=title, summary=summary, published_at=_utc_datetime(published))
-
-
-def _field(record: dict[str, Any], key: str) -> str:
-    # dict.get, not FeedParserDict.get: the latter maps missing keys onto others
-    # (updated -> published) with a DeprecationWarning, and we want only what is there.
-    value = dict.get(record, key)
-    return value if isinstance(value, str) else ""
-
-
-def _first_content(entry: dict[str, Any]) -> str:
-    contents = dict.get(entry, "content") or []
-    return _field(contents[0], "value") if contents else ""
-
-
-def _utc_datetime(parsed_time: time.struct_time | None) -> datetime | None:
-    """feedparser's UTC struct_time as an aware datetime; None when absent or impossible."""
-    if parsed_time is None:
-        return None
-    try:
-        return datetime(*parsed_time[:6], tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 def _is_http(url: str) -> bool:

@@ -59,7 +59,9 @@ _BUSY_SHRINK = 0.5
 
 # The least time between the starts of two requests to one host: one request in
 # flight per host is not polite enough when a host serves dozens of our feeds.
-DEFAULT_HOST_GAP_SECONDS = 0.5
+# Four requests a second at most: an outlet with 20 feeds is polled in 5 s, and
+# `--host-gap` sets more for a host that asks for it.
+DEFAULT_HOST_GAP_SECONDS = 0.25
 
 SUCCESSFUL = frozenset({FetchOutcome.NEW_CONTENT, FetchOutcome.NOT_MODIFIED, FetchOutcome.PARTIAL})
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

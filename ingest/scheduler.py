@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 import warehouse
 from ingest import pacing
+from ingest.addresses import guard_client
 from ingest.feeds import fetch_feed, make_client
 from ingest.pacing import DEFAULT_INTERVAL, LOCAL_INTERVAL, MAX_BACKOFF, next_fetch_time
 from ingest.recorder import FetchRecorder
@@ -64,6 +65,7 @@ def fetch_due(
     client: httpx.Client | None = None,
     stop_event: threading.Event | None = None,
     host_gap_seconds: float | None = None,
+    block_private: bool = False,
 ) -> list[tuple[Feed, FetchResult, int]]:
     """Fetch every due feed (every enabled feed with `force`) and record each fetch.
 
@@ -72,7 +74,9 @@ def fetch_due(
     recorded, from the recorder thread (see ingest.recorder), never two at once.
     When `stop_event` is set, feeds not yet started are left for the next pass.
     Requests to one host are never in flight together and start at least
-    `host_gap_seconds` apart (default: `ingest.pacing.host_gap_seconds`).
+    `host_gap_seconds` apart (default: `ingest.pacing.host_gap_seconds`). With
+    `block_private`, requests to non-public addresses are refused and recorded as
+    permanent errors (see `ingest.addresses`).
 
     The due feeds are claimed first (see `warehouse.claim_due_feeds`), so another
     process fetching at the same time never takes the same feed. A feed overdue
@@ -112,6 +116,8 @@ def fetch_due(
                 recorder.put(feed, result, started_at)
 
     http = client or make_client()
+    if block_private:
+        guard_client(http)
     try:
         with ThreadPoolExecutor(max_workers=min(len(by_host), MAX_HOST_THREADS), thread_name_prefix="fetch") as pool:
             for future in [pool.submit(fetch_host, host_feeds, http) for host_feeds in by_host.values()]:
@@ -156,6 +162,8 @@ def run_scheduler(
     interval_seconds: float = 60,
     stop_event: threading.Event | None = None,
     max_workers: int = 4,
+    host_gap_seconds: float | None = None,
+    block_private: bool = False,
 ) -> None:
     """Run `fetch_due` every `interval_seconds` until SIGTERM/SIGINT or `stop_event`.
 
@@ -163,7 +171,8 @@ def run_scheduler(
     the next wait, and missed runs collapse into one. Signal handlers are installed
     only when called from the main thread (Python allows no other); either way,
     setting `stop_event` stops it. In-flight requests finish (each is bounded by the
-    fetch time limit); feeds not yet started wait for the next run.
+    fetch time limit); feeds not yet started wait for the next run. `host_gap_seconds`
+    overrides the per-host gap of every pass (see `fetch_due`).
     """
     stop = stop_event or threading.Event()
     scheduler = BackgroundScheduler(timezone=UTC)
@@ -172,7 +181,13 @@ def run_scheduler(
         "interval",
         seconds=interval_seconds,
         jitter=max(1, round(interval_seconds / 20)),
-        kwargs={"wh": wh, "stop_event": stop, "max_workers": max_workers},
+        kwargs={
+            "wh": wh,
+            "stop_event": stop,
+            "max_workers": max_workers,
+            "host_gap_seconds": host_gap_seconds,
+            "block_private": block_private,
+        },
         id="fetch_due",
         max_instances=1,
         # After the machine slept: one late pass at once, however many were missed.
@@ -194,9 +209,21 @@ def run_scheduler(
         logger.info("scheduler stopped")
 
 
-def _scheduled_pass(wh: warehouse.Warehouse, stop_event: threading.Event, max_workers: int) -> None:
+def _scheduled_pass(
+    wh: warehouse.Warehouse,
+    stop_event: threading.Event,
+    max_workers: int,
+    host_gap_seconds: float | None = None,
+    block_private: bool = False,
+) -> None:
     try:
-        fetch_due(wh, max_workers=max_workers, stop_event=stop_event)
+        fetch_due(
+            wh,
+            max_workers=max_workers,
+            stop_event=stop_event,
+            host_gap_seconds=host_gap_seconds,
+            block_private=block_private,
+        )
     except Exception:
         # A pass that cannot even list its feeds (warehouse unavailable) is logged and retried next time.
         logger.exception("fetch pass failed")

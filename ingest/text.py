@@ -46,5 +46,11 @@ def plain_text(html_or_text: str) -> str:
     return _fold_whitespace(root.text())
 
 
+# C0 and C1 control characters other than whitespace: invisible, and never part of a word.
+_CONTROLS = {code: None for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
 def _fold_whitespace(text: str) -> str:
+    if not text.isprintable():
+        text = text.translate(_CONTROLS)
     return " ".join(text.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -30,6 +31,30 @@ def is_tracking_parameter(name: str) -> bool:
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
 
 
+# Links made only of these characters are canonicalised here, as w3lib would, without
+# its general machinery (percent-encoding, IDNA, query re-encoding): most feed links
+# are such, and w3lib costs about 100 µs a link.
+_SIMPLE_LINK = re.compile(
+    r"(?P<scheme>[A-Za-z]+)://(?P<host>[A-Za-z0-9.-]+)(?P<port>:[0-9]{1,5})?"
+    r"(?P<path>/[A-Za-z0-9._~/,-]*)?(?:\?(?P<query>[A-Za-z0-9._~=&-]*))?(?:#.*)?",
+    re.DOTALL,
+)
+
+
+def _w3lib_canonical(url: str) -> str:
+    """What `w3lib.url.canonicalize_url(url, keep_fragments=False)` returns, quickly for simple links."""
+    simple = _SIMPLE_LINK.fullmatch(url)
+    if simple is None or "==" in url or any(part.count("=") > 1 for part in (simple["query"] or "").split("&")):
+        return canonicalize_url(url, keep_fragments=False)
+    pairs = sorted(
+        (key, value) for key, _, value in (part.partition("=") for part in (simple["query"] or "").split("&") if part)
+    )
+    query = "&".join(f"{key}={value}" for key, value in pairs)
+    return urlunsplit(
+        (simple["scheme"].lower(), simple["host"].lower() + (simple["port"] or ""), simple["path"] or "/", query, "")
+    )
+
+
 def canonical_url(url: str) -> str:
     """The one spelling of a link that the warehouse deduplicates on.
 
@@ -42,7 +67,7 @@ def canonical_url(url: str) -> str:
     if not url:
         return ""
     try:
-        parts = urlsplit(canonicalize_url(url, keep_fragments=False))
+        parts = urlsplit(_w3lib_canonical(url))
         port = parts.port
     except ValueError:
         # A broken authority ("http://[oops/", port 99999) has no canonical form;

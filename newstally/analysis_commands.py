@@ -12,38 +12,9 @@ from newstally.handles import UsageError, existing_warehouse, warehouse_for_writ
 from newstally.output import print_rows
 
 
-def cmd_series(args: argparse.Namespace) -> int:
+def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
     import warehouse
 
-    wh = existing_warehouse(args)
-    frame = warehouse.entity_series(
-        wh,
-        args.entity,
-        bucket=args.bucket,
-        start=args.date_from,
-        end=args.date_to,
-        tz=args.tz,
-        by_source=args.by_source,
-        with_entity=args.with_entity,
-    )
-    if args.metric:
-        keys = [column for column in frame.columns if column in ("bucket_start", "source", "entity_id")]
-        frame = frame[[*keys, args.metric]]
-    frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    import warehouse
-    from warehouse.export import export_frame, widened, write_provenance
-
-    wh = existing_warehouse(args)
-    entity_ids = args.entity or list(warehouse.list_entities(wh)["entity_id"])
-    out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet", ".json"):
-        raise UsageError(f"cannot export to {out}: use a .csv, .parquet or .json file name")
-    if not out.parent.exists():
-        raise UsageError(f"cannot export to {out}: folder {out.parent} does not exist")
     frame = warehouse.entity_series(
         wh,
         entity_ids,
@@ -52,22 +23,186 @@ def cmd_export(args: argparse.Namespace) -> int:
         end=args.date_to,
         tz=args.tz,
         by_source=args.by_source,
+        with_entity=args.with_entity,
+        unique=args.unique,
+        smooth=args.smooth,
+        completeness=args.complete,
     )
+    if args.metric:
+        keys = [column for column in frame.columns if column in ("bucket_start", "source", "entity_id")]
+        frame = frame[[*keys, args.metric, *(["complete"] if args.complete else [])]]
+    return frame
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    from warehouse.export import csv_ready
+
+    frame = _series_frame(args, existing_warehouse(args), args.entity)
+    csv_ready(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+# Options of `export` that belong to one table only; a value other than the default elsewhere is a mistake.
+_TABLE_OPTIONS = {
+    "series": ("bucket", "tz", "by_source", "metric", "with_entity", "smooth", "unique", "complete"),
+    "spikes": ("since", "threshold", "min_count"),
+    "event-lens": ("event", "baseline"),
+}
+_OPTION_FLAGS = {
+    "bucket": "--bucket",
+    "tz": "--tz",
+    "by_source": "--by-source",
+    "metric": "--metric",
+    "with_entity": "--with",
+    "smooth": "--smooth",
+    "unique": "--unique",
+    "complete": "--complete",
+    "since": "--since",
+    "threshold": "--threshold",
+    "min_count": "--min-count",
+    "event": "--event",
+    "baseline": "--baseline",
+    "entity": "--entity",
+    "date_from": "--from",
+    "date_to": "--to",
+    "window": "--window",
+}
+_DEFAULTS = {"bucket": "day", "tz": "UTC", "smooth": 1}
+_SHARED_OPTIONS = {
+    "entity": ("series", "spikes"),
+    "date_from": ("series", "comentions"),
+    "date_to": ("series", "comentions"),
+    "window": ("spikes", "event-lens"),
+}
+_WIDE_TABLES = ("series", "comentions")
+
+
+def _check_export_options(args: argparse.Namespace) -> None:
+    """One line naming the first option that the chosen table does not take."""
+    given = set()
+    for name in _OPTION_FLAGS:
+        value = getattr(args, name, None)
+        if value is not None and value is not False and value != _DEFAULTS.get(name):
+            given.add(name)
+    for name in sorted(given, key=list(_OPTION_FLAGS).index):
+        tables = _SHARED_OPTIONS.get(name) or next(table for table, names in _TABLE_OPTIONS.items() if name in names)
+        if args.table not in tables:
+            raise UsageError(
+                f"{_OPTION_FLAGS[name]} does not apply to --table {args.table} (it is for {' and '.join(tables)})"
+            )
+    if args.wide and args.table not in _WIDE_TABLES:
+        raise UsageError(f"--wide does not apply to --table {args.table}: its rows are not one value per entity")
+    if args.table == "event-lens" and not args.event:
+        raise UsageError("--table event-lens needs --event EVENT_ID (see 'newstally events list')")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.export import EXPORT_SUFFIXES, write_provenance
+
+    out = Path(args.out)
+    if out.suffix.lower() not in EXPORT_SUFFIXES:
+        raise UsageError(f"cannot export to {out}: use a .csv, .parquet or .json file name")
+    if not out.parent.exists():
+        raise UsageError(f"cannot export to {out}: folder {out.parent} does not exist")
+    _check_export_options(args)
+    wh = existing_warehouse(args)
+    exporters = {
+        "series": _export_series,
+        "spikes": _export_spikes,
+        "event-lens": _export_event_lens,
+        "comentions": _export_comentions,
+    }
+    frame, options = exporters[args.table](args, wh, out)
+    sidecar = write_provenance(wh, frame, out, command=["newstally", *args.argv], options=options, table=args.table)
+    print(f"wrote {len(frame)} rows to {out} (provenance in {sidecar.name})", file=sys.stderr)
+    return 0
+
+
+def _export_series(args: argparse.Namespace, wh, out: Path):
+    import warehouse
+    from warehouse.export import export_frame, widened
+
+    entity_ids = args.entity or list(warehouse.list_entities(wh)["entity_id"])
+    frame = _series_frame(args, wh, entity_ids)
     if args.wide:
-        frame = widened(frame, value="articles")
+        frame = widened(frame, value=args.metric or "articles")
     export_frame(frame, out)
     options = {
+        "table": "series",
         "entity": args.entity,
         "bucket": args.bucket,
         "from": args.date_from,
         "to": args.date_to,
         "tz": args.tz,
         "by_source": args.by_source,
+        "metric": args.metric,
+        "with": args.with_entity,
+        "smooth": args.smooth,
+        "unique": args.unique,
+        "complete": args.complete,
         "wide": args.wide,
     }
-    sidecar = write_provenance(wh, frame, out, command=["newstally", *args.argv], options=options)
-    print(f"wrote {len(frame)} rows to {out} (provenance in {sidecar.name})", file=sys.stderr)
-    return 0
+    return frame, options
+
+
+def _export_spikes(args: argparse.Namespace, wh, out: Path):
+    import warehouse
+    from newstally.reports import EPISODE_REPORT_COLUMNS, episode_rows
+    from warehouse.export import export_records
+
+    options = {
+        "table": "spikes",
+        "entity": args.entity,
+        "since": args.since,
+        "window": 28 if args.window is None else args.window,
+        "threshold": 3.5 if args.threshold is None else args.threshold,
+        "min_count": args.min_count or 5,
+    }
+    episodes = warehouse.spike_episodes(
+        wh,
+        entity_ids=args.entity,
+        since=args.since,
+        window_days=options["window"],
+        threshold=options["threshold"],
+        min_count=options["min_count"],
+    )
+    rows = episode_rows(episodes, nested=out.suffix.lower() == ".json")
+    return export_records(rows, EPISODE_REPORT_COLUMNS, out), options
+
+
+def _export_event_lens(args: argparse.Namespace, wh, out: Path):
+    import warehouse
+    from newstally.reports import LENS_REPORT_COLUMNS, lens_rows
+    from warehouse.export import export_records
+
+    options = {
+        "table": "event-lens",
+        "event": args.event,
+        "window": 3 if args.window is None else args.window,
+        "baseline": args.baseline or 28,
+    }
+    result = warehouse.event_lens(wh, args.event, window_days=options["window"], baseline_days=options["baseline"])
+    rows = lens_rows(result, nested=out.suffix.lower() == ".json")
+    return export_records(rows, LENS_REPORT_COLUMNS, out), options
+
+
+def _export_comentions(args: argparse.Namespace, wh, out: Path):
+    import warehouse
+    from newstally.reports import COMENTION_REPORT_COLUMNS, comention_rows
+    from warehouse.export import export_frame, export_records
+
+    frame = warehouse.comention_matrix(wh, start=args.date_from, end=args.date_to)
+    options = {"table": "comentions", "from": args.date_from, "to": args.date_to, "wide": args.wide}
+    if args.wide:
+        wide = frame.pivot(index="leader_id", columns="theme_id", values="share")
+        wide = wide.reindex(
+            index=list(dict.fromkeys(frame["leader_id"])), columns=list(dict.fromkeys(frame["theme_id"]))
+        )
+        wide.columns.name = None
+        wide = wide.reset_index()
+        export_frame(wide, out)
+        return wide, options
+    return export_records(comention_rows(frame), COMENTION_REPORT_COLUMNS, out), options
 
 
 def cmd_events_list(args: argparse.Namespace) -> int:

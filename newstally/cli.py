@@ -7,6 +7,7 @@ line on stderr and exit code 2; nothing stored is touched. Only bugs show a trac
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from newstally.analysis_commands import (
     cmd_series,
     cmd_spikes,
 )
+from newstally.check_commands import cmd_backup, cmd_check
 from newstally.feed_commands import (
     cmd_feeds_add,
     cmd_feeds_enable,
@@ -43,6 +45,7 @@ from newstally.run_commands import cmd_dashboard, cmd_demo, cmd_fetch, cmd_sched
 logger = logging.getLogger("newstally")
 
 EXIT_USAGE = 2
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +81,34 @@ def _non_negative_int(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"bad number of seconds {text!r}: use a number of 0 or more, e.g. 0.5")
+    return number
+
+
+def _add_host_gap_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host-gap",
+        type=_seconds,
+        metavar="SECONDS",
+        help="least seconds between the starts of two requests to one host"
+        " (default 0.25 for remote hosts, none for feeds on this machine)",
+    )
+
+
+def _add_block_private_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--block-private",
+        action="store_true",
+        help="refuse feed URLs (and redirects) that resolve to loopback, private, link-local or reserved addresses",
+    )
+
+
 def _port(text: str) -> int:
     try:
         number = int(text)
@@ -105,6 +136,36 @@ def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: boo
     parser.add_argument("--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)")
     parser.add_argument("--tz", default="UTC", help="IANA time zone for buckets (default: UTC)")
     parser.add_argument("--by-source", action="store_true", help="one series per outlet")
+    parser.add_argument(
+        "--metric",
+        choices=("articles", "mentions", "share"),
+        help="only this value column (default: all of articles, mentions, total_articles, share)",
+    )
+    parser.add_argument(
+        "--with",
+        dest="with_entity",
+        metavar="ID",
+        help="co-mentions: count only articles that also mention this entity",
+    )
+    parser.add_argument(
+        "--smooth",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="trailing mean over this bucket and the N-1 before it; share = sum(articles) / sum(total_articles)"
+        " over the window (default 1: no smoothing)",
+    )
+    parser.add_argument(
+        "--unique",
+        action="store_true",
+        help="count a syndicated story once: copies sharing a headline within a bucket are one story (totals too)",
+    )
+    parser.add_argument(
+        "--complete",
+        action="store_true",
+        help="append a column complete: true when every outlet of the row fetched all its feeds on every UTC day"
+        " the bucket touches",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,22 +190,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("series", cmd_series, "print coverage series as CSV on stdout")
     _add_series_options(sub, entity_required=True)
-    sub.add_argument(
-        "--metric",
-        choices=("articles", "mentions", "share"),
-        help="print only this value column (default: all of articles, mentions, total_articles, share)",
-    )
-    sub.add_argument(
-        "--with",
-        dest="with_entity",
-        metavar="ID",
-        help="co-mentions: count only articles that also mention this entity",
-    )
 
-    sub = command("export", cmd_export, "write coverage series to a .csv, .parquet or .json file")
+    sub = command(
+        "export",
+        cmd_export,
+        "write series (default), spikes, an event lens or the co-mention matrix to a .csv, .parquet or .json file,"
+        " with a FILE.meta.json sidecar",
+    )
     sub.add_argument("--out", required=True, help="output file; its suffix picks the format")
-    sub.add_argument("--wide", action="store_true", help="one column per entity (articles) instead of long rows")
+    sub.add_argument(
+        "--table",
+        choices=("series", "spikes", "event-lens", "comentions"),
+        default="series",
+        help="what to export, with the options of the command of that name (default: series)",
+    )
+    sub.add_argument(
+        "--wide",
+        action="store_true",
+        help="series: one column per entity (articles, or --metric); comentions: one row per leader, a column per"
+        " theme (share)",
+    )
     _add_series_options(sub, entity_required=False)
+    sub.add_argument("--event", metavar="EVENT_ID", help="event-lens: the event (see 'newstally events list')")
+    sub.add_argument("--since", type=_iso_date, help="spikes: only episodes ending on or after this UTC date")
+    sub.add_argument(
+        "--window", type=_non_negative_int, help="spikes: days of past (28); event-lens: days either side (3)"
+    )
+    sub.add_argument("--threshold", type=float, help="spikes: score a spike day must reach (3.5)")
+    sub.add_argument("--min-count", type=_positive_int, help="spikes: articles a spike day needs (5)")
+    sub.add_argument("--baseline", type=_positive_int, help="event-lens: days before the window (28)")
 
     sub = command("demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)")
     sub.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
@@ -164,9 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("fetch", cmd_fetch, "fetch every due feed once")
     sub.add_argument("--force", action="store_true", help="fetch every enabled feed now, due or not")
+    _add_host_gap_option(sub)
+    _add_block_private_option(sub)
 
     sub = command("schedule", cmd_schedule, "run the scheduler until stopped (SIGTERM or Ctrl-C)")
     sub.add_argument("--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)")
+    _add_host_gap_option(sub)
+    _add_block_private_option(sub)
 
     feeds = command("feeds", lambda _: 0, "manage feeds: add, list, remove, enable, import, export")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", parser_class=_Parser)
@@ -175,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("url")
     sub.add_argument("--source", help="outlet name (default: the URL's host)")
     sub.add_argument("--title", help="feed title")
+    _add_block_private_option(sub)
     sub.set_defaults(handler=cmd_feeds_add)
     sub = feed_commands.add_parser(
         "list", help="list feeds and their health", description="list feeds and their health"
@@ -250,6 +329,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("retally", cmd_retally, "recount every article against the (edited) watchlist, atomically")
 
+    sub = command(
+        "check",
+        cmd_check,
+        "integrity check: migrations, watchlist vs mentions, orphan rows, duplicate identities;"
+        " exits 1 when a problem is found",
+    )
+    sub.add_argument("--full", action="store_true", help="recount every article's mentions (default: newest 10,000)")
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
+    sub = command(
+        "backup",
+        cmd_backup,
+        "copy the warehouse to a new file while the scheduler and dashboard keep running (readers' lock)",
+    )
+    sub.add_argument("--out", required=True, help="the backup file to create (must not exist)")
+
     sub = command("spikes", cmd_spikes, "list spike episodes with the headlines, rising words and events behind them")
     sub.add_argument("--entity", type=_entity_list, help="entity id(s), comma-separated (default: all)")
     sub.add_argument("--since", type=_iso_date, help="only episodes ending on or after this UTC date, YYYY-MM-DD")
@@ -287,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="dashboard port (default 8501)"
     )
     sub.add_argument("--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)")
+    _add_host_gap_option(sub)
+    _add_block_private_option(sub)
     _accept_global_options_everywhere(parser)
     return parser
 
@@ -336,5 +433,13 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `newstally series ... | head`
         sys.stderr.close()
         return 0
+    except OSError as error:
+        # An output file on a full or read-only disk is the machine's state, not a bug:
+        # one line, as for the warehouse's own WarehouseNotWritable.
+        if error.errno not in _STORAGE_ERRNOS:
+            raise
+        where = f" {error.filename}" if error.filename else ""
+        print(f"newstally: error: cannot write{where}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,10 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
     from ingest.urls import require_http_url
 
     require_http_url(args.url)
+    if args.block_private:
+        from ingest.addresses import require_public_url
+
+        require_public_url(args.url)
     wh = warehouse_for_writing(args)
     feed = warehouse.add_feed(wh, args.url, source_name=args.source or _host_of(args.url), title=args.title or "")
     print(f"feed {feed.feed_id}: {feed.url} ({feed.source_name})", file=sys.stderr)

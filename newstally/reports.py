@@ -56,6 +56,8 @@ EPISODE_TABLE_COLUMNS = [
     "terms",
 ]
 LENS_REPORT_COLUMNS = [
+    "id",
+    "event_id",
     "entity_id",
     "window_articles",
     "window_share",
@@ -66,6 +68,7 @@ LENS_REPORT_COLUMNS = [
     "outlets",
 ]
 COMENTION_REPORT_COLUMNS = [
+    "id",
     "leader_id",
     "theme_id",
     "leader_articles",
@@ -116,9 +119,11 @@ def episode_rows(episodes: Sequence[Any], *, nested: bool) -> list[dict[str, Any
 
 
 def lens_rows(result: Any, *, nested: bool) -> list[dict[str, Any]]:
-    """One row per entity of an event lens; outlets as objects when `nested`, else "outlet ×lift (n)" text."""
+    """One row per entity of an event lens, id `event:entity`; outlets as objects when `nested`, else text."""
     return [
         {
+            "id": f"{result.event.event_id}:{entity.entity_id}",
+            "event_id": result.event.event_id,
             "entity_id": entity.entity_id,
             "window_articles": entity.window_articles,
             "window_share": entity.window_share,
@@ -150,8 +155,15 @@ def _lift_text(lift: float | None) -> str:
 
 
 def comention_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per leader and theme, id `leader:theme`; a missing change is None."""
     return [
-        {column: (None if isinstance(value, float) and math.isnan(value) else value) for column, value in row.items()}
+        {
+            "id": f"{row['leader_id']}:{row['theme_id']}",
+            **{
+                column: (None if isinstance(value, float) and math.isnan(value) else value)
+                for column, value in row.items()
+            },
+        }
         for row in frame.to_dict("records")
     ]
 

@@ -68,7 +68,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         def advance(feed, result, new) -> None:
             progress.update(task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new")
 
-        outcomes = fetch_due(wh, force=args.force, progress=advance)
+        outcomes = fetch_due(
+            wh,
+            force=args.force,
+            progress=advance,
+            host_gap_seconds=args.host_gap,
+            block_private=args.block_private,
+        )
     new = sum(count for _, _, count in outcomes)
     failed = [(feed, result) for feed, result, _ in outcomes if result.outcome.value.endswith("error")]
     print(f"fetched {len(outcomes)} feeds: {new} new articles, {len(failed)} failed", file=sys.stderr)
@@ -81,7 +87,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from ingest.scheduler import run_scheduler
 
     wh = warehouse_for_writing(args)
-    run_scheduler(wh, interval_seconds=args.interval, stop_event=_stop_on_signals())
+    run_scheduler(
+        wh,
+        interval_seconds=args.interval,
+        stop_event=_stop_on_signals(),
+        host_gap_seconds=args.host_gap,
+        block_private=args.block_private,
+    )
     return 0
 
 
@@ -143,7 +155,9 @@ def cmd_up(args: argparse.Namespace) -> int:
                 str(args.demo_port or config.demo_port),
             ]
         )
-    commands.append([*base, "schedule", "--interval", str(args.interval)])
+    gap = [] if args.host_gap is None else ["--host-gap", str(args.host_gap)]
+    block = ["--block-private"] if args.block_private else []
+    commands.append([*base, "schedule", "--interval", str(args.interval), *gap, *block])
     commands.append([*base, "dashboard", "--host", args.host, "--port", str(args.port)])
     stop = _stop_on_signals()
     children = [subprocess.Popen(command, start_new_session=True) for command in commands]

@@ -4,6 +4,7 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
 
     WarehouseError
     ├── WarehouseUnavailable   the file cannot be opened or written
+    │   └── WarehouseNotWritable   a write failed for lack of space or permission; nothing of it was stored
     ├── UnknownEntity / UnknownFeed / UnknownEvent
     ├── UnknownTimeZone
     └── WatchlistInvalid       a watchlist or events file that cannot be used
@@ -12,20 +13,24 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
 from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
 from warehouse.browse import search_articles, share_of_voice, source_volume
 from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
+from warehouse.comention_outlets import OUTLET_DIVERGENCE_COLUMNS, comention_outlet_divergence
 from warehouse.comentions import COMENTION_COLUMNS, comention_matrix
 from warehouse.db import Warehouse
 from warehouse.documents import FeedDocument, store_documents
+from warehouse.downloads import export_bundle
 from warehouse.errors import (
     UnknownEntity,
     UnknownEvent,
     UnknownFeed,
     WarehouseError,
+    WarehouseNotWritable,
     WarehouseUnavailable,
     WatchlistInvalid,
 )
 from warehouse.events import add_event, list_events, load_events, load_events_file, remove_event
 from warehouse.fetch_log import move_feed, record_fetch, record_fetches
 from warehouse.health import FeedHealth, FeedState, feed_health, ingest_completeness
+from warehouse.integrity import IntegrityProblem, check_integrity
 from warehouse.lens import EntityLift, LensDays, LensResult, OutletLift, event_lens
 from warehouse.registry import (
     add_feed,
@@ -52,6 +57,7 @@ __all__ = [
     "BUCKETS",
     "COMENTION_COLUMNS",
     "ORIGINALITY_COLUMNS",
+    "OUTLET_DIVERGENCE_COLUMNS",
     "SERIES_COLUMNS",
     "ArticleEvidence",
     "CorpusFacts",
@@ -68,6 +74,7 @@ __all__ = [
     "FetchResult",
     "FetchedArticle",
     "Headline",
+    "IntegrityProblem",
     "LensDays",
     "LensResult",
     "OutletLift",
@@ -80,13 +87,16 @@ __all__ = [
     "UnknownTimeZone",
     "Warehouse",
     "WarehouseError",
+    "WarehouseNotWritable",
     "WarehouseUnavailable",
     "Watchlist",
     "WatchlistInvalid",
     "add_event",
     "add_feed",
+    "check_integrity",
     "claim_due_feeds",
     "comention_matrix",
+    "comention_outlet_divergence",
     "corpus_facts",
     "coverage_originality",
     "current_watchlist",
@@ -97,6 +107,7 @@ __all__ = [
     "entity_series",
     "event_lens",
     "explain_article",
+    "export_bundle",
     "feed_health",
     "get_feed",
     "identity_key",

@@ -10,6 +10,7 @@ milliseconds instead. docs/concurrency.md has the measurements behind the choice
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import WarehouseUnavailable
+from warehouse.errors import WarehouseNotWritable, WarehouseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Warehouse:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.wal_path = self.path.with_name(self.path.name + ".wal")
         # flock excludes other processes; threads of this process share one
         # open file description, so they also need an in-process lock.
         self._thread_lock = threading.RLock()
@@ -50,17 +52,37 @@ class Warehouse:
 
     @contextmanager
     def _flock(self, mode: int) -> Iterator[None]:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o664)
-        except OSError as error:
-            raise WarehouseUnavailable(f"cannot use warehouse {self.path}: {error.strerror or error}") from error
+        fd = self._open_lock_file(mode)
+        if fd is None:
+            yield
+            return
         try:
             fcntl.flock(fd, mode)
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+    def _open_lock_file(self, mode: int) -> int | None:
+        """The sidecar lock file, open; None when reading a warehouse whose folder nobody here may write."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o664)
+        except OSError as error:
+            if mode == fcntl.LOCK_SH and error.errno in _NOT_PERMITTED:
+                # A read-only copy (a backup, a read-only mount) is still readable: a shared
+                # lock works on a file opened read-only, and where even the lock file cannot
+                # be made, no writer of ours can be at work in that folder either.
+                try:
+                    return os.open(self.lock_path, os.O_RDONLY)
+                except OSError:
+                    return None
+            if error.errno in _NOT_PERMITTED:
+                reason = _STORAGE_REASONS.get(error.strerror or "", error.strerror)
+                raise WarehouseNotWritable(
+                    f"cannot write warehouse {self.path}: {reason}; nothing was changed"
+                ) from error
+            raise WarehouseUnavailable(f"cannot use warehouse {self.path}: {error.strerror or error}") from error
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -81,28 +103,100 @@ class Warehouse:
         """A read-write connection inside one transaction: all of the block or none of it."""
         with self._thread_lock, self._flock(fcntl.LOCK_EX):
             connection = _connect(self.path, read_only=False)
+            failed: duckdb.Error | None = None
             try:
-                migrate(connection)
+                try:
+                    migrate(connection)
+                except duckdb.IOException as error:
+                    raise _write_failure(self.path, error) from error
+                wal_size = _file_size(self.wal_path)
                 connection.execute("BEGIN TRANSACTION")
                 try:
                     yield connection
                     # Every committed write bumps the version readers key their caches on.
                     connection.execute(_BUMP_WRITE_COUNT)
+                except duckdb.IOException as error:
+                    _roll_back(connection)
+                    raise _write_failure(self.path, error) from error
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    _roll_back(connection)
                     raise
                 try:
                     connection.execute("COMMIT")
                 except duckdb.Error as error:
-                    raise WarehouseUnavailable(f"cannot write warehouse {self.path}: {error}") from error
+                    failed = error
             finally:
                 connection.close()
+            if failed is not None:
+                # A commit that failed half-way through writing the log (disk full, file
+                # size limit) can leave the whole transaction in it, and the next open
+                # would replay what the caller was told failed. Cut the log back to where
+                # it was; shrinking a file needs no space. The writer lock is still held.
+                _truncate_to(self.wal_path, wal_size)
+                raise _write_failure(self.path, failed) from failed
+
+
+# Why a write can fail without any fault of the data: no room, a size limit, no permission.
+# DuckDB reports the operating system's error only as text, so these are matched by it.
+_NOT_PERMITTED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+_STORAGE_REASONS = {
+    os.strerror(errno.ENOSPC): "no space left on the device",
+    os.strerror(errno.EDQUOT): "disk quota exceeded",
+    os.strerror(errno.EFBIG): "file size limit reached",
+    os.strerror(errno.EROFS): "read-only file system",
+    os.strerror(errno.EACCES): "permission denied",
+    os.strerror(errno.EPERM): "operation not permitted",
+}
+
+
+def _write_failure(path: Path, error: BaseException) -> WarehouseUnavailable:
+    """The typed error for a failed write: WarehouseNotWritable when space or permission ran out."""
+    text = str(error)
+    for os_text, reason in _STORAGE_REASONS.items():
+        if os_text in text:
+            return WarehouseNotWritable(f"cannot write warehouse {path}: {reason}; nothing of this write was stored")
+    first_line = (text.strip().splitlines() or [type(error).__name__])[0]
+    return WarehouseUnavailable(f"cannot write warehouse {path}: {first_line}")
+
+
+def _roll_back(connection: duckdb.DuckDBPyConnection) -> None:
+    try:
+        connection.execute("ROLLBACK")
+    except duckdb.Error:
+        # After an I/O failure DuckDB may have ended the transaction itself; the error
+        # that caused it is the one worth reporting.
+        logger.debug("rollback after a failed write failed too", exc_info=True)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _truncate_to(path: Path, size: int | None) -> None:
+    """Cut the file back to `size` bytes (remove it when it did not exist); never lengthen it."""
+    current = _file_size(path)
+    if current is None or (size is not None and current <= size):
+        return
+    try:
+        if size is None:
+            path.unlink()
+        else:
+            os.truncate(path, size)
+    except OSError:
+        logger.exception("could not cut the write-ahead log %s back after a failed commit", path)
 
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         connection = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
+        if not read_only:
+            failure = _write_failure(path, error)
+            if isinstance(failure, WarehouseNotWritable):
+                raise failure from error
         raise WarehouseUnavailable(f"cannot open warehouse {path}: {error}") from error
     except duckdb.Error as error:
         raise WarehouseUnavailable(f"cannot open warehouse {path}: {error}") from error

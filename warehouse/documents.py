@@ -1,8 +1,9 @@
 """Storing many feed documents in one transaction: the archive ingest's bulk path.
 
 One transaction per saved file costs more in opening and committing the warehouse
-than in storing the file's items; grouping files keeps each commit worth its cost.
-Each document still dedupes on its own (shared links are judged per document).
+than in storing the file's items; grouping files keeps each commit worth its cost,
+and their articles go in with one statement (warehouse.store.insert_batches). Each
+document still dedupes on its own (shared links are judged per document).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from warehouse.db import Warehouse
 from warehouse.registry import source_id_for
 from warehouse.rows import FetchedArticle
-from warehouse.store import insert_articles
+from warehouse.store import ArticleBatch, insert_batches
 
 __all__ = ["FeedDocument", "store_documents"]
 
@@ -33,13 +34,8 @@ def store_documents(wh: Warehouse, documents: Sequence[FeedDocument]) -> list[in
     if not documents:
         return []
     with wh.writing() as connection:
-        return [
-            insert_articles(
-                connection,
-                source_id=source_id_for(connection, document.source_name),
-                feed_id=None,
-                articles=document.articles,
-                fetched_at=document.fetched_at,
-            )
-            for document in documents
-        ]
+        source_ids = {name: source_id_for(connection, name) for name in {doc.source_name for doc in documents}}
+        return insert_batches(
+            connection,
+            [ArticleBatch(source_ids[doc.source_name], None, doc.articles, doc.fetched_at) for doc in documents],
+        )

@@ -2,6 +2,7 @@
 
     WarehouseError
     ├── WarehouseUnavailable   the file cannot be opened or written (permissions, disk, corrupt)
+    │   └── WarehouseNotWritable   a write failed for lack of space or permission; nothing of it was stored
     ├── UnknownEntity          an entity id that is not in the watchlist
     ├── UnknownFeed            a feed id that is not registered
     ├── UnknownEvent           an event id that is not on the calendar
@@ -17,6 +18,13 @@ class WarehouseError(Exception):
 
 class WarehouseUnavailable(WarehouseError):
     """The DuckDB file cannot be opened or written."""
+
+
+class WarehouseNotWritable(WarehouseUnavailable):
+    """A write failed for lack of space or permission (disk full, file size limit, read-only file or folder).
+
+    The failed transaction is not stored: the warehouse is as it was before the write.
+    """
 
 
 class UnknownEntity(WarehouseError):

@@ -1,7 +1,8 @@
 """When two feed items are the same story: identity within an outlet, and syndication across outlets.
 
 Within an outlet an item is known by its guid, else its canonical link, else a
-hash of its title and date. Two traps of the real web shape the rules:
+hash of its title and date (its summary and date when it has no title: RSS 0.92
+allows items that are only a description). Two traps of the real web shape the rules:
 
 - Some feeds point every item's link at their homepage. A link that several
   differently titled items of one document share identifies none of them, so
@@ -48,7 +49,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 
 
 def identity_key(article: FetchedArticle, *, shared_links: frozenset[str] = frozenset()) -> str:
-    """What makes an article the same story within its outlet: guid, else link, else title and date.
+    """What makes an article the same story within its outlet: guid, else link, else title (or summary) and date.
 
     `shared_links` are links that identify no single item (see `shared_links`).
     """
@@ -57,16 +58,21 @@ def identity_key(article: FetchedArticle, *, shared_links: frozenset[str] = froz
     if article.url and article.url not in shared_links:
         return f"url:{article.url}"
     stamp = article.published_at.isoformat() if article.published_at else ""
-    digest = hashlib.sha256(f"{article.title}\n{stamp}".encode()).hexdigest()[:32]
+    # A titled item's key is the hash of title and date alone, as it always was: stored articles keep their identity.
+    hashed = f"{article.title}\n{stamp}" if article.title else f"\n{stamp}\n{article.summary}"
+    digest = hashlib.sha256(hashed.encode()).hexdigest()[:32]
     return f"hash:{digest}"
 
 
 def shared_links(articles: Iterable[FetchedArticle]) -> frozenset[str]:
-    """Links that two or more differently titled items of one document carry: a homepage, not a story."""
+    """Links that two or more differently titled items of one document carry: a homepage, not a story.
+
+    An item without a title is told apart by its summary.
+    """
     titles: dict[str, set[str]] = defaultdict(set)
     for article in articles:
         if article.url:
-            titles[article.url].add(article.title)
+            titles[article.url].add(article.title or f"\n{article.summary}")
     return frozenset(url for url, seen in titles.items() if len(seen) > 1)
 
 

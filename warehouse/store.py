@@ -7,21 +7,23 @@ skipped, so re-ingesting a feed, an archive or the demo history adds nothing.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from warehouse.clock import to_stored, utc_now
 from warehouse.db import Warehouse
-from warehouse.identity import distinct_articles, identity_key
+from warehouse.identity import SAME_TITLE_WINDOW, IncomingArticle, distinct_articles, identity_key
 from warehouse.registry import source_id_for
 from warehouse.rows import DateQuality, FetchedArticle
 from warehouse.tally import stored_watchlist, tally_new_articles
 
-__all__ = ["date_quality", "identity_key", "store_articles"]
+__all__ = ["ArticleBatch", "date_quality", "identity_key", "insert_batches", "store_articles"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,25 +42,141 @@ def date_quality(published_at: datetime | None, fetched_at: datetime) -> DateQua
     return DateQuality.OK
 
 
-def _article_frame(articles: Sequence[FetchedArticle], fetched_at: datetime) -> pd.DataFrame:
-    incoming = list(distinct_articles(articles, fetched_at=fetched_at))
-    return pd.DataFrame(
+@dataclass(frozen=True)
+class ArticleBatch:
+    """One document's articles, bound for one outlet (and the feed they came through, if any)."""
+
+    source_id: int
+    feed_id: int | None
+    articles: Sequence[FetchedArticle]
+    fetched_at: datetime  # UTC; stands in for missing item dates
+
+
+# Only the stored rows that could collide with the incoming ones are read back.
+_STORED_IDENTITIES = """
+    SELECT a.source_id, a.identity_key FROM articles a
+    SEMI JOIN incoming_identities i ON a.source_id = i.source_id AND a.identity_key = i.identity_key
+"""
+_STORED_TITLES = """
+    SELECT a.source_id, a.syndication_key, a.published_at FROM articles a
+    SEMI JOIN incoming_titles t ON a.source_id = t.source_id AND a.syndication_key = t.syndication_key
+"""
+_INSERT = """
+    INSERT INTO articles (source_id, feed_id, identity_key, guid, url, title, summary,
+                          published_at, date_quality, fetched_at, syndication_key)
+    SELECT source_id, feed_id, identity_key, guid, url, title, summary,
+           published_at, date_quality, fetched_at, syndication_key
+    FROM incoming_articles
+    RETURNING article_id, title, summary
+"""
+_ARTICLE_COLUMNS = {
+    "source_id": pa.int32(),
+    "feed_id": pa.int32(),
+    "identity_key": pa.string(),
+    "guid": pa.string(),
+    "url": pa.string(),
+    "title": pa.string(),
+    "summary": pa.string(),
+    "published_at": pa.timestamp("us"),
+    "date_quality": pa.string(),
+    "fetched_at": pa.timestamp("us"),
+    "syndication_key": pa.string(),
+}
+
+
+def insert_batches(connection: duckdb.DuckDBPyConnection, batches: Sequence[ArticleBatch]) -> list[int]:
+    """Insert the articles not yet stored for their outlets and tally them; returns each batch's new count.
+
+    The result is what storing the batches one after another would give: an article
+    is new unless its outlet already has its identity, or (for one without a guid)
+    the same title within `SAME_TITLE_WINDOW`, stored or earlier in these batches.
+    Deciding in Python against just the colliding stored rows, then inserting every
+    new row in one statement, costs one round trip instead of one per document.
+    """
+    incoming = [
+        (batch, item, to_stored(item.article.published_at or batch.fetched_at))
+        for batch in batches
+        if batch.articles
+        for item in distinct_articles(batch.articles, fetched_at=batch.fetched_at)
+    ]
+    if not incoming:
+        return [0] * len(batches)
+    stored_identities, stored_titles = _colliding_rows(connection, incoming)
+    counts = {id(batch): 0 for batch in batches}
+    new_rows: list[tuple[ArticleBatch, IncomingArticle, datetime]] = []
+    for batch, item, published_at in incoming:
+        identity = (batch.source_id, item.identity_key)
+        if identity in stored_identities:
+            continue
+        titles = stored_titles[(batch.source_id, item.syndication_key)] if item.syndication_key else []
+        if item.dedupe_by_title and any(abs(published_at - other) <= SAME_TITLE_WINDOW for other in titles):
+            continue
+        stored_identities.add(identity)
+        titles.append(published_at)
+        new_rows.append((batch, item, published_at))
+        counts[id(batch)] += 1
+    if new_rows:
+        _insert_and_tally(connection, new_rows)
+    return [counts[id(batch)] for batch in batches]
+
+
+def _colliding_rows(
+    connection: duckdb.DuckDBPyConnection, incoming: Sequence[tuple[ArticleBatch, IncomingArticle, datetime]]
+) -> tuple[set[tuple[int, str]], defaultdict[tuple[int, str], list[datetime]]]:
+    identities = pa.table(
         {
-            "identity_key": pd.Series([item.identity_key for item in incoming], dtype="object"),
-            "guid": pd.Series([item.article.guid for item in incoming], dtype="object"),
-            "url": pd.Series([item.article.url for item in incoming], dtype="object"),
-            "title": pd.Series([item.article.title for item in incoming], dtype="object"),
-            "summary": pd.Series([item.article.summary for item in incoming], dtype="object"),
-            "published_at": pd.Series(
-                [to_stored(item.article.published_at or fetched_at) for item in incoming], dtype="datetime64[us]"
-            ),
-            "date_quality": pd.Series(
-                [date_quality(item.article.published_at, fetched_at).value for item in incoming], dtype="object"
-            ),
-            "syndication_key": pd.Series([item.syndication_key for item in incoming], dtype="object"),
-            "dedupe_by_title": pd.Series([item.dedupe_by_title for item in incoming], dtype="bool"),
+            "source_id": pa.array([batch.source_id for batch, _, _ in incoming], pa.int32()),
+            "identity_key": pa.array([item.identity_key for _, item, _ in incoming], pa.string()),
         }
     )
+    titled = [(batch.source_id, item.syndication_key) for batch, item, _ in incoming if item.syndication_key]
+    titles = pa.table(
+        {
+            "source_id": pa.array([source_id for source_id, _ in titled], pa.int32()),
+            "syndication_key": pa.array([key for _, key in titled], pa.string()),
+        }
+    )
+    connection.register("incoming_identities", identities)
+    connection.register("incoming_titles", titles)
+    try:
+        stored_identities = {
+            (int(source_id), key) for source_id, key in connection.execute(_STORED_IDENTITIES).fetchall()
+        }
+        stored_titles: defaultdict[tuple[int, str], list[datetime]] = defaultdict(list)
+        for source_id, key, published_at in connection.execute(_STORED_TITLES).fetchall():
+            stored_titles[(int(source_id), key)].append(published_at)
+    finally:
+        connection.unregister("incoming_identities")
+        connection.unregister("incoming_titles")
+    return stored_identities, stored_titles
+
+
+def _insert_and_tally(
+    connection: duckdb.DuckDBPyConnection, rows: Sequence[tuple[ArticleBatch, IncomingArticle, datetime]]
+) -> None:
+    values: dict[str, list] = {name: [] for name in _ARTICLE_COLUMNS}
+    for batch, item, published_at in rows:
+        article = item.article
+        values["source_id"].append(batch.source_id)
+        values["feed_id"].append(batch.feed_id)
+        values["identity_key"].append(item.identity_key)
+        values["guid"].append(article.guid)
+        values["url"].append(article.url)
+        values["title"].append(article.title)
+        values["summary"].append(article.summary)
+        values["published_at"].append(published_at)
+        values["date_quality"].append(date_quality(article.published_at, batch.fetched_at).value)
+        values["fetched_at"].append(to_stored(batch.fetched_at))
+        values["syndication_key"].append(item.syndication_key)
+    table = pa.table({name: pa.array(values[name], kind) for name, kind in _ARTICLE_COLUMNS.items()})
+    connection.register("incoming_articles", table)
+    try:
+        inserted = connection.execute(_INSERT).fetchall()
+    finally:
+        connection.unregister("incoming_articles")
+    watchlist = stored_watchlist(connection)
+    if watchlist is not None and inserted:
+        tally_new_articles(connection, watchlist, inserted)
 
 
 def insert_articles(
@@ -70,36 +188,8 @@ def insert_articles(
     fetched_at: datetime,
 ) -> int:
     """Insert the articles not yet stored for this outlet and tally them; returns how many were new."""
-    if not articles:
-        return 0
-    frame = _article_frame(articles, fetched_at)
-    connection.register("incoming_articles", frame)
-    try:
-        inserted = connection.execute(
-            """
-            INSERT INTO articles (source_id, feed_id, identity_key, guid, url, title, summary,
-                                  published_at, date_quality, fetched_at, syndication_key)
-            SELECT ?, ?, i.identity_key, i.guid, i.url, i.title, i.summary, i.published_at, i.date_quality, ?,
-                   i.syndication_key
-            FROM incoming_articles i
-            WHERE NOT EXISTS (
-                SELECT 1 FROM articles a WHERE a.source_id = ? AND a.identity_key = i.identity_key
-            )
-            AND NOT EXISTS (  -- the same-title rule of warehouse.identity
-                SELECT 1 FROM articles a
-                WHERE i.dedupe_by_title AND a.source_id = ? AND a.syndication_key = i.syndication_key
-                  AND a.published_at BETWEEN i.published_at - INTERVAL 7 DAY AND i.published_at + INTERVAL 7 DAY
-            )
-            RETURNING article_id, title, summary
-            """,
-            [source_id, feed_id, to_stored(fetched_at), source_id, source_id],
-        ).fetchall()
-    finally:
-        connection.unregister("incoming_articles")
-    watchlist = stored_watchlist(connection)
-    if watchlist is not None and inserted:
-        tally_new_articles(connection, watchlist, inserted)
-    return len(inserted)
+    (new,) = insert_batches(connection, [ArticleBatch(source_id, feed_id, articles, fetched_at)])
+    return new
 
 
 def _batches(items: Iterable[FetchedArticle], size: int) -> Iterator[list[FetchedArticle]]:

@@ -103,6 +103,7 @@ def test_comentions_as_csv_has_one_row_per_leader_and_theme(spiky_db: Path):
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert len(rows) == 15 * 12
     assert rows[0].keys() == {
+        "id",
         "leader_id",
         "theme_id",
         "leader_articles",
@@ -114,6 +115,7 @@ def test_comentions_as_csv_has_one_row_per_leader_and_theme(spiky_db: Path):
         "change",
     }
     putin = next(row for row in rows if row["leader_id"] == "putin")
+    assert putin["id"] == f"putin:{putin['theme_id']}"
     assert (putin["leader_articles"], putin["previous_leader_articles"]) == ("31", "1")
 
 

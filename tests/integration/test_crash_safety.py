@@ -18,10 +18,12 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import warehouse
+from ingest.archive import BATCH_ITEMS
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 
-FILES = 200
-ITEMS_PER_FILE = 20
+# Several of the ingest's transactions (ingest.archive.BATCH_ITEMS items each), so it can be killed between them.
+FILES = 600
+ITEMS_PER_FILE = 100
 OUTLETS = 6
 FIRST_DAY = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
 
@@ -70,6 +72,7 @@ def articles_mentioning_putin(wh: warehouse.Warehouse) -> int:
 
 
 def test_sigkill_mid_ingest_loses_nothing_committed_and_a_rerun_completes_it(tmp_path: Path):
+    assert FILES * ITEMS_PER_FILE > 2 * BATCH_ITEMS, "the archive must take several transactions"
     folder = tmp_path / "archive"
     write_archive(folder)
     db = tmp_path / "newstally.duckdb"

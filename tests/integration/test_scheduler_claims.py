@@ -130,5 +130,5 @@ def test_requests_to_one_host_start_at_least_the_gap_apart(server, fresh_warehou
 def test_remote_hosts_get_the_default_gap_and_this_machine_none():
     from ingest.pacing import DEFAULT_HOST_GAP_SECONDS, host_gap_seconds
 
-    assert host_gap_seconds("https://feeds.example.org/world.xml") == DEFAULT_HOST_GAP_SECONDS == 0.5
+    assert host_gap_seconds("https://feeds.example.org/world.xml") == DEFAULT_HOST_GAP_SECONDS == 0.25
     assert host_gap_seconds("http://127.0.0.1:8765/feeds/demo.xml") == 0.0

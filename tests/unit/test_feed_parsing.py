@@ -20,13 +20,20 @@ def _expectation(document: Path) -> dict:
     return json.loads(document.with_suffix(".expected.json").read_text(encoding="utf-8"))
 
 
+def _case(document: Path) -> pytest.ParameterSet:
+    """One fixture as a test case; a `known_bug` in its expectation makes it a strict expected failure."""
+    known_bug = _expectation(document).get("known_bug") if document.with_suffix(".expected.json").exists() else None
+    marks = [pytest.mark.xfail(strict=True, reason=known_bug)] if known_bug else []
+    return pytest.param(document, id=document.stem, marks=marks)
+
+
 def test_every_fixture_feed_has_an_expectation():
-    assert len(CASES) >= 10
+    assert len(CASES) >= 100
     missing = [case.name for case in CASES if not case.with_suffix(".expected.json").exists()]
     assert missing == []
 
 
-@pytest.mark.parametrize("document", CASES, ids=[case.stem for case in CASES])
+@pytest.mark.parametrize("document", [_case(document) for document in CASES])
 def test_fixture_feed_parses_as_its_expectation_says(document: Path):
     expected = _expectation(document)
     body = document.read_bytes()
@@ -109,9 +116,9 @@ def test_links_that_are_not_http_are_dropped_but_the_item_is_kept():
 
 
 def test_a_document_past_the_item_cap_keeps_the_first_items_and_says_so(monkeypatch):
-    import ingest.feeds
+    import ingest.parsing
 
-    monkeypatch.setattr(ingest.feeds, "MAX_ITEMS_PER_DOCUMENT", 3)
+    monkeypatch.setattr(ingest.parsing, "MAX_ITEMS_PER_DOCUMENT", 3)
     items = b"".join(b"<item><guid>%d</guid><title>Story %d</title></item>" % (n, n) for n in range(5))
     body = b'<rss version="2.0"><channel><title>t</title>' + items + b"</channel></rss>"
 
@@ -143,3 +150,24 @@ def test_a_plain_doctype_without_entities_is_left_alone():
 
     assert [article.title for article in parsed.articles] == ["Old school"]
     assert parsed.error is None
+
+
+def test_a_json_document_is_reported_as_json_not_as_broken_xml():
+    with pytest.raises(errors.FeedMalformed, match=r"^a JSON document, not a feed$"):
+        parse_feed(b'  {"status": "error", "message": "<html> is not allowed"}', fetched_at=FETCHED_AT)
+
+
+def test_an_encoding_name_feedparser_cannot_look_up_is_refused_not_a_crash():
+    # Found by the fuzz run (tests/integration/test_fuzz_parse_store.py).
+    body = b'<?xml version="1.0" encoding="\x00utf-8"?><rdf:RDF xmlns'
+
+    with pytest.raises(errors.FeedMalformed, match="not readable as a feed"):
+        parse_feed(body, fetched_at=FETCHED_AT)
+
+
+def test_a_character_reference_to_a_surrogate_becomes_the_replacement_character():
+    body = b'<rss version="2.0"><channel><item><description>A &#xD800; B &#56320;</description></item></channel></rss>'
+
+    (article,) = parse_feed(body, fetched_at=FETCHED_AT).articles
+
+    assert article.summary == "A \ufffd B \ufffd"

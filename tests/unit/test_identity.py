@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import warehouse
@@ -54,6 +55,36 @@ def test_titles_shorter_than_three_words_get_no_syndication_key():
     assert syndication_key("Briefing") is None
     assert syndication_key("Live updates") is None
     assert syndication_key("") is None
+
+
+def note(summary: str, *, url: str = "", at: datetime | None = None) -> FetchedArticle:
+    """An item as RSS 0.92 allows it: a description and nothing else."""
+    return FetchedArticle(guid="", url=url, title="", summary=summary, published_at=at)
+
+
+def test_items_without_title_guid_or_link_are_told_apart_by_their_summary():
+    first = identity_key(note("First note."))
+    second = identity_key(note("Second note."))
+
+    assert first.startswith("hash:") and second.startswith("hash:")
+    assert first != second
+    assert identity_key(note("First note.")) == first
+
+
+def test_a_titled_item_keeps_the_key_it_always_had_whatever_its_summary():
+    # The key recorded before untitled items took their summary into the hash:
+    # sha256("Putin meets Xi\n2024-06-01T09:00:00+00:00"), first 32 hex digits.
+    stored_key = "hash:19e175459779f0e60de0095ce3b88e82"
+    titled = FetchedArticle(guid="", url="", title="Putin meets Xi", summary="Talks in Beijing.", published_at=DAY)
+
+    assert identity_key(titled) == stored_key
+    assert identity_key(replace(titled, summary="Another summary.")) == stored_key
+
+
+def test_a_link_carried_by_untitled_items_with_different_summaries_is_shared():
+    document = [note("First note.", url=HOMEPAGE), note("Second note.", url=HOMEPAGE)]
+
+    assert shared_links(document) == frozenset({HOMEPAGE})
 
 
 # --- in a warehouse ---------------------------------------------------------------------
@@ -119,3 +150,10 @@ def test_syndicated_copies_are_kept_per_outlet_and_counted_as_copies(fresh_wareh
         ("Herald", 1, 0, 1),
         ("Post", 1, 1, 0),
     ]
+
+
+def test_two_description_only_notes_are_two_stories(fresh_warehouse):
+    document = [note("First note.", at=DAY), note("Second note.", at=DAY)]
+
+    assert warehouse.store_articles(fresh_warehouse, "Notes", document) == 2
+    assert warehouse.store_articles(fresh_warehouse, "Notes", document) == 0

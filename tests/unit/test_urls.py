@@ -73,3 +73,34 @@ def test_http_and_https_urls_are_accepted(url: str):
 def test_other_urls_are_refused_as_malformed(url: str):
     with pytest.raises(FeedMalformed, match="not an http"):
         require_http_url(url)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://Example.COM/A/b/",
+        "https://example.com/a?b=2&a=1",
+        "https://example.com/a?b&a=1",
+        "https://example.com:443/a",
+        "https://example.com/a#x",
+        "https://example.com",
+        "https://example.com/a?a=1&a=0",
+        "https://example.com/a/?",
+        "HTTPS://example.com/a",
+        "https://example.com/a?=x",
+        "https://example.com/a?a==b",
+        "https://example.com/a?a=b=c",
+        "https://example.com/a?&&a=1",
+        "https://example.com/news/2024/05/06/story-1.html?ref=rss&utm_source=x",
+        "https://example.com/a%2Fb?q=%41",
+        "https://пример.рф/новости?a=1",
+        "https://example.com/a b?c d=e f",
+        "https://example.com/a;p?q",
+    ],
+)
+def test_simple_links_are_canonicalised_exactly_as_w3lib_does(link: str):
+    from w3lib.url import canonicalize_url
+
+    from ingest.urls import _w3lib_canonical
+
+    assert _w3lib_canonical(link) == canonicalize_url(link, keep_fragments=False)

@@ -3,28 +3,41 @@
 -- {bucket_expression} is one of series._BUCKET_EXPRESSIONS, never user text.
 -- Only articles whose date can be trusted are bucketed (date_quality ok or missing).
 -- With $with_entity (NULL: no filter), hits count only articles that also mention it (co-mentions).
+-- As in entity_series_all.sql, articles are counted per slot ({slot_expression}: the UTC
+-- bucket, or 15 minutes of UTC in other zones) and only the slots are put into local
+-- buckets (a.published_at in the bucket expression is a slot's start).
 WITH scoped AS (
     SELECT a.article_id,
-           s.name AS source,
-           {bucket_expression} AS bucket
+           CASE WHEN $by_source THEN s.name ELSE '' END AS source,
+           {slot_expression} AS slot
     FROM articles a
     JOIN sources s USING (source_id)
     WHERE a.date_quality IN ('ok', 'missing')
       AND a.published_at >= $start_utc
       AND a.published_at < $end_utc
 ),
-totals AS (
-    SELECT bucket, CASE WHEN $by_source THEN source ELSE '' END AS source, count(*) AS total_articles
+slot_totals AS (
+    SELECT slot AS published_at, source, count(*) AS total_articles
     FROM scoped
     GROUP BY ALL
 ),
-hits AS (
-    SELECT sc.bucket, CASE WHEN $by_source THEN sc.source ELSE '' END AS source, m.entity_id,
-           count(*) AS articles, sum(m.occurrences) AS mentions
+slot_hits AS (
+    SELECT sc.slot AS published_at, sc.source, m.entity_id, count(*) AS articles, sum(m.occurrences) AS mentions
     FROM scoped sc
     JOIN mentions m USING (article_id)
     WHERE list_contains($entity_ids, m.entity_id)
       AND ($with_entity IS NULL OR m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $with_entity))
+    GROUP BY ALL
+),
+totals AS (
+    SELECT {bucket_expression} AS bucket, a.source, CAST(sum(a.total_articles) AS BIGINT) AS total_articles
+    FROM slot_totals a
+    GROUP BY ALL
+),
+hits AS (
+    SELECT {bucket_expression} AS bucket, a.source, a.entity_id,
+           CAST(sum(a.articles) AS BIGINT) AS articles, CAST(sum(a.mentions) AS BIGINT) AS mentions
+    FROM slot_hits a
     GROUP BY ALL
 )
 SELECT t.bucket, t.source, h.entity_id, h.articles, h.mentions, t.total_articles

@@ -3,18 +3,28 @@
 -- titles each period has. A word counts once per title; stop words, words shorter than
 -- three letters and plain numbers are left out. The days arrive as parallel lists, one
 -- element per (episode, day), flagged in_episode or baseline; UTC days.
+-- Each title is split into words once, however many episodes' windows it falls in.
 WITH episode_days AS (
     SELECT unnest($episode_ids) AS episode_id,
            unnest($entity_ids) AS entity_id,
            unnest($days) AS day,
            unnest($in_episode) AS in_episode
 ),
-titles AS (
-    SELECT e.episode_id, a.article_id, e.in_episode, a.title
-    FROM articles a
-    JOIN mentions m ON m.article_id = a.article_id
-    JOIN episode_days e ON e.entity_id = m.entity_id AND e.day = CAST(a.published_at AS DATE)
+-- Each mention dated first, then matched to the episodes' days: joining articles to the
+-- days first would pair every article with every episode running that day.
+mention_days AS MATERIALIZED (
+    SELECT m.article_id, m.entity_id, CAST(a.published_at AS DATE) AS day
+    FROM mentions m
+    JOIN articles a USING (article_id)
     WHERE a.date_quality IN ('ok', 'missing')
+      AND m.entity_id IN (SELECT entity_id FROM episode_days)
+      AND a.published_at >= (SELECT min(day) FROM episode_days)
+      AND a.published_at < (SELECT max(day) FROM episode_days) + INTERVAL 1 DAY
+),
+titles AS (
+    SELECT e.episode_id, d.article_id, e.in_episode
+    FROM mention_days d
+    JOIN episode_days e ON e.entity_id = d.entity_id AND e.day = d.day
 ),
 title_counts AS (
     SELECT episode_id,
@@ -23,24 +33,28 @@ title_counts AS (
     FROM titles
     GROUP BY episode_id
 ),
-words AS (
-    SELECT DISTINCT episode_id, article_id, in_episode, word
+stop_words AS (
+    SELECT unnest($stop_words) AS word
+),
+title_words AS (
+    SELECT DISTINCT article_id, word
     FROM (
-        SELECT episode_id, article_id, in_episode,
-               unnest(regexp_split_to_array(lower(title), '[^\pL\pN]+')) AS word
-        FROM titles
+        SELECT article_id, unnest(regexp_split_to_array(lower(title), '[^\pL\pN]+')) AS word
+        FROM articles
+        WHERE article_id IN (SELECT article_id FROM titles)
     )
     WHERE length(word) >= 3
       AND NOT regexp_full_match(word, '[0-9]+')
-      AND NOT list_contains($stop_words, word)
+      AND word NOT IN (SELECT word FROM stop_words)
 ),
 word_counts AS (
-    SELECT episode_id, word,
-           count(*) FILTER (WHERE in_episode) AS episode_articles,
-           count(*) FILTER (WHERE NOT in_episode) AS baseline_articles
-    FROM words
-    GROUP BY episode_id, word
-    HAVING count(*) FILTER (WHERE in_episode) >= $min_episode_articles
+    SELECT t.episode_id, w.word,
+           count(*) FILTER (WHERE t.in_episode) AS episode_articles,
+           count(*) FILTER (WHERE NOT t.in_episode) AS baseline_articles
+    FROM titles t
+    JOIN title_words w USING (article_id)
+    GROUP BY t.episode_id, w.word
+    HAVING count(*) FILTER (WHERE t.in_episode) >= $min_episode_articles
 )
 SELECT w.episode_id, w.word AS term, w.episode_articles, w.baseline_articles,
        t.episode_titles, t.baseline_titles
