@@ -12,6 +12,7 @@ st.navigation(
         st.Page(_PAGES / "trends.py", title="Trends", icon=":material/show_chart:", default=True),
         st.Page(_PAGES / "spikes.py", title="Spikes", icon=":material/bolt:"),
         st.Page(_PAGES / "event_lens.py", title="Event lens", icon=":material/center_focus_strong:"),
+        st.Page(_PAGES / "comentions.py", title="Co-mentions", icon=":material/grid_on:"),
         st.Page(_PAGES / "articles.py", title="Articles", icon=":material/article:"),
         st.Page(_PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
     ]

@@ -1,12 +1,16 @@
 """Pure builders of what the pages draw: small frames in, Altair charts and display tables out.
 
 Nothing here calls Streamlit or the warehouse, so every chart can be checked as a spec in a unit test.
+Encodings are given as channel objects (`alt.Text("label:N")`, `alt.ColorValue(**alt.condition(...))`), not as
+shorthand strings or condition dicts: Altair converts those with `from_dict`, which hashes its whole schema on
+every call (tens of milliseconds each, on every draw).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -31,7 +35,75 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
     "#F0E442",  # yellow
 )
+# On a dark background black vanishes and the dark blue is dim: the same eight hues, lightest first.
+OKABE_ITO_ON_DARK: tuple[str, ...] = (
+    "#56B4E9",  # sky blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#F0E442",  # yellow
+    "#CC79A7",  # reddish purple
+    "#D55E00",  # vermillion
+    "#FFFFFF",  # white
+    "#0072B2",  # blue
+)
 MUTED_GREY = "#5f6b7a"  # events and secondary text: present, but quieter than the lines
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours a chart is drawn in; the lines are colour-blind-safe (Okabe–Ito) in either theme."""
+
+    lines: tuple[str, ...]
+    muted: str  # event rules, subtitles: present, but quieter than the lines
+    label: str  # event labels
+    ink: str  # text on pale heatmap cells
+    paper: str  # the background, for strokes that separate marks
+    gap: str  # ingest gaps: days some outlet's feeds were not fetched
+
+
+LIGHT = Palette(lines=OKABE_ITO, muted=MUTED_GREY, label="#3d4651", ink="#1F2933", paper="#FFFFFF", gap="#9aa3ad")
+DARK = Palette(lines=OKABE_ITO_ON_DARK, muted="#a3acb9", label="#d5dae1", ink="#1F2933", paper="#0E1117", gap="#8b95a1")
+
+
+def palette_for(theme_type: str | None) -> Palette:
+    """The palette for Streamlit's active theme type ("light" or "dark"); light when unknown."""
+    return DARK if theme_type == "dark" else LIGHT
+
+
+def embed_options(*, renderer: str = "svg") -> dict[str, object]:
+    """The chart's usermeta for Streamlit: which renderer vega-embed uses (Streamlit keeps only that, a theme
+    and padding from a spec's embed options, and turns vega-embed's own export menu off)."""
+    return {"embedOptions": {"renderer": renderer}}
+
+
+IMAGE_FORMATS = ("svg", "png")
+IMAGE_WIDTH_PX = 1100  # a chart stretched to the page has no width of its own; an image needs one
+_IMAGE_BACKGROUND = {"light": "#FFFFFF", "dark": "#0E1117"}
+
+
+def chart_image(chart: alt.TopLevelMixin, image_format: str, *, palette: Palette = LIGHT) -> bytes:
+    """The chart drawn as an SVG or PNG file, as the page shows it, on the page's background.
+
+    Rendered by vl-convert (Vega in Rust, no browser), so it is slow-ish: call it when a download is asked for.
+    """
+    import vl_convert
+
+    if image_format not in IMAGE_FORMATS:
+        raise ValueError(f"unknown image format {image_format!r}; use one of {', '.join(IMAGE_FORMATS)}")
+    spec = chart.to_dict()
+    spec.pop("usermeta", None)
+    if not any(key in spec for key in ("concat", "hconcat", "vconcat", "facet")) and "width" not in spec:
+        spec["width"] = IMAGE_WIDTH_PX
+    config = {"background": _IMAGE_BACKGROUND["dark" if palette is DARK else "light"]}
+    if image_format == "svg":
+        if palette is DARK:
+            return vl_convert.vegalite_to_svg(spec, config=config, theme="dark").encode("utf-8")
+        return vl_convert.vegalite_to_svg(spec, config=config).encode("utf-8")
+    if palette is DARK:
+        return vl_convert.vegalite_to_png(spec, scale=2, config=config, theme="dark")
+    return vl_convert.vegalite_to_png(spec, scale=2, config=config)
+
+
 CHART_HEIGHT_PX = 440
 # Event labels sit in rows above the lines; the y scale leaves headroom for the rows in use.
 _ASSUMED_PLOT_WIDTH_PX = 1100
@@ -58,7 +130,8 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
     """The series in the shape the page draws, lists and downloads: one row per bucket and entity.
 
     `series` is what `warehouse.entity_series` returns; `entity_names` maps the chosen ids to
-    display names, in the order the lines should be drawn. Share becomes a percentage.
+    display names, in the order the lines should be drawn. Share becomes a percentage. A series
+    by outlet keeps its `source` column, and then rows go by outlet first.
     """
     if series.empty:
         return pd.DataFrame({column: [] for column in SHOWN_COLUMNS})
@@ -68,9 +141,11 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
         bucket_start = bucket_start.dt.tz_convert("UTC").dt.tz_localize(None)
     total = chosen["total_articles"].astype("int64")
     articles = chosen["articles"].astype("int64")
+    by_outlet = {"source": chosen["source"].astype(str)} if "source" in chosen.columns else {}
     shown = pd.DataFrame(
         {
             "bucket_start": bucket_start.dt.date,
+            **by_outlet,
             "entity_id": chosen["entity_id"].astype(str),
             "entity": chosen["entity_id"].map(dict(entity_names)).astype(str),
             "articles": articles,
@@ -80,7 +155,8 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
     )
     order = {entity_id: position for position, entity_id in enumerate(entity_names)}
     shown["_order"] = shown["entity_id"].map(order)
-    return shown.sort_values(["_order", "bucket_start"]).drop(columns="_order").reset_index(drop=True)
+    keys = ["source", "_order", "bucket_start"] if by_outlet else ["_order", "bucket_start"]
+    return shown.sort_values(keys).drop(columns="_order").reset_index(drop=True)
 
 
 def entity_totals(shown: pd.DataFrame) -> pd.DataFrame:
@@ -111,6 +187,80 @@ def events_in_range(events: Sequence[Event], *, start: date, end: date) -> list[
     )
 
 
+GAP_COLUMNS = ("day", "until", "outlets", "outlet_count")
+
+
+def gap_days(completeness: pd.DataFrame) -> pd.DataFrame:
+    """The UTC days on which some outlet's feeds were not all fetched successfully, one row per day.
+
+    `completeness` is what `warehouse.ingest_completeness` returns (or some outlets' rows of it);
+    `until` is the next day, so a band covers the whole day; `outlets` names the outlets affected.
+    """
+    if completeness.empty:
+        return pd.DataFrame({column: [] for column in GAP_COLUMNS})
+    failed = completeness[~completeness["complete"].astype(bool)]
+    rows = [
+        {
+            "day": day,
+            "until": day + timedelta(days=1),
+            "outlets": ", ".join(sorted(group["source"].astype(str))),
+            "outlet_count": len(group),
+        }
+        for day, group in failed.groupby("day", sort=True)
+    ]
+    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
+
+
+def _gap_count(gaps: pd.DataFrame | None, *, start: date, end: date) -> int:
+    if gaps is None or gaps.empty:
+        return 0
+    return int(((gaps["day"] >= start) & (gaps["day"] <= end)).sum())
+
+
+def _gap_bands(
+    gaps: pd.DataFrame | None, *, x_scale: alt.Scale, start: date, end: date, palette: Palette
+) -> alt.Chart | None:
+    """Grey bands over the days with ingest gaps in `start`..`end`, each saying which outlets failed."""
+    if not _gap_count(gaps, start=start, end=end):
+        return None
+    assert gaps is not None
+    shown = gaps[(gaps["day"] >= start) & (gaps["day"] <= end)]
+    bands = pd.DataFrame(
+        {
+            "gap_day": [day.isoformat() for day in shown["day"]],
+            "gap_until": [day.isoformat() for day in shown["until"]],
+            "gap_label": [f"{day:%a %d %b %Y}" for day in shown["day"]],
+            "outlets": shown["outlets"].astype(str),
+            "meaning": "Ingest gap: feeds not all fetched; counts may be low",
+        }
+    )
+    return (
+        alt.Chart(bands)
+        .mark_rect(color=palette.gap, opacity=0.28, clip=True)
+        .encode(
+            x=alt.X("gap_day:T", scale=x_scale),
+            x2=alt.X2("gap_until:T"),
+            tooltip=[
+                alt.Tooltip("meaning:N", title="Grey band"),
+                alt.Tooltip("gap_label:N", title="Day (UTC)"),
+                alt.Tooltip("outlets:N", title="Outlets affected"),
+            ],
+        )
+    )
+
+
+def _entity_colour(names: list[str], palette: Palette) -> alt.Color:
+    # The page allows as many entities as the palette has colours; past that, colours repeat.
+    colours = [palette.lines[position % len(palette.lines)] for position in range(len(names))]
+    return alt.Color(
+        "entity:N",
+        title="Entity",
+        sort=names,
+        scale=alt.Scale(domain=names, range=colours),
+        legend=alt.Legend(orient="top", title=None, labelLimit=220),
+    )
+
+
 def trends_chart(
     shown: pd.DataFrame,
     events: Sequence[Event],
@@ -120,12 +270,15 @@ def trends_chart(
     start: date,
     end: date,
     spikes: pd.DataFrame | None = None,
+    gaps: pd.DataFrame | None = None,
     title: str | None = None,
+    palette: Palette = LIGHT,
 ) -> alt.LayerChart:
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
     `shown` is a frame from `series_as_shown`; `spikes`, one from `spikes_as_shown`, adds a
-    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page.
+    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page;
+    `gaps`, one from `gap_days`, greys the days on which some outlet's feeds were not fetched.
     Rendered as SVG, so event labels are text in the page, unless there are too many points
     for SVG to stay quick.
     """
@@ -157,14 +310,7 @@ def trends_chart(
 
     names = list(dict.fromkeys(shown["entity"].tolist()))
     # The page allows as many entities as the palette has colours; past that, colours repeat.
-    palette = [OKABE_ITO[position % len(OKABE_ITO)] for position in range(len(names))]
-    colour = alt.Color(
-        "entity:N",
-        title="Entity",
-        sort=names,
-        scale=alt.Scale(domain=names, range=palette),
-        legend=alt.Legend(orient="top", title=None, labelLimit=220),
-    )
+    colour = _entity_colour(names, palette)
 
     line_data = shown.assign(
         day=[d.isoformat() for d in shown["bucket_start"]],
@@ -183,7 +329,7 @@ def trends_chart(
     hover = alt.selection_point(on="pointerover", nearest=True, empty=False, clear="pointerout")
     lines = base.mark_line(strokeWidth=2.2, interpolate="monotone", clip=True)
     points = base.mark_point(filled=True, size=60, clip=True).encode(
-        opacity=alt.when(hover).then(alt.value(1)).otherwise(alt.value(0)),
+        opacity=alt.OpacityValue(**alt.when(hover).then(alt.value(1)).otherwise(alt.value(0))),
         tooltip=[
             alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
             alt.Tooltip("entity:N", title="Entity"),
@@ -192,12 +338,17 @@ def trends_chart(
             alt.Tooltip("total_articles:Q", title="All articles", format=",d"),
         ],
     )
-    under, over = _event_layers(labels, x_scale=x_scale)
+    under, over = _event_layers(labels, x_scale=x_scale, palette=palette)
+    gap_bands = _gap_bands(gaps, x_scale=x_scale, start=start, end=end, palette=palette)
+    if gap_bands is not None:
+        under.insert(0, gap_bands)
     markers = _spike_markers(shown, spikes, value_field=value_field, bucket=bucket, start=start, end=end)
     if len(markers):
         over.append(
             alt.Chart(markers)
-            .mark_point(shape="diamond", filled=True, size=150, stroke="white", strokeWidth=1.2, opacity=1, clip=True)
+            .mark_point(
+                shape="diamond", filled=True, size=150, stroke=palette.paper, strokeWidth=1.2, opacity=1, clip=True
+            )
             .encode(
                 x=alt.X("day:T", scale=x_scale),
                 y=alt.Y(f"{value_field}:Q"),
@@ -222,6 +373,9 @@ def trends_chart(
             subtitle += " (hover one for its name)"
     if len(markers):
         subtitle += f" · {len(markers)} spike{'s' if len(markers) != 1 else ''} as diamonds"
+    gap_count = _gap_count(gaps, start=start, end=end)
+    if gap_count:
+        subtitle += f" · grey: {gap_count} day{'s' if gap_count != 1 else ''} some outlet's feeds failed"
     partial = _partial_edges(start, end, bucket)
     if partial and metric == "articles":
         subtitle += f" · the {partial} only partly in range, so lower"
@@ -234,11 +388,13 @@ def trends_chart(
                 anchor="start",
                 fontSize=16,
                 subtitleFontSize=12,
-                subtitleColor=MUTED_GREY,
+                subtitleColor=palette.muted,
                 offset=6,
             ),
             height=CHART_HEIGHT_PX,
-            usermeta={"embedOptions": {"renderer": "svg" if len(shown) <= _MAX_SVG_POINTS else "canvas"}},
+            usermeta=embed_options(
+                renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas",
+            ),
         )
         .configure_view(stroke=None)
     )
@@ -376,7 +532,9 @@ def _overlap(extent: tuple[float, float], taken: Sequence[tuple[float, float]]) 
     return sum(max(0.0, min(right, other_right) - max(left, other_left)) for other_left, other_right in taken)
 
 
-def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> tuple[list[alt.Chart], list[alt.Chart]]:
+def _event_layers(
+    labels: pd.DataFrame, *, x_scale: alt.Scale, palette: Palette = LIGHT
+) -> tuple[list[alt.Chart], list[alt.Chart]]:
     """Layers drawn under the lines (spans, dashed rules) and over them (hover targets, labels)."""
     if labels.empty:
         return [], []
@@ -390,10 +548,10 @@ def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> tuple[list[alt
     events = alt.Chart(labels)
     spans = (
         events.transform_filter(alt.datum.multi_day)
-        .mark_rect(color=MUTED_GREY, opacity=0.10, clip=True)
-        .encode(x=x, x2="until:T")
+        .mark_rect(color=palette.muted, opacity=0.10, clip=True)
+        .encode(x=x, x2=alt.X2("until:T"))
     )
-    rules = events.mark_rule(color=MUTED_GREY, strokeDash=[4, 3], strokeWidth=1.2, clip=True).encode(
+    rules = events.mark_rule(color=palette.muted, strokeDash=[4, 3], strokeWidth=1.2, clip=True).encode(
         x=x, tooltip=tooltip
     )
     # A wide transparent rule makes the thin dashed one easy to hover for its tooltip.
@@ -407,9 +565,9 @@ def _event_layers(labels: pd.DataFrame, *, x_scale: alt.Scale) -> tuple[list[alt
             fontSize=_LABEL_FONT_PX,
             fontWeight=500,
             limit=_LABEL_MAX_PX,
-            color="#3d4651",
+            color=palette.label,
         )
-        .encode(x=x, y=alt.Y("label_y:Q", scale=None), text="label:N", tooltip=tooltip)
+        .encode(x=x, y=alt.Y("label_y:Q", scale=None), text=alt.Text("label:N"), tooltip=tooltip)
         for side, align, dx in (("right", "left", 4), ("left", "right", -4))
     ]
     return [spans, rules], [hover_targets, *texts]
@@ -453,6 +611,7 @@ _VOLUME_CHROME_PX = 110
 _BAR_ROW_PX = 36
 _HEATMAP_CHROME_PX = 190
 _HEATMAP_ROW_PX = 52
+_COMENTION_CHROME_PX = 300
 
 ARTICLE_SHOWN_COLUMNS = ("published_at", "source", "title", "entities", "url", "summary")
 SAFE_LINK_SCHEMES = ("http://", "https://")
@@ -485,12 +644,12 @@ def page_count(total: int, page_size: int) -> int:
     return max(1, -(-total // page_size))
 
 
-def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date) -> alt.Chart:
+def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date, palette: Palette = LIGHT) -> alt.Chart:
     """Horizontal bars: articles per outlet over `start`..`end`, busiest on top."""
     order = volume["source"].tolist()
     return (
         alt.Chart(volume)
-        .mark_bar(color=OKABE_ITO[0])
+        .mark_bar(color=palette.lines[0])
         .encode(
             x=alt.X("articles:Q", title="Articles in range", axis=alt.Axis(format=",d", tickMinStep=1)),
             y=alt.Y("source:N", title="Outlet", sort=order, axis=alt.Axis(labelLimit=260)),
@@ -503,11 +662,11 @@ def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date) -> alt.
                 anchor="start",
                 fontSize=16,
                 subtitleFontSize=12,
-                subtitleColor=MUTED_GREY,
+                subtitleColor=palette.muted,
             ),
             # Streamlit fits the whole chart, title and axes included, into this height.
             height=_VOLUME_CHROME_PX + _BAR_ROW_PX * max(len(volume), 1),
-            usermeta={"embedOptions": {"renderer": "svg"}},
+            usermeta=embed_options(),
         )
         .configure_view(stroke=None)
     )
@@ -532,7 +691,7 @@ def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str
     )
 
 
-def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date) -> alt.LayerChart:
+def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date, palette: Palette = LIGHT) -> alt.LayerChart:
     """A heatmap, outlet × entity, shaded by the share of the outlet's articles that mention the entity."""
     entities = list(dict.fromkeys(shown["entity"].tolist()))
     outlets = list(dict.fromkeys(shown["source"].tolist()))
@@ -547,7 +706,7 @@ def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date) -> alt.
         alt.Tooltip("total_articles:Q", title="All the outlet's articles", format=",d"),
         alt.Tooltip("share_percent:Q", title="Share (%)", format=".2f"),
     ]
-    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+    cells = base.mark_rect(stroke=palette.paper, strokeWidth=1).encode(
         color=alt.Color(
             "share_percent:Q",
             title="Share of the outlet's articles (%)",
@@ -560,7 +719,9 @@ def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date) -> alt.
     darkest = float(shown["share_percent"].max()) if len(shown) else 0.0
     labels = base.mark_text(fontSize=11).encode(
         text=alt.Text("share_percent:Q", format=".1f"),
-        color=alt.condition(alt.datum.share_percent > darkest * 0.5, alt.value("white"), alt.value("#1F2933")),
+        color=alt.ColorValue(
+            **alt.condition(alt.datum.share_percent > darkest * 0.5, alt.value("white"), alt.value(palette.ink))
+        ),
         tooltip=tooltip,
     )
     return (
@@ -572,10 +733,10 @@ def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date) -> alt.
                 anchor="start",
                 fontSize=16,
                 subtitleFontSize=12,
-                subtitleColor=MUTED_GREY,
+                subtitleColor=palette.muted,
             ),
             height=_HEATMAP_CHROME_PX + _HEATMAP_ROW_PX * max(len(outlets), 1),
-            usermeta={"embedOptions": {"renderer": "svg"}},
+            usermeta=embed_options(),
         )
         .configure_view(stroke=None)
     )
@@ -737,3 +898,273 @@ def lens_chart_entities(result: LensResult, entity_names: Mapping[str, str], *, 
 def event_label(event: Event) -> str:
     """How an event reads in a picker, e.g. "Trump–Putin summit, Helsinki (16 Jul 2018)"."""
     return f"{event.name} ({_event_dates(event)})"
+
+
+SMALL_MULTIPLE_WIDTH_PX = 340
+SMALL_MULTIPLE_HEIGHT_PX = 130
+SMALL_MULTIPLE_COLUMNS = 3
+
+
+def outlet_small_multiples(
+    shown: pd.DataFrame,
+    *,
+    metric: Metric,
+    bucket: Bucket,
+    start: date,
+    end: date,
+    completeness: pd.DataFrame | None = None,
+    palette: Palette = LIGHT,
+) -> alt.ConcatChart:
+    """One small chart per outlet, busiest first, each with a line per entity on the same y scale.
+
+    `shown` is a `series_as_shown` frame of a series by outlet; `completeness`, from
+    `warehouse.ingest_completeness`, greys each outlet's own days with ingest gaps.
+    """
+    value_field = "articles" if metric == "articles" else "share_percent"
+    y_title = f"Articles per {bucket}" if metric == "articles" else "Share (%)"
+    names = list(dict.fromkeys(shown["entity"].tolist()))
+    colour = _entity_colour(names, palette)
+    x_scale = alt.Scale(type="utc", domain=[_utc_datetime(start), _utc_datetime(end)])
+    highest = float(shown[value_field].max()) if len(shown) else 0.0
+    y_scale = alt.Scale(domain=[0, highest or 1.0], nice=True)
+    busiest = shown.groupby("source")["articles"].sum().sort_values(ascending=False, kind="stable")
+    panels = []
+    for outlet in busiest.index:
+        own = shown[shown["source"] == outlet].assign(
+            day=lambda frame: [d.isoformat() for d in frame["bucket_start"]],
+            bucket_label=lambda frame: [_bucket_label(d, bucket) for d in frame["bucket_start"]],
+        )
+        lines = (
+            alt.Chart(own.drop(columns=["bucket_start"]))
+            .mark_line(strokeWidth=1.8, interpolate="monotone", clip=True)
+            .encode(
+                x=alt.X(
+                    "day:T",
+                    scale=x_scale,
+                    axis=alt.Axis(
+                        title=_BUCKET_AXIS_TITLES[bucket],
+                        format="%d %b" if (end - start).days <= 120 else "%b %Y",
+                        labelOverlap=True,
+                        grid=False,
+                    ),
+                ),
+                y=alt.Y(f"{value_field}:Q", title=y_title, scale=y_scale, axis=alt.Axis(tickCount=3)),
+                color=colour,
+                tooltip=[
+                    alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
+                    alt.Tooltip("entity:N", title="Entity"),
+                    alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
+                    alt.Tooltip("share_percent:Q", title="Share of the outlet's articles (%)", format=".2f"),
+                ],
+            )
+        )
+        own_completeness = None if completeness is None else completeness[completeness["source"] == outlet]
+        bands = _gap_bands(
+            None if own_completeness is None else gap_days(own_completeness),
+            x_scale=x_scale,
+            start=start,
+            end=end,
+            palette=palette,
+        )
+        panels.append(
+            alt.layer(*([bands] if bands is not None else []), lines).properties(
+                title=alt.TitleParams(text=str(outlet), anchor="start", fontSize=13),
+                width=SMALL_MULTIPLE_WIDTH_PX,
+                height=SMALL_MULTIPLE_HEIGHT_PX,
+            )
+        )
+    measure = "Articles mentioning each entity" if metric == "articles" else "Share of the outlet's articles"
+    points = len(shown)
+    return (
+        alt.concat(*panels, columns=SMALL_MULTIPLE_COLUMNS)
+        .properties(
+            title=alt.TitleParams(
+                text=f"{measure}, per {bucket}, one chart per outlet",
+                subtitle=f"{start:%d %b %Y} – {end:%d %b %Y} · busiest outlet first · the same scale in every chart"
+                + (" · grey: days the outlet's feeds failed" if completeness is not None and len(completeness) else ""),
+                anchor="start",
+                fontSize=16,
+                subtitleFontSize=12,
+                subtitleColor=palette.muted,
+            ),
+            usermeta=embed_options(
+                renderer="svg" if points <= _MAX_SVG_POINTS else "canvas",
+            ),
+        )
+        .configure_view(stroke=None)
+    )
+
+
+COMENTION_SHOWN_COLUMNS = (
+    "leader_id",
+    "theme_id",
+    "leader",
+    "theme",
+    "leader_articles",
+    "both_articles",
+    "share_percent",
+    "previous_leader_articles",
+    "previous_share_percent",
+    "change_points",
+)
+
+
+def comentions_as_shown(matrix: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """The leader × theme matrix as the Co-mentions page draws and downloads it: names, shares in percent.
+
+    `matrix` is what `warehouse.comention_matrix` returns; change_points is the share's change in
+    percentage points, empty when the leader had no articles in the previous period. Leaders with
+    no articles in either period are left out: a row of zeros says nothing.
+    """
+    matrix = matrix[(matrix["leader_articles"] > 0) | (matrix["previous_leader_articles"] > 0)]
+    if matrix.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in COMENTION_SHOWN_COLUMNS})
+    return pd.DataFrame(
+        {
+            "leader_id": matrix["leader_id"].astype(str),
+            "theme_id": matrix["theme_id"].astype(str),
+            "leader": matrix["leader_id"].map(lambda e: entity_names.get(e, e)).astype(str),
+            "theme": matrix["theme_id"].map(lambda e: entity_names.get(e, e)).astype(str),
+            "leader_articles": matrix["leader_articles"].astype("int64"),
+            "both_articles": matrix["both_articles"].astype("int64"),
+            "share_percent": (100 * matrix["share"].astype(float)).round(2),
+            "previous_leader_articles": matrix["previous_leader_articles"].astype("int64"),
+            "previous_share_percent": (100 * matrix["previous_share"].astype(float)).round(2),
+            "change_points": (100 * matrix["change"].astype(float)).round(2),
+        },
+        columns=list(COMENTION_SHOWN_COLUMNS),
+    )
+
+
+def comention_heatmap(
+    shown: pd.DataFrame,
+    *,
+    show: str,
+    start: date,
+    end: date,
+    previous_start: date,
+    palette: Palette = LIGHT,
+) -> alt.LayerChart:
+    """A heatmap, leader × theme, each cell labelled: the share of the leader's articles mentioning the theme
+    (`show="share"`), or its change in points against the period of equal length before (`show="change"`)."""
+    leaders = list(dict.fromkeys(shown["leader"].tolist()))
+    themes = list(dict.fromkeys(shown["theme"].tolist()))
+    previous_end = start - timedelta(days=1)
+    cells_data = shown.assign(
+        label=[
+            _cell_label(share, change, show=show)
+            for share, change in zip(shown["share_percent"], shown["change_points"], strict=True)
+        ]
+    )
+    base = alt.Chart(cells_data).encode(
+        x=alt.X(
+            "theme:N",
+            title="Theme",
+            sort=themes,
+            axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelOverlap=False, labelLimit=160),
+        ),
+        y=alt.Y("leader:N", title="Leader", sort=leaders, axis=alt.Axis(labelLimit=220)),
+    )
+    tooltip = [
+        alt.Tooltip("leader:N", title="Leader"),
+        alt.Tooltip("theme:N", title="Theme"),
+        alt.Tooltip("both_articles:Q", title="Articles mentioning both", format=",d"),
+        alt.Tooltip("leader_articles:Q", title="Articles mentioning the leader", format=",d"),
+        alt.Tooltip("share_percent:Q", title="Share (%)", format=".1f"),
+        alt.Tooltip("previous_share_percent:Q", title="Share before (%)", format=".1f"),
+        alt.Tooltip("change_points:Q", title="Change (points)", format="+.1f"),
+    ]
+    if show == "change":
+        extent = float(shown["change_points"].abs().max()) if shown["change_points"].notna().any() else 0.0
+        extent = extent or 1.0
+        field = "change_points"
+        colour = alt.Color(
+            "change_points:Q",
+            title="Change in share (percentage points)",
+            scale=alt.Scale(scheme="blueorange", domain=[-extent, extent]),
+            legend=alt.Legend(orient="bottom", gradientLength=260, titleLimit=400),
+        )
+        strong = alt.expr.abs(alt.datum.change_points) > extent * 0.6
+        title = "Change in how often each leader's coverage mentions each theme"
+        subtitle = (
+            f"{start:%d %b %Y} – {end:%d %b %Y} against {previous_start:%d %b %Y} – {previous_end:%d %b %Y} "
+            "· percentage points · orange: more often, blue: less · empty: no earlier articles"
+        )
+    else:
+        extent = float(shown["share_percent"].max()) if len(shown) else 0.0
+        field = "share_percent"
+        colour = alt.Color(
+            "share_percent:Q",
+            title="Share of the leader's articles mentioning the theme (%)",
+            scale=alt.Scale(scheme="blues", domainMin=0),
+            legend=alt.Legend(orient="bottom", gradientLength=260, titleLimit=400),
+        )
+        strong = alt.datum.share_percent > extent * 0.5
+        title = "Co-mentions: % of each leader's articles that mention the theme"
+        subtitle = f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)"
+    cells = base.mark_rect(stroke=palette.paper, strokeWidth=1).encode(
+        color=alt.ColorValue(**alt.condition(f"isValid(datum.{field})", colour, alt.value(palette.muted + "33"))),
+        tooltip=tooltip,
+    )
+    # Dark text on pale cells, white on strong ones: readable at any shade.
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("label:N"),
+        color=alt.ColorValue(**alt.when(strong).then(alt.value("white")).otherwise(alt.value(palette.ink))),
+        tooltip=tooltip,
+    )
+    return (
+        alt.layer(cells, labels)
+        .properties(
+            title=alt.TitleParams(
+                text=title,
+                subtitle=subtitle,
+                anchor="start",
+                fontSize=16,
+                subtitleFontSize=12,
+                subtitleColor=palette.muted,
+            ),
+            # Rotated theme names take more room than the share-of-voice heatmap's level ones.
+            height=_COMENTION_CHROME_PX + _HEATMAP_ROW_PX * max(len(leaders), 1),
+            usermeta=embed_options(),
+        )
+        .configure_view(stroke=None)
+    )
+
+
+def _cell_label(share_percent: float, change_points: float, *, show: str) -> str:
+    if show != "change":
+        return f"{share_percent:.1f}"
+    if pd.isna(change_points):
+        return ""
+    return f"{change_points:+.1f}"
+
+
+DIVERGENCE_SHOWN_COLUMNS = (
+    "source",
+    "leader",
+    "theme",
+    "leader_articles",
+    "both_articles",
+    "share_percent",
+    "all_outlets_share_percent",
+    "difference_points",
+)
+
+
+def divergence_as_shown(divergence: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
+    """The outlets that diverge most, as listed: display names, shares in percent, the gap in points."""
+    if divergence.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in DIVERGENCE_SHOWN_COLUMNS})
+    return pd.DataFrame(
+        {
+            "source": divergence["source"].astype(str),
+            "leader": divergence["leader_id"].map(lambda e: entity_names.get(e, e)).astype(str),
+            "theme": divergence["theme_id"].map(lambda e: entity_names.get(e, e)).astype(str),
+            "leader_articles": divergence["leader_articles"].astype("int64"),
+            "both_articles": divergence["both_articles"].astype("int64"),
+            "share_percent": (100 * divergence["share"].astype(float)).round(2),
+            "all_outlets_share_percent": (100 * divergence["all_outlets_share"].astype(float)).round(2),
+            "difference_points": (100 * divergence["difference"].astype(float)).round(2),
+        },
+        columns=list(DIVERGENCE_SHOWN_COLUMNS),
+    )

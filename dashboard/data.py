@@ -4,16 +4,25 @@ Every cached read takes the warehouse path and a version of the data as argument
 fetch that lands new articles (a new `data_version`) or a changed watchlist (a new
 `watchlist_hash`) makes the next run read afresh instead of serving a stale frame. The
 facts that carry those versions are themselves cached for two seconds only.
+
+Finished charts are cached here too, as the Vega-Lite specs Streamlit sends to the browser: building
+an Altair chart and serialising it cost more than the reads behind it once those are cached.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 import warehouse
 from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensResult, Warehouse
@@ -64,9 +73,12 @@ def entity_series(
     bucket: str,
     start: date,
     end: date,
+    by_source: bool = False,
 ) -> pd.DataFrame:
-    """Articles, mentions and share per bucket for each entity, as `warehouse.entity_series` returns them."""
-    return warehouse.entity_series(Warehouse(path), list(entity_ids), bucket=bucket, start=start, end=end)
+    """Articles, mentions and share per bucket for each entity (and outlet), as `warehouse.entity_series`."""
+    return warehouse.entity_series(
+        Warehouse(path), list(entity_ids), bucket=bucket, start=start, end=end, by_source=by_source
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -138,3 +150,76 @@ def spike_episodes(
 def event_lens(path: str, data_version: object, event_id: str, *, window_days: int, baseline_days: int) -> LensResult:
     """Every entity's lift around one event, as `warehouse.event_lens` returns it."""
     return warehouse.event_lens(Warehouse(path), event_id, window_days=window_days, baseline_days=baseline_days)
+
+
+@st.cache_data(max_entries=32, show_spinner="Counting ingest gaps…")
+def ingest_completeness(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
+    """Per outlet with feeds and UTC day: whether every feed it had was fetched successfully that day."""
+    return warehouse.ingest_completeness(Warehouse(path), start, end)
+
+
+@st.cache_data(max_entries=32, show_spinner="Counting co-mentions…")
+def comention_matrix(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
+    """Leaders × themes: the share of each leader's articles that mention the theme, and its change."""
+    return warehouse.comention_matrix(Warehouse(path), start=start, end=end)
+
+
+@st.cache_data(max_entries=32, show_spinner="Comparing outlets…")
+def comention_outlet_divergence(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
+    """The outlets whose leader–theme shares stand furthest from all outlets' together."""
+    return warehouse.comention_outlet_divergence(Warehouse(path), start=start, end=end)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def chart_spec(key: tuple[object, ...], _build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
+    """The Vega-Lite spec of the chart `_build` returns, ready for `st.vega_lite_chart`, kept under `key`.
+
+    `key` must name everything the chart is drawn from: the page, the warehouse path, the data version,
+    the view's parameters and the theme, so new data or another view builds afresh. `_build` is not part
+    of the key (Streamlit leaves out arguments whose names start with an underscore) and runs only on a miss.
+    """
+    return vega_lite_spec(_build())
+
+
+# Altair's active theme is process-wide; Streamlit's sessions run in threads.
+_ALTAIR_THEME_LOCK = threading.Lock()
+
+
+def vega_lite_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart as `st.altair_chart` would send it (no Altair theme, each frame as an Arrow dataset), unvalidated.
+
+    The charts are built by tested code from known shapes; validating the spec against the Vega-Lite
+    schema on every draw took about half of a page's time. The chart's frames are replaced by names.
+    """
+    datasets: dict[str, bytes] = {}
+    _name_frames(chart, datasets)
+    with _ALTAIR_THEME_LOCK, alt.theme.enable("none"):
+        spec = chart.to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
+
+
+def _name_frames(chart: Any, datasets: dict[str, bytes]) -> None:
+    frame = getattr(chart, "data", alt.Undefined)
+    if isinstance(frame, pd.DataFrame):
+        arrow = dataframe_util.convert_anything_to_arrow_bytes(frame)
+        name = hashlib.md5(arrow, usedforsecurity=False).hexdigest()
+        datasets[name] = arrow
+        chart.data = alt.NamedData(name=name)
+    for part in ("layer", "concat", "hconcat", "vconcat"):
+        children = getattr(chart, part, None)
+        if isinstance(children, list):
+            for child in children:
+                _name_frames(child, datasets)
+    inner = getattr(chart, "spec", None)
+    if inner is not None and hasattr(inner, "to_dict"):
+        _name_frames(inner, datasets)
+
+
+def export_bundle(
+    path: str, frame: pd.DataFrame, *, file_name: str, command: list[str], options: dict[str, Any], table: str
+) -> bytes:
+    """A zip of `frame` as `file_name` and its provenance sidecar; made when a download is clicked, so not cached."""
+    return warehouse.export_bundle(
+        Warehouse(path), frame, file_name=file_name, command=command, options=options, table=table
+    )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+from urllib.parse import urlencode
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import data
+from dashboard import charts, data
 from warehouse import CorpusFacts, WarehouseError
 
 EMPTY_GUIDANCE = (
@@ -82,14 +86,74 @@ def open_corpus(title: str) -> Corpus | None:
     return Corpus(path=path, facts=facts, first_day=first_day, last_day=last_day)
 
 
-def csv_download(frame: pd.DataFrame, *, file_name: str, description: str, place: DeltaGenerator | None = None) -> None:
-    """A button, in `place` or else the page, that downloads `frame` as the CSV of what the page shows."""
-    (place or st).download_button(
-        "Download CSV",
-        data=frame.to_csv(index=False),
-        file_name=file_name,
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        help=description,
-    )
+DOWNLOAD_FORMATS = {"csv": "CSV", "parquet": "Parquet"}
+
+
+def table_downloads(
+    frame: pd.DataFrame,
+    *,
+    stem: str,
+    page: str,
+    view: Mapping[str, str],
+    description: str,
+    options: Mapping[str, Any] | None = None,
+    table: str = "series",
+    place: DeltaGenerator | None = None,
+) -> None:
+    """Buttons, in `place` or else the page, that download `frame` as shown: CSV or Parquet, each zipped with the
+    `.meta.json` provenance `newstally export` writes beside its files.
+
+    `page` and `view` (the page's query parameters) are recorded as the command that made the file;
+    `options` adds to the view in the sidecar (e.g. the equivalent CLI command); `table` names the
+    counting rules it states (series, spikes, event-lens, comentions). The zip is built only when a
+    button is clicked.
+    """
+    path = data.warehouse_path()
+    command = ["newstally-dashboard", f"{page}?{urlencode(dict(view))}" if view else page]
+    recorded = {**view, **(options or {})}
+    buttons = (place or st).container(horizontal=True, gap="small")
+    for suffix, label in DOWNLOAD_FORMATS.items():
+        file_name = f"{stem}.{suffix}"
+
+        def bundle(file_name: str = file_name) -> bytes:
+            return data.export_bundle(path, frame, file_name=file_name, command=command, options=recorded, table=table)
+
+        buttons.download_button(
+            f"{label} + provenance",
+            data=bundle,
+            file_name=f"{file_name}.zip",
+            mime="application/zip",
+            icon=":material/download:",
+            on_click="ignore",
+            help=f"{description} A zip of {file_name} and {file_name}.meta.json (how it was made).",
+            key=f"download-{stem}-{suffix}",
+        )
+
+
+def chart_downloads(
+    chart: Callable[[], alt.TopLevelMixin],
+    *,
+    stem: str,
+    palette: charts.Palette,
+    place: DeltaGenerator | None = None,
+) -> None:
+    """Buttons, in `place` or else the page, that download the chart as drawn, as SVG or PNG.
+
+    `chart` builds the chart: pages keep the drawn one only as a cached spec, so it is built again on a click.
+    """
+    buttons = (place or st).container(horizontal=True, gap="small")
+    for image_format in charts.IMAGE_FORMATS:
+
+        def image(image_format: str = image_format) -> bytes:
+            return charts.chart_image(chart(), image_format, palette=palette)
+
+        buttons.download_button(
+            f"Chart as {image_format.upper()}",
+            data=image,
+            file_name=f"{stem}.{image_format}",
+            mime="image/svg+xml" if image_format == "svg" else "image/png",
+            icon=":material/image:",
+            on_click="ignore",
+            help=f"The chart as drawn here, as {'a vector SVG' if image_format == 'svg' else 'a PNG'} image.",
+            key=f"chart-{stem}-{image_format}",
+        )

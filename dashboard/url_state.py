@@ -36,16 +36,20 @@ class TrendsView:
     end: date  # inclusive
     bucket: Bucket
     metric: Metric
+    per_outlet: bool = False  # small multiples: one chart per outlet
 
     def to_params(self) -> dict[str, str]:
         """The query string that restores this view, e.g. ``entities=trump,putin&from=2018-01-01``."""
-        return {
+        params = {
             "entities": ",".join(self.entity_ids),
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
             "bucket": self.bucket,
             "metric": self.metric,
         }
+        if self.per_outlet:
+            params["split"] = "outlet"
+        return params
 
 
 def default_trends_view(entity_ids: Sequence[str], *, first_day: date, last_day: date) -> TrendsView:
@@ -92,6 +96,7 @@ def trends_view_from_params(
         end=end,
         bucket=bucket if bucket in BUCKETS else default.bucket,
         metric=metric,
+        per_outlet=_last_value(params.get("split")) == "outlet",
     )
 
 
@@ -299,3 +304,40 @@ def event_lens_view_from_params(
 def _bounded_int(value: str | Sequence[str] | None, lowest: int, highest: int, default: int) -> int:
     text = _last_value(value) or ""
     return int(text) if text.isdecimal() and lowest <= int(text) <= highest else default
+
+
+COMENTION_SHOWS = ("share", "change")
+DEFAULT_COMENTION_PERIOD_DAYS = 28
+
+
+@dataclass(frozen=True)
+class ComentionsView:
+    """What the Co-mentions page compares: a period of UTC days, against the one of equal length before, shown as
+    shares or as their change."""
+
+    start: date
+    end: date  # inclusive
+    show: str = "share"
+
+    @property
+    def previous_start(self) -> date:
+        return self.start - timedelta(days=(self.end - self.start).days + 1)
+
+    def to_params(self) -> dict[str, str]:
+        """The query string that restores this view, e.g. ``from=2018-07-01&to=2018-07-28&show=change``."""
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "show": self.show}
+
+
+def comentions_view_from_params(
+    params: Mapping[str, str | Sequence[str]], *, first_day: date, last_day: date
+) -> ComentionsView:
+    """The Co-mentions view a URL asks for; by default the corpus's last 28 days, as shares."""
+    default_start = max(first_day, last_day - timedelta(days=DEFAULT_COMENTION_PERIOD_DAYS - 1))
+    start = _parse_day(_last_value(params.get("from")))
+    end = _parse_day(_last_value(params.get("to")))
+    start = default_start if start is None else min(max(start, first_day), last_day)
+    end = last_day if end is None else min(max(end, first_day), last_day)
+    if start > end:
+        start, end = default_start, last_day
+    show = _last_value(params.get("show"))
+    return ComentionsView(start=start, end=end, show=show if show in COMENTION_SHOWS else "share")

@@ -151,7 +151,7 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
             "summary": st.column_config.TextColumn("Summary"),
         },
     )
-    previous, position, following, download = st.columns([1, 3, 1, 1.4], vertical_alignment="center")
+    previous, position, following, download = st.columns([1, 2.6, 1, 2.6], vertical_alignment="center")
     previous.button(
         "Previous",
         icon=":material/chevron_left:",
@@ -171,9 +171,11 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
         args=(1,),
         key="articles_next",
     )
-    layout.csv_download(
+    layout.table_downloads(
         shown,
-        file_name=f"newstally-articles-page-{page}.csv",
+        stem=f"newstally-articles-page-{page}",
+        page="articles",
+        view=view.to_params(),
         description="The articles listed on this page, as shown.",
         place=download,
     )

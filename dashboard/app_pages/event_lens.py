@@ -6,6 +6,7 @@ copied link restores the view; a second event is drawn beside the first. docs/sp
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 from dashboard import charts, data, layout
@@ -80,7 +81,8 @@ def _lens(path: str, data_version: str, event_id: str, view: EventLensView, name
         chosen = charts.lens_chart_entities(result, names, limit=MAX_ENTITIES)
         first_day, last_day = result.days.window[0], result.days.window[-1]
         series = data.entity_series(path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day)
-        episodes = data.spike_episodes(path, data_version, tuple(chosen), since=first_day, until=last_day)
+        # Judged over all the data, as on the Trends and Spikes pages; the chart marks those peaking in the window.
+        episodes = data.spike_episodes(path, data_version, tuple(sorted(chosen)))
     except WarehouseError as error:
         layout.read_failed(error)
         return
@@ -92,17 +94,24 @@ def _lens(path: str, data_version: str, event_id: str, view: EventLensView, name
         )
         return
     drawn = {entity_id: names[entity_id] for entity_id in chosen}
-    chart = charts.trends_chart(
-        charts.series_as_shown(series, drawn),
-        [result.event],
-        metric="share",
-        bucket="day",
-        start=first_day,
-        end=last_day,
-        spikes=charts.spikes_as_shown(episodes, drawn),
-        title=f"Share of all articles, ±{view.window_days} days around {result.event.name}",
-    )
-    st.altair_chart(chart, width="stretch")
+    theme = st.context.theme.type
+    palette = charts.palette_for(theme)
+
+    def chart() -> alt.TopLevelMixin:
+        return charts.trends_chart(
+            charts.series_as_shown(series, drawn),
+            [result.event],
+            metric="share",
+            bucket="day",
+            start=first_day,
+            end=last_day,
+            spikes=charts.spikes_as_shown(episodes, drawn),
+            title=f"Share of all articles, ±{view.window_days} days around {result.event.name}",
+            palette=palette,
+        )
+
+    lens = (event_id, view.window_days, view.baseline_days, tuple(drawn.items()))
+    st.vega_lite_chart(data.chart_spec(("event-lens", path, data_version, *lens, theme), chart), width="stretch")
     baseline = f"{len(result.days.baseline)} baseline days before the window"
     if result.days.excluded:
         baseline += f" ({len(result.days.excluded)} left out: inside another event's window)"
@@ -123,11 +132,18 @@ def _lens(path: str, data_version: str, event_id: str, view: EventLensView, name
             "outlets_moved_most": st.column_config.TextColumn("Outlets that moved most", width="large"),
         },
     )
-    layout.csv_download(
+    stem = f"newstally-event-lens-{event_id}-{view.window_days}-{view.baseline_days}"
+    row = st.container(horizontal=True, gap="medium")
+    layout.table_downloads(
         table,
-        file_name=f"newstally-event-lens-{event_id}-{view.window_days}-{view.baseline_days}.csv",
+        stem=stem,
+        page="event_lens",
+        view=view.to_params(),
         description="Each entity's lift around the event, as listed.",
+        table="event-lens",
+        place=row,
     )
+    layout.chart_downloads(chart, stem=stem, palette=palette, place=row)
 
 
 def render() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import streamlit as st
 
 from dashboard import charts, data, layout
@@ -66,31 +67,59 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
             st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         volume = data.source_volume(path, facts.data_version, start=view.start, end=view.end)
-        shares = data.share_of_voice(path, facts.data_version, view.entity_ids, start=view.start, end=view.end)
     except WarehouseError as error:
         layout.read_failed(error)
         return
     span = f"{view.start}-{view.end}"
 
+    theme = st.context.theme.type
+    palette = charts.palette_for(theme)
+
     st.subheader("Volume per outlet")
-    st.altair_chart(charts.source_volume_chart(volume, start=view.start, end=view.end), width="stretch")
-    layout.csv_download(
+
+    def volume_chart() -> alt.TopLevelMixin:
+        return charts.source_volume_chart(volume, start=view.start, end=view.end, palette=palette)
+
+    key = (path, facts.data_version, view.start, view.end, theme)
+    st.vega_lite_chart(data.chart_spec(("volume", *key), volume_chart), width="stretch")
+    row = st.container(horizontal=True, gap="medium")
+    layout.table_downloads(
         volume,
-        file_name=f"newstally-volume-{span}.csv",
+        stem=f"newstally-volume-{span}",
+        page="sources",
+        view=view.to_params(),
         description="Articles per outlet in the chosen range, as charted.",
+        place=row,
     )
+    layout.chart_downloads(volume_chart, stem=f"newstally-volume-{span}", palette=palette, place=row)
 
     st.subheader("Share of voice")
     if not view.entity_ids:
         st.info("Pick at least one entity to compare outlets' share of voice.", icon=":material/touch_app:")
         return
+    # Read after the volume chart is sent, so the browser draws it while this query runs.
+    try:
+        shares = data.share_of_voice(path, facts.data_version, view.entity_ids, start=view.start, end=view.end)
+    except WarehouseError as error:
+        layout.read_failed(error)
+        return
     shown = charts.share_of_voice_as_shown(shares, names)
-    st.altair_chart(charts.share_of_voice_chart(shown, start=view.start, end=view.end), width="stretch")
-    layout.csv_download(
+
+    def share_chart() -> alt.TopLevelMixin:
+        return charts.share_of_voice_chart(shown, start=view.start, end=view.end, palette=palette)
+
+    chosen = tuple((entity_id, names[entity_id]) for entity_id in view.entity_ids)
+    st.vega_lite_chart(data.chart_spec(("share-of-voice", *key, chosen), share_chart), width="stretch")
+    row = st.container(horizontal=True, gap="medium")
+    layout.table_downloads(
         shown,
-        file_name=f"newstally-share-of-voice-{span}.csv",
+        stem=f"newstally-share-of-voice-{span}",
+        page="sources",
+        view=view.to_params(),
         description="Per outlet and entity: articles mentioning it, all the outlet's articles, share in %.",
+        place=row,
     )
+    layout.chart_downloads(share_chart, stem=f"newstally-share-of-voice-{span}", palette=palette, place=row)
 
 
 @st.fragment(run_every="30s")
@@ -128,7 +157,9 @@ def _feed_health(path: str) -> None:
             "new_items_per_day": st.column_config.NumberColumn("New items a day (7 days)", format="%.1f"),
         },
     )
-    layout.csv_download(table, file_name="newstally-feed-health.csv", description="Every feed's health, as listed.")
+    layout.table_downloads(
+        table, stem="newstally-feed-health", page="sources", view={}, description="Every feed's health, as listed."
+    )
 
 
 def render() -> None:

@@ -42,8 +42,9 @@ def _explain(episode: Episode, name: str) -> None:
         f"score {episode.score:.1f}."
     )
     st.markdown("**Headlines that drove it**, each story by the outlet that ran it first")
+    headlines = charts.headlines_as_shown(episode)
     st.dataframe(
-        charts.headlines_as_shown(episode),
+        headlines,
         hide_index=True,
         width="stretch",
         column_config={
@@ -53,6 +54,14 @@ def _explain(episode: Episode, name: str) -> None:
             "outlets": st.column_config.NumberColumn("Outlets that ran it", format="%d"),
             "url": st.column_config.LinkColumn("Link", display_text="Open ↗", width="small"),
         },
+    )
+    layout.table_downloads(
+        headlines,
+        stem=f"newstally-spike-headlines-{episode.episode_id.replace(':', '-')}",
+        page="spikes",
+        view=SpikesView(entity_id=episode.entity_id, episode_id=episode.episode_id).to_params(),
+        description="The headlines behind the spike, as listed.",
+        table="spikes",
     )
     words, nearby = st.columns(2)
     words.markdown("**Rising words** in the titles, against the 28 days before")
@@ -142,10 +151,13 @@ def render() -> None:
             "top_headline": st.column_config.TextColumn("Top headline", width="large"),
         },
     )
-    layout.csv_download(
+    layout.table_downloads(
         shown,
-        file_name=f"newstally-spikes-{entity_id}.csv",
+        stem=f"newstally-spikes-{entity_id}",
+        page="spikes",
+        view=SpikesView(entity_id=entity_id, episode_id=episode_id).to_params(),
         description="Every spike episode of the entity, as listed: dates, shares in %, score, top headline.",
+        table="spikes",
     )
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import charts, data, layout
 from dashboard.url_state import (
@@ -30,6 +33,7 @@ _STATE_KEYS = {
     "to": "trends_to",
     "bucket": "trends_bucket",
     "metric": "trends_metric",
+    "split": "trends_per_outlet",
 }
 _ARTICLES_PAGE = "app_pages/articles.py"
 _SPIKES_PAGE = "app_pages/spikes.py"
@@ -43,6 +47,7 @@ def _restore_controls(view: TrendsView, names: dict[str, str], *, first_day: dat
         "to": view.end,
         "bucket": view.bucket,
         "metric": view.metric,
+        "split": view.per_outlet,
     }
     for name, key in _STATE_KEYS.items():
         if key not in st.session_state:
@@ -64,7 +69,7 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         placeholder="Pick leaders or themes",
         max_selections=MAX_ENTITIES,
     )
-    since, until, bucket, metric, _ = st.columns([1.2, 1.2, 1.9, 2.4, 3.3], vertical_alignment="bottom")
+    since, until, bucket, metric, split = st.columns([1.6, 1.6, 2.3, 3.0, 2.0], vertical_alignment="bottom")
     start = since.date_input(
         "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
     )
@@ -83,6 +88,11 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         key=_STATE_KEYS["metric"],
         required=True,
     )
+    per_outlet = split.toggle(
+        "One chart per outlet",
+        key=_STATE_KEYS["split"],
+        help="Small multiples: the same lines drawn separately for each outlet, busiest first.",
+    )
     start, end = start or requested.start, end or requested.end  # a cleared date input gives None
     if start > end:
         start, end = end, start
@@ -92,47 +102,90 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         end=end,
         bucket=bucket_choice or requested.bucket,
         metric=metric_choice or requested.metric,
+        per_outlet=bool(per_outlet),
     )
 
 
 def _write_url(view: TrendsView) -> None:
     wanted = view.to_params()
-    if {key: st.query_params.get(key) for key in wanted} != wanted:
+    stale_split = "split" in st.query_params and "split" not in wanted
+    if {key: st.query_params.get(key) for key in wanted} != wanted or stale_split:
         st.query_params.from_dict(wanted)
 
 
 @st.fragment(run_every="30s")
 def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
-    """The chart, its summary and its download; re-run every 30 s so new fetches show up."""
+    """The chart, its summary and its downloads; re-run every 30 s so new fetches show up."""
     try:
         facts = data.corpus_facts(path)
         if facts is None:
             st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         series = data.entity_series(
-            path, facts.data_version, view.entity_ids, bucket=view.bucket, start=view.start, end=view.end
+            path,
+            facts.data_version,
+            view.entity_ids,
+            bucket=view.bucket,
+            start=view.start,
+            end=view.end,
+            by_source=view.per_outlet,
         )
         events = data.events(path, facts.data_version)
-        episodes = data.spike_episodes(path, facts.data_version, view.entity_ids, since=view.start, until=view.end)
+        # Every spike of the lines, judged over all the data as the Spikes page judges them (so a marker's
+        # link finds its episode there), and read once per data version rather than again for every range.
+        episodes = data.spike_episodes(path, facts.data_version, tuple(sorted(view.entity_ids)))
+        completeness = data.ingest_completeness(path, facts.data_version, start=view.start, end=view.end)
     except WarehouseError as error:
         layout.read_failed(error)
         return
     chosen = {entity_id: names[entity_id] for entity_id in view.entity_ids}
     shown = charts.series_as_shown(series, chosen)
-    chart = charts.trends_chart(
-        shown,
-        events,
-        metric=view.metric,
-        bucket=view.bucket,
-        start=view.start,
-        end=view.end,
-        spikes=charts.spikes_as_shown(episodes, chosen),
+    theme = st.context.theme.type
+    palette = charts.palette_for(theme)
+    gaps = charts.gap_days(completeness)
+
+    def chart() -> alt.TopLevelMixin:
+        if view.per_outlet:
+            return charts.outlet_small_multiples(
+                shown,
+                metric=view.metric,
+                bucket=view.bucket,
+                start=view.start,
+                end=view.end,
+                completeness=completeness,
+                palette=palette,
+            )
+        return charts.trends_chart(
+            shown,
+            events,
+            metric=view.metric,
+            bucket=view.bucket,
+            start=view.start,
+            end=view.end,
+            spikes=charts.spikes_as_shown(episodes, chosen),
+            gaps=gaps,
+            palette=palette,
+        )
+
+    spec = data.chart_spec(("trends", path, facts.data_version, view, tuple(chosen.items()), theme), chart)
+    st.vega_lite_chart(spec, width=None if view.per_outlet else "stretch")
+    if len(gaps):
+        st.caption(
+            f"Grey bands mark {len(gaps):,} day{'s' if len(gaps) != 1 else ''} on which some outlet's feeds "
+            "were not all fetched successfully (see Sources → Feed health): coverage on those days may be "
+            "undercounted, not quieter. Hover a band for the outlets affected."
+        )
+    row = st.container(horizontal=True, gap="medium")
+    _downloads(shown, view, place=row)
+    layout.chart_downloads(
+        chart,
+        stem=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}{'-per-outlet' if view.per_outlet else ''}",
+        palette=palette,
+        place=row,
     )
-    st.altair_chart(chart, width="stretch")
 
     totals = charts.entity_totals(shown)
-    table, download = st.columns([5, 1], vertical_alignment="bottom")
-    table.dataframe(
+    st.dataframe(
         totals,
         hide_index=True,
         width="stretch",
@@ -144,14 +197,41 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             "busiest_articles": st.column_config.NumberColumn(f"Articles that {view.bucket}", format="%d"),
         },
     )
-    download.download_button(
-        "Download CSV",
-        data=shown.to_csv(index=False),
-        file_name=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        help="The series as shown: one row per entity and bucket in the chosen range.",
+    layout.table_downloads(
+        totals,
+        stem=f"newstally-totals-{view.bucket}-{view.start}-{view.end}",
+        page="trends",
+        view=view.to_params(),
+        description="Per entity over the range: articles, share, busiest bucket, as listed.",
+    )
+
+
+def _downloads(shown: pd.DataFrame, view: TrendsView, *, place: DeltaGenerator) -> None:
+    """The series as charted, with the CLI command that prints the same numbers recorded beside it."""
+    equivalent = [
+        "newstally",
+        "series",
+        "--entity",
+        ",".join(view.entity_ids),
+        "--bucket",
+        view.bucket,
+        "--from",
+        view.start.isoformat(),
+        "--to",
+        view.end.isoformat(),
+        *(["--by-source"] if view.per_outlet else []),
+    ]
+    layout.table_downloads(
+        shown,
+        stem=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}"
+        + ("-per-outlet" if view.per_outlet else ""),
+        page="trends",
+        view=view.to_params(),
+        description="The series as charted: one row per entity and bucket"
+        + (" and outlet" if view.per_outlet else "")
+        + " in the chosen range.",
+        options={"bucket": view.bucket, "tz": "UTC", "equivalent_command": " ".join(equivalent)},
+        place=place,
     )
 
 

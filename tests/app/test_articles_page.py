@@ -76,7 +76,7 @@ def test_page_lists_every_article_newest_first_with_outlet_link_and_entities(fre
     assert helsinki["source"] == "Example Times"
     assert helsinki["url"] == "https://news.example/a2"
     assert helsinki["entities"] == "Vladimir Putin, Donald Trump"  # sorted by id: putin, trump
-    assert len(app.get("download_button")) == 1
+    assert [button.label for button in app.get("download_button")] == ["CSV + provenance", "Parquet + provenance"]
     assert dict(app.query_params) == {}  # nothing chosen, nothing in the URL
 
 

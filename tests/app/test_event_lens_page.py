@@ -49,7 +49,12 @@ def test_an_event_link_draws_the_window_chart_and_the_lift_table(spike_warehouse
     assert putin["days_to_peak"] == -2
     assert "Example Times ×1.4" in putin["outlets_moved_most"]
     assert table.index[0] == "Vladimir Putin"  # largest lift first
-    assert len(app.get("download_button")) == 1
+    assert [button.label for button in app.get("download_button")] == [
+        "CSV + provenance",
+        "Parquet + provenance",
+        "Chart as SVG",
+        "Chart as PNG",
+    ]
 
 
 def test_query_params_restore_event_window_baseline_and_comparison(spike_warehouse, monkeypatch):

@@ -114,7 +114,8 @@ def test_page_draws_volume_and_share_of_voice_for_the_chosen_range(fresh_warehou
         ("Example Times", "Donald Trump", 50.0),
         ("Example Times", "Vladimir Putin", 50.0),
     ]
-    assert len(app.get("download_button")) == 2  # volume, share of voice; no feeds yet
+    # Volume and share of voice, each as CSV, Parquet, SVG and PNG; no feeds yet.
+    assert len(app.get("download_button")) == 8
 
 
 def test_query_params_restore_entities_and_dates(fresh_warehouse, monkeypatch):
@@ -165,7 +166,7 @@ def test_feed_health_lists_failing_feeds_on_top(fresh_warehouse, monkeypatch):
     assert table["consecutive_failures"].tolist() == [3, 0]
     assert table["last_error"].iloc[0] == "HTTP 503 <b>Service Unavailable</b>"  # as text, never as HTML
     assert str(table["last_success_at"].iloc[1]) == "2018-07-24 12:00:00"
-    assert len(app.get("download_button")) == 3
+    assert len(app.get("download_button")) == 10  # and the feed health table as CSV and Parquet
 
 
 def test_feeds_without_articles_yet_still_show_their_health(fresh_warehouse, monkeypatch):

@@ -89,7 +89,8 @@ def test_a_spike_link_opens_its_headlines_words_and_events(spike_warehouse, monk
     assert "reshuffle" in terms["term"].tolist()
     assert "Trump–Putin summit, Helsinki" in events["name"].tolist()
     assert [str(day) for day in episodes["peak"]] == ["2018-07-14"]
-    assert len(app.get("download_button")) == 1
+    # The headlines behind the spike, and every spike: each as CSV and Parquet.
+    assert [button.label for button in app.get("download_button")] == ["CSV + provenance", "Parquet + provenance"] * 2
     assert dict(app.query_params) == {"entity": "putin", "spike": SPIKE_ID}
 
 

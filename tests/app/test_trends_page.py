@@ -63,7 +63,14 @@ def test_page_renders_a_chart_and_totals_for_a_seeded_warehouse(fresh_warehouse,
     totals = app.dataframe[0].value.set_index("entity")
     assert totals.loc["Donald Trump", "articles"] == 3  # a1, a2, a5
     assert totals.loc["Vladimir Putin", "articles"] == 2  # a2, a3
-    assert len(app.get("download_button")) == 1
+    assert [button.label for button in app.get("download_button")] == [
+        "CSV + provenance",
+        "Parquet + provenance",
+        "Chart as SVG",
+        "Chart as PNG",
+        "CSV + provenance",  # the totals table
+        "Parquet + provenance",
+    ]
 
 
 def test_a_bare_url_opens_the_default_view_and_writes_it_to_the_url(fresh_warehouse, monkeypatch):

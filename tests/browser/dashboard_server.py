@@ -69,7 +69,7 @@ def running_dashboard(db_path: Path, log_path: Path) -> Iterator[str]:
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
-        "--client.toolbarMode", "minimal",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     with log_path.open("wb") as log:
         server = subprocess.Popen(
