@@ -6,8 +6,15 @@ import contextlib
 import os
 import platform
 import re
+import socket
 import statistics
 import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,3 +64,38 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     BENCHMARKS_MD.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def served_dashboard(
+    db_path: Path, script: Path = REPO_ROOT / "dashboard" / "app.py"
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run` of the dashboard (or another script) for a warehouse on a free port: (url, process)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            command, cwd=REPO_ROOT, env={**os.environ, "NEWSTALLY_DB": str(db_path)}, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError(f"streamlit did not start:\n{log.read().decode(errors='replace')}") from None
+                    time.sleep(0.2)
+            yield url, server
+        finally:
+            server.terminate()
+            server.wait(timeout=15)

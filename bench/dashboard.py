@@ -15,20 +15,16 @@ repeat one view, which Streamlit's caches serve.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, median, write_section
+from bench.common import REPO_ROOT, median, served_dashboard, write_section
 
 SECTION = "Dashboard in the browser: first chart and redraw"
 RUNS = 5
@@ -57,38 +53,6 @@ st.vega_lite_chart(
     width="stretch",
 )
 """
-
-
-@contextmanager
-def _served(db_path: Path, script: Path = REPO_ROOT / "dashboard" / "app.py") -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env={**os.environ, "NEWSTALLY_DB": str(db_path)}, stdout=log, stderr=log
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        log.seek(0)
-                        raise RuntimeError(f"streamlit did not start:\n{log.read().decode(errors='replace')}") from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
 
 
 def _first_chart_s(page, url: str, wait_for: str = _CHART_DRAWN) -> float:
@@ -179,7 +143,7 @@ def _bare_page(playwright, db_path: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "bare_page.py"
         script.write_text(_BARE_PAGE, encoding="utf-8")
-        with _served(db_path, script) as url:
+        with served_dashboard(db_path, script) as (url, _):
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
             _first_chart_s(page, url)
@@ -228,7 +192,7 @@ def measure(db_path: Path) -> str:
     event_ids = [event.event_id for event in events if event.start_date <= last_day][-1:] or ["helsinki_2018"]
     results: dict[str, dict[str, float]] = {}
     started_load = os.getloadavg()[0]
-    with _served(db_path) as url, sync_playwright() as playwright:
+    with served_dashboard(db_path) as (url, _), sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         # The server's first run imports everything: not a reader's wait. It draws a view no measurement asks for,

@@ -17,21 +17,16 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, median, write_section
+from bench.common import REPO_ROOT, median, served_dashboard, write_section
 
 SECTION = "Scale: 10M articles"
 DEFAULT_PATH = Path("/tmp/bench_10m.duckdb")
@@ -66,7 +61,8 @@ def build(path: Path, count: int) -> dict:
 
     if path.exists():
         raise SystemExit(f"{path} exists: building adds to an empty warehouse only")
-    wh = warehouse.open_warehouse(path, watchlist_path=WATCHLIST, events_path=None)
+    # The calendar too: the event-lens rows of bench/analytics.py need it.
+    wh = warehouse.open_warehouse(path, watchlist_path=WATCHLIST, events_path=REPO_ROOT / "events.toml")
     started = time.perf_counter()
     checkpoints: list[tuple[int, float, float]] = []
 
@@ -163,39 +159,6 @@ def _lens_event(wh, facts) -> str:
     return max(inside, key=lambda event: event.start_date).event_id
 
 
-@contextmanager
-def _dashboard_server(path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run` of the dashboard on a free port, the way bench/dashboard.py serves it, with its process."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
-        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env={**os.environ, "NEWSTALLY_DB": str(path)}, stdout=log, stderr=log
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        log.seek(0)
-                        raise RuntimeError(f"streamlit did not start:\n{log.read().decode(errors='replace')}") from None
-                    time.sleep(0.2)
-            yield url, server
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
-
-
 def _dashboard(path: Path, wh) -> dict[str, float]:
     """Trends in headless Chromium: first visit, then DASHBOARD_RUNS cold loads each followed by one control change."""
     from datetime import timedelta
@@ -208,7 +171,7 @@ def _dashboard(path: Path, wh) -> dict[str, float]:
     last_day = warehouse.corpus_facts(wh).last_published_at.date()
     year_ago = last_day - timedelta(days=365)
     figures: dict[str, float] = {}
-    with _dashboard_server(path) as (url, server), sync_playwright() as playwright:
+    with served_dashboard(path) as (url, server), sync_playwright() as playwright:
         figures["idle_rss_mb"] = _status_mb(server.pid, "VmRSS")
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
