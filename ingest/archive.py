@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 import warehouse
 from ingest.errors import ArchiveNotFound, FeedMalformed
 from ingest.parsing import ParsedFeed, parse_feed
+from ingest.workers import initialise_worker, worker_count
 
 __all__ = ["FEED_FILE_SUFFIXES", "ArchiveReport", "archive_files", "ingest_archive"]
 
@@ -145,13 +145,14 @@ def _parsing(files: Sequence[Path]) -> Iterator[Iterator[tuple[Path, ParsedFeed 
     """(file, parsed feed or None, why not) for each file, in order; in worker processes when it pays.
 
     Workers are forked, which is only safe while this process runs no other thread
-    (a lock held by another thread would stay held in the child for ever).
+    (a lock held by another thread would stay held in the child for ever); they die
+    with this process (see ingest.workers).
     """
-    workers = min(os.cpu_count() or 1, 4)
+    workers = worker_count()
     if len(files) < PARALLEL_MIN_FILES or workers < 2 or threading.active_count() > 1:
         yield map(_parse_file, files)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=initialise_worker) as pool:
         yield pool.imap(_parse_file, files, chunksize=8)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import feedparser
 from feedparser.datetimes import _parse_date
@@ -134,7 +134,47 @@ _NUMERIC_DATE = re.compile(
 def read_date(text: str) -> time.struct_time | None:
     """A date as feed text writes it, in UTC; None when it is no date or one no calendar has."""
     stripped = text.strip()
-    return usable_date(_parse_date(stripped)) if stripped else None
+    if not stripped:
+        return None
+    common = _read_common_date(stripped)
+    return common if common is not None else usable_date(_parse_date(stripped))
+
+
+# The two shapes nearly every feed date has: RFC 822 with GMT or a numeric offset
+# ("Wed, 02 Oct 2024 14:30:00 +0300") and W3C-DTF ("2024-10-02T14:30:00.5+03:00").
+_COMMON_RFC_822 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d{2}):(\d{2}):(\d{2}) (?:GMT|UT|UTC|Z|([+-])(\d{2})(\d{2}))"
+)
+_COMMON_W3DTF = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))")
+_MONTH_NUMBERS = {name.title(): number for number, name in enumerate(_ENGLISH_MONTHS, start=1)}
+
+
+def _read_common_date(text: str) -> time.struct_time | None:
+    """What feedparser's own handlers make of a date in one of the two common shapes; None for any other text.
+
+    feedparser tries each of its handlers in turn, ours first; for the common shapes
+    that costs about 60 µs a date, most of an item's reading. Reading them here gives
+    the same answer (tests/unit/test_feed_dates.py compares both on generated dates);
+    a date out of range ("30 Feb", "24:00:00", a leap second) goes the long way.
+    """
+    rfc = _COMMON_RFC_822.fullmatch(text)
+    if rfc is not None:
+        day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = rfc.groups()
+        fields = (int(year), _MONTH_NUMBERS[month], int(day), int(hour), int(minute), int(second))
+    else:
+        w3c = _COMMON_W3DTF.fullmatch(text)
+        if w3c is None:
+            return None
+        *numbers, sign, zone_hours, zone_minutes = w3c.groups()
+        year, month_number, day, hour, minute, second = (int(number) for number in numbers)
+        fields = (year, month_number, day, hour, minute, second)
+    try:
+        stamp = datetime(*fields)
+        offset = timedelta(hours=int(zone_hours or 0), minutes=int(zone_minutes or 0))
+        return (stamp + offset if sign == "-" else stamp - offset).utctimetuple()
+    except (ValueError, OverflowError):
+        return None
 
 
 def usable_date(parsed: time.struct_time | None) -> time.struct_time | None:

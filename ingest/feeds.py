@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -18,7 +19,7 @@ from importlib import metadata
 import httpx
 
 from ingest.errors import FeedMalformed, FeedUnavailable
-from ingest.parsing import parse_feed
+from ingest.parsing import ParsedFeed, parse_feed
 from ingest.urls import require_http_url
 from warehouse import Feed, FetchOutcome, FetchResult
 
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# parse_feed's signature: (body, *, fetched_at, base_url) -> ParsedFeed.
+Parse = Callable[..., ParsedFeed]
 
 
 def _package_version() -> str:
@@ -107,6 +111,7 @@ def fetch_feed(
     now: datetime,
     time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    parse: Parse = parse_feed,
 ) -> FetchResult:
     """Fetch a feed politely and classify what happened. Never raises for network trouble.
 
@@ -117,7 +122,8 @@ def fetch_feed(
     connections, 5xx and 429 are transient errors; 404, 410, other 4xx, bad URLs
     and documents that are not feeds are permanent. A successful fetch reached
     through permanent redirects only says so in `moved_to`; a 429 or 503 passes
-    on its Retry-After as `retry_after`.
+    on its Retry-After as `retry_after`. `parse` reads the body (`parse_feed`, or a
+    worker pool's `ParserPool.parse`).
     """
     started = time.monotonic()
     transfer = _Transfer()
@@ -139,7 +145,7 @@ def fetch_feed(
         content_hash = hashlib.sha256(transfer.body).hexdigest()
         if content_hash == feed.content_hash:
             return _not_modified(feed, transfer, now, started, content_hash=content_hash)
-        parsed = parse_feed(transfer.body, fetched_at=now, base_url=transfer.final_url or feed.url)
+        parsed = parse(transfer.body, fetched_at=now, base_url=transfer.final_url or feed.url)
     except FeedUnavailable as error:
         return _failure(feed, transfer, now, started, FetchOutcome.TRANSIENT_ERROR, error)
     except FeedMalformed as error:

@@ -27,6 +27,7 @@ import feedparser.exceptions
 from selectolax.lexbor import LexborHTMLParser
 
 from ingest.dates import usable_date
+from ingest.encoding import in_declared_encoding
 from ingest.errors import FeedMalformed
 from ingest.raw import RawEntry, RawFeed
 from ingest.text import plain_text
@@ -77,15 +78,20 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
     says what is wrong in `error`.
 
     Entity declarations are removed before parsing, so entity attacks cost nothing.
+    A document declared as UTF-8 but written in another encoding is read in the one
+    it really uses (ingest.encoding), and `error` says so.
 
     Raises FeedMalformed when there is no feed at all: an empty body, an HTML page,
     an XML document of another kind, or a feed so truncated that nothing is left.
     """
     body, declared_entities = _without_entity_declarations(body)
     body = _without_surrogate_references(body)
+    body, misdeclared = in_declared_encoding(body)
     raw = None if declared_entities else read_well_formed(body)
     if raw is None:
         raw = parse_with_feedparser(body)
+    if misdeclared:
+        raw = raw.with_problem(misdeclared, first=True)
     if declared_entities:
         raw = raw.with_problem("entity declarations removed unread", first=True)
     return _parsed_feed(raw, fetched_at, base_url=base_url)

@@ -24,11 +24,13 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import warehouse
-from ingest import pacing
+from ingest import claimant, pacing
 from ingest.addresses import guard_client
-from ingest.feeds import fetch_feed, make_client
+from ingest.feeds import Parse, fetch_feed, make_client
 from ingest.pacing import DEFAULT_INTERVAL, LOCAL_INTERVAL, MAX_BACKOFF, next_fetch_time
+from ingest.parsing import parse_feed
 from ingest.recorder import FetchRecorder
+from ingest.workers import ParserPool, start_parser_pool
 from warehouse import Feed, FetchResult
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "fetch_due",
     "next_fetch_time",
     "run_scheduler",
+    "set_on_signals",
 ]
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ def fetch_due(
     stop_event: threading.Event | None = None,
     host_gap_seconds: float | None = None,
     block_private: bool = False,
+    parser_pool: ParserPool | None = None,
 ) -> list[tuple[Feed, FetchResult, int]]:
     """Fetch every due feed (every enabled feed with `force`) and record each fetch.
 
@@ -78,19 +82,33 @@ def fetch_due(
     `block_private`, requests to non-public addresses are refused and recorded as
     permanent errors (see `ingest.addresses`).
 
+    Documents are parsed in `parser_pool`'s processes; without one, a pass called
+    from a single-threaded process starts its own for the pass (see ingest.workers),
+    and any other parses in its fetch threads.
+
     The due feeds are claimed first (see `warehouse.claim_due_feeds`), so another
-    process fetching at the same time never takes the same feed. A feed overdue
+    process fetching at the same time never takes the same feed; claims of a
+    fetcher on this host that no longer runs (killed mid-pass) are taken back. A feed overdue
     by many intervals (the machine slept) is fetched once, not once per missed
     run. Each fetch is stamped with the time it started, or `now` when given.
     """
     moment = now or datetime.now(UTC)
-    feeds = warehouse.claim_due_feeds(wh, moment, lease=CLAIM_LEASE, include_not_due=force)
+    released = warehouse.release_abandoned_claims(wh, moment, abandoned=claimant.is_gone)
+    if released:
+        logger.info("took back %d feeds claimed by a fetcher that no longer runs", released)
+    feeds = warehouse.claim_due_feeds(
+        wh, moment, lease=CLAIM_LEASE, include_not_due=force, claimant=claimant.this_process()
+    )
     if not feeds:
         logger.debug("no feeds due")
         return []
     by_host: dict[str, list[Feed]] = defaultdict(list)
     for feed in feeds:
         by_host[_host(feed.url)].append(feed)
+    # Before the recorder's and the fetchers' threads: workers may only be forked now.
+    own_pool = None if parser_pool is not None else start_parser_pool(feeds=len(feeds))
+    parsers = parser_pool or own_pool
+    parse = parsers.parse if parsers is not None else parse_feed
     unstarted = {feed.feed_id for feed in feeds}
     unstarted_lock = threading.Lock()
     recorder = FetchRecorder(wh, progress)
@@ -111,7 +129,7 @@ def fetch_due(
             with in_flight:
                 previous_start = time.monotonic()  # the gap runs from when the request really starts
                 started_at = now or datetime.now(UTC)
-                result = _fetch(feed, http, now=started_at)
+                result = _fetch(feed, http, now=started_at, parse=parse)
             if result is not None:
                 recorder.put(feed, result, started_at)
 
@@ -124,6 +142,8 @@ def fetch_due(
                 future.result()
     finally:
         recorder.close()
+        if own_pool is not None:
+            own_pool.close()
         if client is None:
             http.close()
         if unstarted:
@@ -140,10 +160,10 @@ def _pause(seconds: float, stop_event: threading.Event | None) -> None:
         time.sleep(seconds)
 
 
-def _fetch(feed: Feed, client: httpx.Client, *, now: datetime) -> FetchResult | None:
+def _fetch(feed: Feed, client: httpx.Client, *, now: datetime, parse: Parse) -> FetchResult | None:
     """One feed's fetch. The only place in ingest that catches broadly: one feed's bug must not stop the rest."""
     try:
-        return fetch_feed(feed, client, now=now)
+        return fetch_feed(feed, client, now=now, parse=parse)
     except Exception:
         logger.exception("feed %d %s: fetch job failed", feed.feed_id, feed.url)
         return None
@@ -175,6 +195,8 @@ def run_scheduler(
     overrides the per-host gap of every pass (see `fetch_due`).
     """
     stop = stop_event or threading.Event()
+    # Started before APScheduler's threads, and kept for every pass (see ingest.workers).
+    parser_pool = start_parser_pool(feeds=1, min_feeds=0)
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _scheduled_pass,
@@ -187,6 +209,7 @@ def run_scheduler(
             "max_workers": max_workers,
             "host_gap_seconds": host_gap_seconds,
             "block_private": block_private,
+            "parser_pool": parser_pool,
         },
         id="fetch_due",
         max_instances=1,
@@ -205,6 +228,8 @@ def run_scheduler(
     finally:
         logger.info("scheduler stopping")
         scheduler.shutdown(wait=True)
+        if parser_pool is not None:
+            parser_pool.close()
         _restore_signal_handlers(previous_handlers)
         logger.info("scheduler stopped")
 
@@ -215,6 +240,7 @@ def _scheduled_pass(
     max_workers: int,
     host_gap_seconds: float | None = None,
     block_private: bool = False,
+    parser_pool: ParserPool | None = None,
 ) -> None:
     try:
         fetch_due(
@@ -223,6 +249,7 @@ def _scheduled_pass(
             stop_event=stop_event,
             host_gap_seconds=host_gap_seconds,
             block_private=block_private,
+            parser_pool=parser_pool,
         )
     except Exception:
         # A pass that cannot even list its feeds (warehouse unavailable) is logged and retried next time.
@@ -230,12 +257,26 @@ def _scheduled_pass(
 
 
 def _install_signal_handlers(stop: threading.Event) -> dict[int, Any]:
+    return set_on_signals(stop)
+
+
+def set_on_signals(stop: threading.Event) -> dict[int, Any]:
+    """Make SIGTERM and SIGINT set `stop`; returns the handlers they had (none off the main thread).
+
+    The handler runs in the main thread between two of its bytecodes, possibly while
+    that thread holds `stop`'s own lock (inside `stop.wait()`): setting the event right
+    there would wait for ever on a lock its own thread holds. So the handler leaves the
+    setting (and the logging, which takes locks too) to a short-lived thread.
+    """
     if threading.current_thread() is not threading.main_thread():
         return {}
 
-    def request_stop(signum: int, frame: FrameType | None) -> None:
+    def set_stop(signum: int) -> None:
         logger.info("received %s", signal.Signals(signum).name)
         stop.set()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=set_stop, args=(signum,), name="stop-request", daemon=True).start()
 
     return {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
 

@@ -59,22 +59,31 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
 def cmd_fetch(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
+    import warehouse
     from ingest.scheduler import fetch_due
+    from ingest.workers import start_parser_pool
 
     wh = warehouse_for_writing(args)
-    with Progress(transient=True) as progress:
-        task = progress.add_task("fetching feeds", total=None)
+    # Parser processes are forked before rich starts its refresh thread (see ingest.workers).
+    parser_pool = start_parser_pool(feeds=len(warehouse.due_feeds(wh, include_not_due=args.force)))
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("fetching feeds", total=None)
 
-        def advance(feed, result, new) -> None:
-            progress.update(task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new")
+            def advance(feed, result, new) -> None:
+                progress.update(task, advance=1, description=f"{feed.source_name}: {result.outcome.value}, {new} new")
 
-        outcomes = fetch_due(
-            wh,
-            force=args.force,
-            progress=advance,
-            host_gap_seconds=args.host_gap,
-            block_private=args.block_private,
-        )
+            outcomes = fetch_due(
+                wh,
+                force=args.force,
+                progress=advance,
+                host_gap_seconds=args.host_gap,
+                block_private=args.block_private,
+                parser_pool=parser_pool,
+            )
+    finally:
+        if parser_pool is not None:
+            parser_pool.close()
     new = sum(count for _, _, count in outcomes)
     failed = [(feed, result) for feed, result, _ in outcomes if result.outcome.value.endswith("error")]
     print(f"fetched {len(outcomes)} feeds: {new} new articles, {len(failed)} failed", file=sys.stderr)
@@ -192,8 +201,8 @@ def _stop_children(children: Sequence[subprocess.Popen], grace_seconds: float = 
 
 def _stop_on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT, so long-running commands stop cleanly."""
+    from ingest.scheduler import set_on_signals
+
     stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+    set_on_signals(stop)
     return stop

@@ -41,6 +41,7 @@ from warehouse.registry import (
     get_feed,
     list_feeds,
     list_sources,
+    release_abandoned_claims,
     release_feeds,
     remove_feed,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "open_warehouse",
     "record_fetch",
     "record_fetches",
+    "release_abandoned_claims",
     "release_feeds",
     "remove_event",
     "remove_feed",

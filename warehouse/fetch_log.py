@@ -41,6 +41,7 @@ _AFTER_SUCCESSES = """
     UPDATE feeds SET consecutive_failures = 0, last_success_at = s.started_at, last_error = s.error,
         etag = coalesce(s.etag, feeds.etag), last_modified = coalesce(s.last_modified, feeds.last_modified),
         content_hash = coalesce(s.content_hash, feeds.content_hash), next_fetch_at = s.next_fetch_at,
+        claimed_by = NULL,
         poll_interval_seconds = coalesce(s.poll_interval_seconds, feeds.poll_interval_seconds),
         not_modified_since = CASE WHEN s.not_modified THEN coalesce(feeds.not_modified_since, s.started_at) END
     FROM fetch_successes s
@@ -48,7 +49,7 @@ _AFTER_SUCCESSES = """
 """
 _AFTER_FAILURES = """
     UPDATE feeds SET consecutive_failures = feeds.consecutive_failures + 1, last_error = s.error,
-        next_fetch_at = s.next_fetch_at,
+        next_fetch_at = s.next_fetch_at, claimed_by = NULL,
         poll_interval_seconds = coalesce(s.poll_interval_seconds, feeds.poll_interval_seconds)
     FROM fetch_failures s
     WHERE feeds.feed_id = s.feed_id

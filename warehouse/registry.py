@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import duckdb
@@ -157,24 +158,32 @@ def due_feeds(wh: Warehouse, now: datetime | None = None, *, include_not_due: bo
     return [_feed_from_row(row) for row in rows]
 
 
-_CLAIM = "UPDATE feeds SET next_fetch_at = ? WHERE feed_id IN (SELECT unnest(?::INTEGER[]))"
+_CLAIM = "UPDATE feeds SET next_fetch_at = ?, claimed_by = ? WHERE feed_id IN (SELECT unnest(?::INTEGER[]))"
+_HELD_CLAIMS = "SELECT DISTINCT claimed_by FROM feeds WHERE claimed_by IS NOT NULL AND next_fetch_at > ?"
+_RELEASE_CLAIMS_OF = """
+    UPDATE feeds SET next_fetch_at = ?, claimed_by = NULL
+    WHERE claimed_by IN (SELECT unnest(?::VARCHAR[])) AND next_fetch_at > ?
+"""
 
 
-def claim_due_feeds(wh: Warehouse, now: datetime, *, lease: timedelta, include_not_due: bool = False) -> list[Feed]:
+def claim_due_feeds(
+    wh: Warehouse, now: datetime, *, lease: timedelta, include_not_due: bool = False, claimant: str | None = None
+) -> list[Feed]:
     """The due feeds, each pushed `lease` into the future in the same transaction.
 
     Two fetchers (the scheduler and a `newstally fetch`, or two schedulers) never
     take the same feed: the second finds it no longer due. Recording the fetch
     replaces the lease with the real next fetch time; if the fetcher dies first,
-    the feed simply comes due again when the lease runs out. `include_not_due`
-    (forced fetches) takes every enabled feed, claimed or not.
+    the feed comes due again when the lease runs out, or as soon as another fetcher
+    finds `claimant` gone (`release_abandoned_claims`). `include_not_due` (forced
+    fetches) takes every enabled feed, claimed or not.
     """
     if not due_feeds(wh, now, include_not_due=include_not_due):
         return []  # a pass with nothing to do writes nothing, so readers' caches stay valid
     with wh.writing() as connection:
         rows = _due_rows(connection, to_stored(now), include_not_due=include_not_due)
         if rows:
-            connection.execute(_CLAIM, [to_stored(now + lease), [row[0] for row in rows]])
+            connection.execute(_CLAIM, [to_stored(now + lease), claimant, [row[0] for row in rows]])
     return [_feed_from_row(row) for row in rows]
 
 
@@ -182,7 +191,25 @@ def release_feeds(wh: Warehouse, feed_ids: list[int], *, due_at: datetime) -> No
     """Hand back claimed feeds that were not fetched after all (the fetcher was asked to stop)."""
     if feed_ids:
         with wh.writing() as connection:
-            connection.execute(_CLAIM, [to_stored(due_at), feed_ids])
+            connection.execute(_CLAIM, [to_stored(due_at), None, feed_ids])
+
+
+def release_abandoned_claims(wh: Warehouse, now: datetime, *, abandoned: Callable[[str], bool]) -> int:
+    """Make feeds claimed by fetchers that no longer run due at `now`; returns how many were released.
+
+    `abandoned` tells from a claimant's name whether it is surely gone (ingest knows
+    how processes are named; the warehouse does not). Writes nothing when no claim
+    is abandoned, so readers' caches stay valid.
+    """
+    moment = to_stored(now)
+    with wh.reading() as connection:
+        held = [row[0] for row in connection.execute(_HELD_CLAIMS, [moment]).fetchall()]
+    gone = [claimant for claimant in held if abandoned(claimant)]
+    if not gone:
+        return 0
+    with wh.writing() as connection:
+        row = fetch_one(connection.execute(_RELEASE_CLAIMS_OF, [moment, gone, moment]))
+    return int(row[0]) if row else 0
 
 
 def _due_rows(connection: duckdb.DuckDBPyConnection, moment: datetime, *, include_not_due: bool) -> list[tuple]:

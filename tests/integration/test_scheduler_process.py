@@ -72,3 +72,22 @@ def test_a_signal_stops_the_scheduler_within_a_few_seconds(fresh_warehouse, sign
             process.kill()
             process.wait()
         process.stderr.close()
+
+
+def test_a_signal_arriving_while_the_main_thread_holds_the_stop_events_lock_still_stops_it():
+    """The race behind a scheduler that sometimes ignored SIGTERM: the handler ran inside `stop.wait()`."""
+    import os
+
+    from ingest.scheduler import set_on_signals
+
+    stop = threading.Event()
+    previous = set_on_signals(stop)
+    try:
+        with stop._cond:  # where Event.wait holds it, between its bytecodes
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)  # the handler runs here, in this thread, with the lock held
+            assert not stop.is_set()
+        assert stop.wait(timeout=10)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from feedparser.datetimes import _parse_date
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest import parse_feed
-from ingest.dates import ZONE_OFFSETS, read_date
+from ingest.dates import ZONE_OFFSETS, read_date, usable_date
 from ingest.parsing import _parsed_feed, parse_with_feedparser
 from ingest.xml_reader import read_well_formed
 
@@ -163,3 +166,37 @@ def test_fast_reader_and_feedparser_read_these_dates_alike(date_text: str):
     assert fast is not None
 
     assert _parsed_feed(fast, FETCHED_AT) == _parsed_feed(parse_with_feedparser(body), FETCHED_AT)
+
+
+# --- the fast path for the two common shapes gives what feedparser's handlers give ---------------
+
+_TWO_DIGITS = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
+
+
+@given(
+    weekday=st.sampled_from(["", "Mon, ", "Sun, ", "Wed, "]),
+    day=st.integers(min_value=0, max_value=39).map(str),
+    month=st.sampled_from(["Jan", "Feb", "Jun", "Dec"]),
+    year=st.integers(min_value=1, max_value=9999).map(lambda n: f"{n:04d}"),
+    clock=st.tuples(_TWO_DIGITS, _TWO_DIGITS, _TWO_DIGITS).map(":".join),
+    zone=st.one_of(
+        st.sampled_from(["GMT", "UT", "UTC", "Z"]),
+        st.tuples(st.sampled_from("+-"), _TWO_DIGITS, _TWO_DIGITS).map("".join),
+    ),
+)
+def test_common_rfc_822_dates_are_read_as_feedparser_reads_them(weekday, day, month, year, clock, zone):
+    text = f"{weekday}{day} {month} {year} {clock} {zone}"
+    assert read_date(text) == usable_date(_parse_date(text))
+
+
+@given(
+    day=st.tuples(st.integers(min_value=1, max_value=9999).map(lambda n: f"{n:04d}"), _TWO_DIGITS, _TWO_DIGITS).map(
+        "-".join
+    ),
+    clock=st.tuples(_TWO_DIGITS, _TWO_DIGITS, _TWO_DIGITS).map(":".join),
+    fraction=st.sampled_from(["", ".0", ".999", ".123456"]),
+    zone=st.one_of(st.just("Z"), st.tuples(st.sampled_from("+-"), _TWO_DIGITS, st.just(":"), _TWO_DIGITS).map("".join)),
+)
+def test_common_w3c_dates_are_read_as_feedparser_reads_them(day, clock, fraction, zone):
+    text = f"{day}T{clock}{fraction}{zone}"
+    assert read_date(text) == usable_date(_parse_date(text))
