@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import Warehouse
+from warehouse.db import Warehouse, connection_config
 from warehouse.errors import WarehouseError, WarehouseNotWritable, WarehouseUnavailable
 
 __all__ = ["backup_warehouse"]
@@ -38,7 +38,7 @@ def backup_warehouse(wh: Warehouse, destination: Path) -> int:
             shutil.copyfile(wh.path, partial)
             if wh.wal_path.exists():
                 shutil.copyfile(wh.wal_path, partial_wal)
-        connection = duckdb.connect(str(partial))
+        connection = duckdb.connect(str(partial), config=connection_config(partial))
         try:
             connection.execute("CHECKPOINT")  # fold the copied log into the file
         finally:

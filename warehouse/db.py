@@ -95,6 +95,8 @@ class Warehouse:
             connection = _connect(self.path, read_only=True)
             try:
                 yield connection
+            except duckdb.OutOfMemoryException as error:
+                raise _out_of_memory(self.path) from error
             finally:
                 connection.close()
 
@@ -118,6 +120,9 @@ class Warehouse:
                 except duckdb.IOException as error:
                     _roll_back(connection)
                     raise _write_failure(self.path, error) from error
+                except duckdb.OutOfMemoryException as error:
+                    _roll_back(connection)
+                    raise _out_of_memory(self.path) from error
                 except BaseException:
                     _roll_back(connection)
                     raise
@@ -189,15 +194,53 @@ def _truncate_to(path: Path, size: int | None) -> None:
         logger.exception("could not cut the write-ahead log %s back after a failed commit", path)
 
 
+# DuckDB's own default lets its buffer pool grow to 80% of the machine's memory, so one
+# big query (spikes over ten years) could take gigabytes while the scheduler and the
+# dashboard share the box. With a cap, joins and aggregates past it spill to a temporary
+# folder beside the warehouse instead (docs/operations.md, "Memory").
+DEFAULT_MEMORY_LIMIT = "500MB"
+MEMORY_LIMIT_VARIABLE = "NEWSTALLY_MEMORY_LIMIT"
+TEMP_DIRECTORY_VARIABLE = "NEWSTALLY_TEMP_DIRECTORY"
+
+
+def connection_config(path: Path) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings for every connection to the warehouse at `path`.
+
+    Read from the environment here rather than passed down, because every process
+    (scheduler, CLI, each dashboard session) opens the warehouse through this module and
+    the cap must hold in all of them. `NEWSTALLY_MEMORY_LIMIT` takes DuckDB's own syntax
+    ("500MB", "2GB", "50%"); `NEWSTALLY_TEMP_DIRECTORY` moves the spill folder, which
+    otherwise sits beside the warehouse as `FILE.tmp` (created only when a query spills).
+    """
+    return {
+        "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT,
+        "temp_directory": os.environ.get(TEMP_DIRECTORY_VARIABLE) or str(path.with_name(path.name + ".tmp")),
+    }
+
+
+def _out_of_memory(path: Path) -> WarehouseUnavailable:
+    """The one-line error for a query that needed more than the memory cap and could not spill."""
+    limit = connection_config(path)["memory_limit"]
+    return WarehouseUnavailable(
+        f"a query on warehouse {path} needed more memory than the limit of {limit} allows;"
+        f" raise {MEMORY_LIMIT_VARIABLE} (e.g. {MEMORY_LIMIT_VARIABLE}=2GB); nothing was changed"
+    )
+
+
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        connection = duckdb.connect(str(path), read_only=read_only)
+        connection = duckdb.connect(str(path), read_only=read_only, config=connection_config(path))
     except duckdb.IOException as error:
         if not read_only:
             failure = _write_failure(path, error)
             if isinstance(failure, WarehouseNotWritable):
                 raise failure from error
         raise WarehouseUnavailable(f"cannot open warehouse {path}: {error}") from error
+    except duckdb.ParserException as error:
+        # The only text parsed before the file is opened is the settings from the environment.
+        raise WarehouseUnavailable(
+            f"cannot open warehouse {path}: {MEMORY_LIMIT_VARIABLE} or {TEMP_DIRECTORY_VARIABLE} is not valid: {error}"
+        ) from error
     except duckdb.Error as error:
         raise WarehouseUnavailable(f"cannot open warehouse {path}: {error}") from error
     # Timestamps are stored as naive UTC; the session zone only matters for casts.

@@ -1,13 +1,14 @@
 """The evidence attached to a spike episode: the headlines that drove it and the words that rose with it.
 
-Fetching is SQL (`episode_articles`, `episode_term_counts`); choosing and ranking is
-plain Python over the small frames they return, testable without a database.
+Grouping articles into stories and counting title words is set work, done in SQL
+(`episode_headlines`, `episode_term_counts`) so that only a few rows per episode ever
+reach Python: a busy entity's episodes hold hundreds of thousands of articles at ten
+million. Ranking the rising words is plain Python over those rows (`rank_rising_terms`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,14 +20,12 @@ import pandas as pd
 
 __all__ = [
     "STOP_WORDS",
-    "CandidateArticle",
     "Headline",
     "RisingTerm",
     "TermCount",
-    "episode_articles",
+    "episode_headlines",
     "episode_term_counts",
     "rank_rising_terms",
-    "representative_headlines",
 ]
 
 # Function words and headline filler that rise and fall with volume, not with a story.
@@ -40,25 +39,12 @@ STOP_WORDS = frozenset(
     whom why will with would year years you your yet live latest update updates report reports
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-_WORD = re.compile(r"[^\W_]+")
-_EPISODE_ARTICLES = resources.files("warehouse.sql").joinpath("episode_articles.sql").read_text(encoding="utf-8")
+_EPISODE_HEADLINES = resources.files("warehouse.sql").joinpath("episode_headlines.sql").read_text(encoding="utf-8")
 _EPISODE_TERM_COUNTS = resources.files("warehouse.sql").joinpath("episode_term_counts.sql").read_text(encoding="utf-8")
 MIN_EPISODE_TITLES_PER_TERM = 2
 # A word must be at least 1.5 times as frequent in the episode's titles as before to count as
 # rising; smoothing alone nudges a word that is in every title of both periods above 1.
 MIN_LOG_RATIO = math.log(1.5)
-
-
-class CandidateArticle(NamedTuple):
-    """An article that may stand for an episode; `episode_articles` returns these."""
-
-    episode_id: str
-    article_id: int
-    source: str
-    published_at: datetime  # naive UTC, as stored
-    title: str
-    url: str
-    in_title: bool  # the entity is named in the title
 
 
 class TermCount(NamedTuple):
@@ -98,10 +84,16 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def episode_articles(connection: duckdb.DuckDBPyConnection, episodes: pd.DataFrame) -> list[CandidateArticle]:
-    """Articles mentioning each episode's entity from its start day to its peak day.
+def episode_headlines(
+    connection: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, *, limit: int = 5
+) -> dict[str, tuple[Headline, ...]]:
+    """Per episode id, the `limit` stories most widely carried, each by the outlet that published it first.
 
-    `episodes` has episode_id, entity_id, start, peak (dates, UTC days).
+    The candidates are the articles mentioning the episode's entity from its start day to
+    its peak day. Articles whose titles share their content words (any order, any case,
+    stop words aside) are one story. Stories run by more outlets come first; among equals,
+    one naming the entity in its title, then the earliest. `episodes` has episode_id,
+    entity_id, start, peak (dates, UTC days); an episode without candidates is left out.
     """
     episode_ids, entity_ids, days = [], [], []
     for episode_id, entity_id, start, peak in zip(
@@ -112,9 +104,28 @@ def episode_articles(connection: duckdb.DuckDBPyConnection, episodes: pd.DataFra
             entity_ids.append(entity_id)
             days.append(day)
     rows = connection.execute(
-        _EPISODE_ARTICLES, {"episode_ids": episode_ids, "entity_ids": entity_ids, "days": days}
+        _EPISODE_HEADLINES,
+        {
+            "episode_ids": episode_ids,
+            "entity_ids": entity_ids,
+            "days": days,
+            "stop_words": sorted(STOP_WORDS),
+            "limit": limit,
+        },
     ).fetchall()
-    return [CandidateArticle(*row) for row in rows]
+    found: dict[str, list[Headline]] = {}
+    for episode_id, article_id, source, published_at, title, url, outlets in rows:
+        found.setdefault(episode_id, []).append(
+            Headline(
+                article_id=int(article_id),
+                source=source,
+                published_at=published_at.replace(tzinfo=UTC),
+                title=title,
+                url=url,
+                outlets=int(outlets),
+            )
+        )
+    return {episode_id: tuple(headlines) for episode_id, headlines in found.items()}
 
 
 def episode_term_counts(
@@ -146,44 +157,6 @@ def episode_term_counts(
         },
     ).fetchall()
     return [TermCount(*row) for row in rows]
-
-
-def story_key(title: str) -> frozenset[str]:
-    """What makes two titles the same story: their content words, in any order and case."""
-    return frozenset(word for word in _WORD.findall(title.lower()) if word not in STOP_WORDS)
-
-
-def representative_headlines(articles: Iterable[CandidateArticle], *, limit: int = 5) -> tuple[Headline, ...]:
-    """The stories most widely carried, each by the outlet that published it first.
-
-    Articles whose titles share their content words are one story. Stories run by more
-    outlets come first; among equals, one naming the entity in its title, then the
-    earliest.
-    """
-    candidates = sorted(articles, key=lambda candidate: (candidate.published_at, candidate.article_id))
-    stories: dict[frozenset[str], list[CandidateArticle]] = {}
-    for candidate in candidates:
-        stories.setdefault(story_key(candidate.title), []).append(candidate)
-    ranked = sorted(
-        stories.values(),
-        key=lambda story: (
-            -len({candidate.source for candidate in story}),
-            not any(candidate.in_title for candidate in story),
-            story[0].published_at,
-            story[0].article_id,
-        ),
-    )
-    return tuple(
-        Headline(
-            article_id=int(story[0].article_id),
-            source=story[0].source,
-            published_at=pd.Timestamp(story[0].published_at).to_pydatetime().replace(tzinfo=UTC),
-            title=story[0].title,
-            url=story[0].url,
-            outlets=len({candidate.source for candidate in story}),
-        )
-        for story in ranked[:limit]
-    )
 
 
 def rank_rising_terms(counts: Iterable[TermCount], *, limit: int = 8) -> tuple[RisingTerm, ...]:

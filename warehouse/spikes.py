@@ -23,14 +23,12 @@ from warehouse.events import list_events
 from warehouse.rows import Event
 from warehouse.series import entity_series
 from warehouse.spike_evidence import (
-    CandidateArticle,
     Headline,
     RisingTerm,
     TermCount,
-    episode_articles,
+    episode_headlines,
     episode_term_counts,
     rank_rising_terms,
-    representative_headlines,
 )
 
 __all__ = ["EPISODE_COLUMNS", "Episode", "detect_spikes", "spike_episodes"]
@@ -228,12 +226,9 @@ def spike_episodes(
     table = table.sort_values(["start", "entity_id"], kind="stable").reset_index(drop=True)
     table["episode_id"] = table["entity_id"] + ":" + table["start"].map(date.isoformat)
     with wh.reading() as connection:
-        articles = episode_articles(connection, table)
+        headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE)
         terms = episode_term_counts(connection, table, baseline_days=window_days)
     calendar = list_events(wh)
-    articles_by_episode: dict[str, list[CandidateArticle]] = defaultdict(list)
-    for candidate in articles:
-        articles_by_episode[candidate.episode_id].append(candidate)
     terms_by_episode: dict[str, list[TermCount]] = defaultdict(list)
     for term in terms:
         terms_by_episode[term.episode_id].append(term)
@@ -241,7 +236,7 @@ def spike_episodes(
         _episode(
             record,
             totals_by_day,
-            articles_by_episode[record.episode_id],
+            headlines.get(record.episode_id, ()),
             terms_by_episode[record.episode_id],
             calendar,
         )
@@ -252,7 +247,7 @@ def spike_episodes(
 def _episode(
     record,
     totals_by_day: pd.Series,
-    articles: list[CandidateArticle],
+    headlines: tuple[Headline, ...],
     terms: list[TermCount],
     calendar: list[Event],
 ) -> Episode:
@@ -269,7 +264,7 @@ def _episode(
         peak_share=round(float(record.peak_value), 6),
         baseline_share=round(float(record.baseline_median), 6),
         score=float(record.score),
-        headlines=representative_headlines(articles, limit=HEADLINES_PER_EPISODE),
+        headlines=headlines,
         rising_terms=rank_rising_terms(terms, limit=TERMS_PER_EPISODE),
         events=tuple(event for event in calendar if event.start_date <= near_to and event.end_date >= near_from),
     )

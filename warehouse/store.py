@@ -57,9 +57,12 @@ _STORED_IDENTITIES = """
     SELECT a.source_id, a.identity_key FROM articles a
     SEMI JOIN incoming_identities i ON a.source_id = i.source_id AND a.identity_key = i.identity_key
 """
+# Only stored titles near an incoming one in time can make it a repeat: an outlet's
+# recurring headline ("Morning briefing") may have thousands of stored copies.
 _STORED_TITLES = """
     SELECT a.source_id, a.syndication_key, a.published_at FROM articles a
     SEMI JOIN incoming_titles t ON a.source_id = t.source_id AND a.syndication_key = t.syndication_key
+        AND a.published_at BETWEEN t.published_at - $window AND t.published_at + $window
 """
 _INSERT = """
     INSERT INTO articles (source_id, feed_id, identity_key, guid, url, title, summary,
@@ -129,11 +132,16 @@ def _colliding_rows(
             "identity_key": pa.array([item.identity_key for _, item, _ in incoming], pa.string()),
         }
     )
-    titled = [(batch.source_id, item.syndication_key) for batch, item, _ in incoming if item.syndication_key]
+    titled = [
+        (batch.source_id, item.syndication_key, published_at)
+        for batch, item, published_at in incoming
+        if item.syndication_key
+    ]
     titles = pa.table(
         {
-            "source_id": pa.array([source_id for source_id, _ in titled], pa.int32()),
-            "syndication_key": pa.array([key for _, key in titled], pa.string()),
+            "source_id": pa.array([source_id for source_id, _, _ in titled], pa.int32()),
+            "syndication_key": pa.array([key for _, key, _ in titled], pa.string()),
+            "published_at": pa.array([published_at for _, _, published_at in titled], pa.timestamp("us")),
         }
     )
     connection.register("incoming_identities", identities)
@@ -143,7 +151,9 @@ def _colliding_rows(
             (int(source_id), key) for source_id, key in connection.execute(_STORED_IDENTITIES).fetchall()
         }
         stored_titles: defaultdict[tuple[int, str], list[datetime]] = defaultdict(list)
-        for source_id, key, published_at in connection.execute(_STORED_TITLES).fetchall():
+        for source_id, key, published_at in connection.execute(
+            _STORED_TITLES, {"window": SAME_TITLE_WINDOW}
+        ).fetchall():
             stored_titles[(int(source_id), key)].append(published_at)
     finally:
         connection.unregister("incoming_identities")

@@ -110,6 +110,30 @@ def test_the_same_title_from_one_outlet_within_7_days_is_one_story(fresh_warehou
     assert stored == [1, 0, 1]
 
 
+def test_the_7_day_window_reaches_both_ways_and_includes_its_last_instant(fresh_warehouse):
+    # A recurring headline with many stored copies: only those within 7 days of the new item count.
+    recurring = "Morning briefing for our readers"
+    for week in range(0, 40, 2):
+        warehouse.store_articles(
+            fresh_warehouse,
+            "Daily",
+            [item(recurring, url=f"https://daily.example/b/{week}", at=DAY + timedelta(weeks=week))],
+        )
+    exactly_a_week_after = item(recurring, url="https://daily.example/b/x", at=DAY + timedelta(weeks=1))
+    three_days_before = item(recurring, url="https://daily.example/b/y", at=DAY - timedelta(days=3))
+    # The last stored copy is from week 38; a week and a second after it is a new story.
+    a_week_and_a_second_after = item(
+        recurring, url="https://daily.example/b/z", at=DAY + timedelta(weeks=39, seconds=1)
+    )
+
+    stored = [
+        warehouse.store_articles(fresh_warehouse, "Daily", [article])
+        for article in (exactly_a_week_after, three_days_before, a_week_and_a_second_after)
+    ]
+
+    assert stored == [0, 0, 1]
+
+
 def test_the_same_title_twice_in_one_document_is_stored_once(fresh_warehouse):
     document = [
         item("Putin meets Xi in Beijing", url="https://daily.example/a"),

@@ -9,14 +9,14 @@ uses its floor of one article and the chance score decides:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
 
 import warehouse
 from tests.conftest import article
-from warehouse.spike_evidence import CandidateArticle, TermCount, rank_rising_terms, representative_headlines
+from warehouse.spike_evidence import TermCount, episode_headlines, rank_rising_terms
 from warehouse.spikes import detect_spikes
 
 FIRST_DAY = date(2023, 1, 1)  # a Sunday; no shipped calendar event falls in early 2023
@@ -124,37 +124,74 @@ def test_days_without_a_full_window_of_past_are_not_judged():
 # --- the evidence behind an episode --------------------------------------------------------------
 
 
-def candidate(article_id: int, source: str, hour: int, title: str, *, in_title: bool = True) -> CandidateArticle:
-    return CandidateArticle(
-        "putin:2023-02-05",
-        article_id,
-        source,
-        datetime(2023, 2, 5, hour),
-        title,
-        f"https://{source.lower().replace(' ', '-')}.example/{article_id}",
-        in_title,
+HEADLINE_DAY = date(2023, 2, 5)
+
+
+def headlines_of(wh: warehouse.Warehouse, stored: dict[str, list[tuple[int, str, str]]], *, limit: int = 5):
+    """Store (hour, title, summary) articles per outlet on HEADLINE_DAY; the headlines of a one-day Putin episode."""
+    for outlet, rows in stored.items():
+        warehouse.store_articles(
+            wh,
+            outlet,
+            [
+                article(f"{outlet}-{hour}", title, summary, datetime.combine(HEADLINE_DAY, time(hour), tzinfo=UTC))
+                for hour, title, summary in rows
+            ],
+        )
+    episodes = pd.DataFrame(
+        {"episode_id": ["putin:2023-02-05"], "entity_id": ["putin"], "start": [HEADLINE_DAY], "peak": [HEADLINE_DAY]}
     )
+    with wh.reading() as connection:
+        return episode_headlines(connection, episodes, limit=limit).get("putin:2023-02-05", ())
 
 
-def test_headlines_are_the_most_carried_stories_each_by_its_first_publisher():
-    found = representative_headlines(
-        [
-            candidate(1, "Outlet A", 6, "Putin speaks"),
-            candidate(2, "Outlet B", 9, "Putin meets Trump in Helsinki"),
-            candidate(3, "Outlet C", 8, "Trump meets Putin in Helsinki"),  # same words: the same story
-            candidate(4, "Outlet A", 10, "Putin meets Trump in Helsinki!"),
-            candidate(5, "Outlet B", 11, "Putin meets Trump in Helsinki"),  # a second copy at one outlet
-            candidate(6, "Outlet D", 7, "Summit week", in_title=False),
-        ]
+def test_headlines_are_the_most_carried_stories_each_by_its_first_publisher(fresh_warehouse):
+    found = headlines_of(
+        fresh_warehouse,
+        {
+            "Outlet A": [(6, "Putin speaks", ""), (10, "Putin meets Trump in Helsinki!", "")],
+            "Outlet B": [
+                (9, "Putin meets Trump in Helsinki", ""),
+                (11, "Putin meets Trump in Helsinki", ""),  # a second copy at one outlet
+            ],
+            "Outlet C": [(8, "Trump meets Putin in Helsinki", "")],  # same words: the same story
+            "Outlet D": [(7, "Summit week", "Putin flies north")],  # Putin only in the summary
+        },
     )
     # Helsinki: outlets C, B, A (3), first published by C at 08:00. Then the one-outlet
     # stories: those naming the entity in the title before the one that does not, earliest first.
-    assert [(headline.article_id, headline.source, headline.outlets) for headline in found] == [
-        (3, "Outlet C", 3),
-        (1, "Outlet A", 1),
-        (6, "Outlet D", 1),
+    assert [(headline.title, headline.source, headline.outlets) for headline in found] == [
+        ("Trump meets Putin in Helsinki", "Outlet C", 3),
+        ("Putin speaks", "Outlet A", 1),
+        ("Summit week", "Outlet D", 1),
     ]
     assert found[0].published_at == datetime(2023, 2, 5, 8, tzinfo=UTC)
+    assert found[0].url == "https://news.example/Outlet C-8"
+
+
+def test_a_story_is_its_content_words_in_any_case_and_any_script(fresh_warehouse):
+    found = headlines_of(
+        fresh_warehouse,
+        {
+            "Outlet A": [(6, "Путин в Хельсинки", "")],
+            "Outlet B": [(7, "Путин В ХЕЛЬСИНКИ", "")],  # the name itself is case-sensitive (docs/counting.md)
+            # Stop words and punctuation do not make a different story.
+            "Outlet C": [(8, "Putin: the talks, the summit", ""), (9, "Путин", "")],
+            "Outlet D": [(10, "Putin talks summit", "")],
+        },
+    )
+    assert [(headline.title, headline.outlets) for headline in found] == [
+        ("Путин в Хельсинки", 2),
+        ("Putin: the talks, the summit", 2),
+        ("Путин", 1),
+    ]
+
+
+def test_only_the_first_few_stories_of_an_episode_are_returned(fresh_warehouse):
+    found = headlines_of(
+        fresh_warehouse, {"Outlet A": [(hour, f"Putin story {hour}", "") for hour in range(8)]}, limit=3
+    )
+    assert [headline.title for headline in found] == ["Putin story 0", "Putin story 1", "Putin story 2"]
 
 
 def test_rising_terms_rank_by_smoothed_log_ratio_and_drop_words_that_did_not_rise():
