@@ -133,17 +133,54 @@ def feed_health(path: str, data_version: object) -> list[FeedHealth]:
     return warehouse.feed_health(Warehouse(path))
 
 
-@st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
-def spike_episodes(
-    path: str,
-    data_version: object,
-    entity_ids: tuple[str, ...],
-    *,
-    since: date | None = None,
-    until: date | None = None,
-) -> list[Episode]:
-    """The entities' spike episodes ending on or after `since`, with their evidence, as `warehouse.spike_episodes`."""
-    return warehouse.spike_episodes(Warehouse(path), entity_ids=list(entity_ids), since=since, until=until)
+class _EpisodeStore:
+    """Spike episodes by entity, for the latest data version of each warehouse.
+
+    An entity's episodes are judged over all its data and do not depend on which other
+    entities a view shows, so a view with a new mix of entities (the Event lens picks the
+    entities that moved most, Trends adds one) judges only the entities not judged yet.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._versions: dict[str, tuple[object, dict[str, list[Episode]]]] = {}
+
+    def known(self, path: str, data_version: object) -> dict[str, list[Episode]]:
+        version, by_entity = self._versions.get(path, (None, {}))
+        return dict(by_entity) if version == data_version else {}
+
+    def add(self, path: str, data_version: object, found: dict[str, list[Episode]]) -> None:
+        version, by_entity = self._versions.get(path, (None, {}))
+        if version != data_version:
+            by_entity = {}  # older versions' episodes are stale: let them go
+        self._versions[path] = (data_version, {**by_entity, **found})
+
+
+@st.cache_resource(show_spinner=False)
+def _episode_store() -> _EpisodeStore:
+    return _EpisodeStore()
+
+
+def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...]) -> list[Episode]:
+    """The entities' spike episodes over all the data, with their evidence, by start date.
+
+    The same list as `warehouse.spike_episodes(entity_ids=...)`; only entities not yet
+    judged for this data version are read (see `_EpisodeStore`).
+    """
+    store = _episode_store()
+    with store.lock:
+        known = store.known(path, data_version)
+    missing = [entity_id for entity_id in dict.fromkeys(entity_ids) if entity_id not in known]
+    if missing:
+        with st.spinner("Looking for spikes…"):
+            found: dict[str, list[Episode]] = {entity_id: [] for entity_id in missing}
+            for episode in warehouse.spike_episodes(Warehouse(path), entity_ids=missing):
+                found[episode.entity_id].append(episode)
+        with store.lock:
+            store.add(path, data_version, found)
+        known.update(found)
+    episodes = [episode for entity_id in dict.fromkeys(entity_ids) for episode in known[entity_id]]
+    return sorted(episodes, key=lambda episode: (episode.start, episode.entity_id))
 
 
 @st.cache_data(max_entries=32, show_spinner="Measuring the event's lift…")

@@ -69,8 +69,11 @@ def cli_series(db_path: Path) -> pd.DataFrame:
 
 
 def downloaded_zip(page, label: str) -> dict[str, bytes]:
+    buttons = page.get_by_role("button", name=label)
+    # The page draws its parts in turn: wait for the totals table's button too, so the first is the series'.
+    buttons.nth(1).wait_for(state="visible", timeout=30_000)
     with page.expect_download(timeout=30_000) as download_info:
-        page.get_by_role("button", name=label).first.click()  # the series; the totals table follows
+        buttons.first.click()  # the series; the totals table follows
     download = download_info.value
     assert download.suggested_filename.endswith(".zip")
     with zipfile.ZipFile(download.path()) as archive:
