@@ -26,6 +26,7 @@ from pathlib import Path
 import warehouse
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
+from tests.integration.soak_load import stored_urls
 from warehouse.integrity import check_integrity
 
 KILLS = int(os.environ.get("NEWSTALLY_CRASH_KILLS", "5"))
@@ -97,17 +98,6 @@ def kill_when(command: list[str], ready: Callable[[float], bool], jitter_seconds
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-def stored_urls(wh: warehouse.Warehouse) -> list[str]:
-    urls: list[str] = []
-    offset = 0
-    while True:
-        page, total = warehouse.search_articles(wh, limit=1000, offset=offset)
-        urls += page["url"].tolist()
-        offset += len(page)
-        if offset >= total or page.empty:
-            return urls
 
 
 def assert_sound(wh: warehouse.Warehouse, watchlist: Path, context: str) -> None:
