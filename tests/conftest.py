@@ -22,9 +22,7 @@ def fresh_warehouse(tmp_path: Path) -> warehouse.Warehouse:
     )
 
 
-def article(
-    guid: str, title: str, summary: str = "", published_at: datetime | None = None
-) -> warehouse.FetchedArticle:
+def article(guid: str, title: str, summary: str = "", published_at: datetime | None = None) -> warehouse.FetchedArticle:
     """A hand-made article; published at noon UTC on 2018-07-16 unless told otherwise."""
     return warehouse.FetchedArticle(
         guid=guid,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import logging
 import os
 import threading
@@ -248,8 +249,14 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+@functools.cache
 def migration_files() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every shipped migration, in order."""
+    """(version, name, sql) of every shipped migration, in order.
+
+    Read once per process: a long-running scheduler must apply only the migrations its
+    own code knows, not one an upgrade has just put on disk beside it (a new table it
+    would not keep up to date).
+    """
     found = []
     for entry in resources.files(_MIGRATIONS_PACKAGE).iterdir():
         name = entry.name

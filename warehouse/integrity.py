@@ -1,4 +1,4 @@
-"""Checking that a warehouse is whole: migrations, watchlist, mentions, references and identities.
+"""Checking that a warehouse is whole: migrations, watchlist, mentions, rollups, references and identities.
 
 What `newstally check` runs. Everything is read in one read-only connection, so the
 check sees one committed state and never changes the file. Each finding is one
@@ -19,6 +19,7 @@ import duckdb
 
 from warehouse.db import Warehouse, fetch_one, migration_files
 from warehouse.errors import WatchlistInvalid
+from warehouse.rollups import has_rollups, rollup_mismatches
 from warehouse.rows import DateQuality
 from warehouse.tally import stored_watchlist
 from warehouse.watchlist import Watchlist, load_watchlist, parse_watchlist
@@ -38,7 +39,7 @@ _EXAMPLES = 3
 class IntegrityProblem:
     """One thing wrong with a warehouse, said in one line."""
 
-    check: str  # migrations | watchlist | mentions | orphans | duplicates | values | readable
+    check: str  # migrations | watchlist | mentions | rollups | orphans | duplicates | values | readable
     rows: int  # how many rows (or items) are affected
     detail: str
 
@@ -151,6 +152,7 @@ def check_integrity(
         problems += _value_problems(connection)
         if watchlist is not None:
             problems += _recount_problems(connection, watchlist, recount_articles)
+        problems += _rollup_problems(connection)
     return problems
 
 
@@ -313,6 +315,23 @@ def _recount_problems(
             f"stored mentions differ from a recount with the stored watchlist in {len(differing):,} of {scope},"
             f" e.g. article {', '.join(str(article_id) for article_id in sorted(differing)[:_EXAMPLES])}:"
             " run 'newstally retally'",
+        )
+    ]
+
+
+def _rollup_problems(connection: duckdb.DuckDBPyConnection) -> list[IntegrityProblem]:
+    """The series rollups against a recount of the stored articles and mentions (none before migration 0004)."""
+    if not has_rollups(connection):
+        return []
+    article_keys, mention_keys = rollup_mismatches(connection)
+    if not article_keys and not mention_keys:
+        return []
+    return [
+        IntegrityProblem(
+            "rollups",
+            article_keys + mention_keys,
+            f"series rollups differ from a recount of the articles in {article_keys:,} slot × outlet and"
+            f" {mention_keys:,} slot × outlet × entity keys: run 'newstally retally'",
         )
     ]
 

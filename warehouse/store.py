@@ -20,6 +20,7 @@ from warehouse.clock import to_stored, utc_now
 from warehouse.db import Warehouse
 from warehouse.identity import SAME_TITLE_WINDOW, IncomingArticle, distinct_articles, identity_key
 from warehouse.registry import source_id_for
+from warehouse.rollups import add_to_rollups, has_rollups
 from warehouse.rows import DateQuality, FetchedArticle
 from warehouse.tally import stored_watchlist, tally_new_articles
 
@@ -187,6 +188,8 @@ def _insert_and_tally(
     watchlist = stored_watchlist(connection)
     if watchlist is not None and inserted:
         tally_new_articles(connection, watchlist, inserted)
+    if inserted and has_rollups(connection):
+        add_to_rollups(connection, [article_id for article_id, _, _ in inserted])
 
 
 def insert_articles(

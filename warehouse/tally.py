@@ -22,6 +22,7 @@ import pandas as pd
 
 from warehouse.alias_patterns import MatchPass, sql_match_plan
 from warehouse.db import Warehouse, fetch_one
+from warehouse.rollups import has_rollups, rebuild_rollups
 from warehouse.watchlist import Watchlist, load_watchlist, parse_watchlist
 
 __all__ = ["PYTHON_TALLY_MAX_ARTICLES", "current_watchlist", "install_watchlist", "retally", "tally_articles"]
@@ -215,7 +216,8 @@ def retally(wh: Warehouse, watchlist_path: Path) -> tuple[Watchlist, int]:
     """Re-count every article against a (possibly edited) watchlist, in one transaction.
 
     Readers see the old tallies until the commit and the new ones after it, never a
-    mix, because the whole rebuild is one write transaction under the writer lock.
+    mix, because the whole rebuild, the series rollups included, is one write
+    transaction under the writer lock.
     Returns the watchlist and the number of mention rows written.
     """
     watchlist = load_watchlist(watchlist_path)
@@ -224,5 +226,7 @@ def retally(wh: Warehouse, watchlist_path: Path) -> tuple[Watchlist, int]:
         write_watchlist(connection, watchlist, text)
         connection.execute("DELETE FROM mentions")
         written = tally_articles(connection, watchlist)
+        if has_rollups(connection):
+            rebuild_rollups(connection)
     logger.info("retallied with watchlist %s: %d mention rows", watchlist.content_hash, written)
     return watchlist, written

@@ -188,13 +188,37 @@ def test_a_watchlist_file_other_than_the_one_tallied_with_asks_for_a_retally(hea
 
 def test_full_recount_finds_an_untallied_article_older_than_the_default_sample(healthy: Path, capsys, monkeypatch):
     import warehouse.integrity
+    from warehouse.rollups import rebuild_rollups
 
-    corrupt(healthy, "DELETE FROM mentions WHERE article_id = (SELECT min(article_id) FROM articles)")
+    # The rollups are recounted from the damaged mentions, so only a recount of the article can tell.
+    connection = duckdb.connect(str(healthy))
+    try:
+        connection.execute("DELETE FROM mentions WHERE article_id = (SELECT min(article_id) FROM articles)")
+        rebuild_rollups(connection)
+    finally:
+        connection.close()
     monkeypatch.setattr(warehouse.integrity, "DEFAULT_RECOUNT_ARTICLES", 2)
     assert check(healthy, capsys=capsys)[0] == 0  # only the newest two are recounted
     code, out, _ = check(healthy, "--full", capsys=capsys)
     assert code == 1
     assert "1 of every article" in out
+
+
+def test_series_rollups_that_disagree_with_the_mentions_are_reported_and_retally_mends_them(healthy: Path, capsys):
+    # Outlet A's three articles and Outlet B's one share a slot: losing B's slot row and one
+    # of A's mention rows (putin: a1 and a3) leaves 1 + 1 keys that disagree with a recount.
+    corrupt(
+        healthy,
+        "DELETE FROM slot_articles WHERE source_id = (SELECT source_id FROM sources WHERE name = 'Outlet B')",
+        "DELETE FROM slot_mentions WHERE entity_id = 'putin'",
+    )
+    code, out, _ = check(healthy, "--format", "csv", capsys=capsys)
+    assert code == 1
+    assert out.splitlines()[1].startswith("rollups,2,")
+    assert "series rollups differ from a recount of the articles in 1 slot × outlet and 1 slot × outlet × entity" in out
+
+    assert main(["--db", str(healthy), "retally"]) == 0
+    assert check(healthy, capsys=capsys)[0] == 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])

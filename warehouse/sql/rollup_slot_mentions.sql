@@ -1,0 +1,10 @@
+-- Per 15-minute UTC slot, outlet and entity: bucketed articles mentioning the entity and
+-- their occurrences, for the articles in scope ({scope}, as in rollup_slot_articles.sql).
+INSERT INTO slot_mentions
+SELECT time_bucket(INTERVAL 15 MINUTE, a.published_at) AS slot, a.source_id, m.entity_id,
+       count(*), sum(m.occurrences)
+FROM mentions m
+JOIN articles a USING (article_id)
+{scope}
+WHERE a.date_quality IN ('ok', 'missing')
+GROUP BY ALL
