@@ -133,3 +133,21 @@ def test_a_warehouse_from_before_the_rollups_reads_the_same_before_and_after_its
         assert warehouse.rollups.has_rollups(connection)
         assert warehouse.rollups.rollup_mismatches(connection) == (0, 0)
     pd.testing.assert_frame_equal(warehouse.entity_series(migrated, ["putin", "trump"], by_source=True), expected)
+
+
+def test_a_running_process_applies_only_the_migrations_it_started_with(tmp_path: Path, monkeypatch):
+    """A scheduler left running across an upgrade must not create tables its old code does not keep."""
+    import warehouse.db
+
+    known = warehouse.db.migration_files()
+    newer = tmp_path / "migrations"
+    newer.mkdir()
+    for _, name, sql in known:
+        (newer / name).write_text(sql, encoding="utf-8")
+    (newer / "0099_from_the_future.sql").write_text("CREATE TABLE future (x INTEGER);", encoding="utf-8")
+    monkeypatch.setattr(warehouse.db.resources, "files", lambda package: newer)
+
+    wh = warehouse.open_warehouse(tmp_path / "running.duckdb", watchlist_path=SHIPPED_WATCHLIST)
+    with wh.reading() as connection:
+        versions = [row[0] for row in connection.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+    assert versions == [version for version, _, _ in known]
