@@ -889,10 +889,15 @@ def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> 
 
 def lens_chart_entities(result: LensResult, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
     """Whom the lens chart draws: the event's own participants that are on the watchlist, else the largest lifts."""
-    own = [entity_id for entity_id in result.event.entity_ids if entity_id in entity_names]
+    own = event_participants(result.event, entity_names, limit=limit)
     if own:
-        return own[:limit]
+        return own
     return [lift.entity_id for lift in result.entities if lift.entity_id in entity_names][:limit]
+
+
+def event_participants(event: Event, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
+    """The event's own participants that are on the watchlist: whom the lens chart draws, known before any lift."""
+    return [entity_id for entity_id in event.entity_ids if entity_id in entity_names][:limit]
 
 
 def event_label(event: Event) -> str:

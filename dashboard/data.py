@@ -25,7 +25,8 @@ import streamlit as st
 from streamlit import dataframe_util
 
 import warehouse
-from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensResult, Warehouse
+import warehouse.lens
+from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensDays, LensResult, Warehouse
 
 DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
 
@@ -184,9 +185,52 @@ def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...])
 
 
 @st.cache_data(max_entries=32, show_spinner="Measuring the event's lift…")
-def event_lens(path: str, data_version: object, event_id: str, *, window_days: int, baseline_days: int) -> LensResult:
-    """Every entity's lift around one event, as `warehouse.event_lens` returns it."""
-    return warehouse.event_lens(Warehouse(path), event_id, window_days=window_days, baseline_days=baseline_days)
+def event_lens(
+    path: str,
+    data_version: object,
+    event_id: str,
+    entity_ids: tuple[str, ...],
+    *,
+    window_days: int,
+    baseline_days: int,
+) -> LensResult:
+    """Every entity's lift around one event, as `warehouse.event_lens` returns it.
+
+    `entity_ids` are every entity on the watchlist (`entity_names`' keys); with them and the cached
+    calendar the warehouse is opened once, for the counting, rather than three times.
+    """
+    return warehouse.event_lens(
+        Warehouse(path),
+        event_id,
+        window_days=window_days,
+        baseline_days=baseline_days,
+        calendar=events(path, data_version),
+        entity_ids=entity_ids,
+    )
+
+
+def lens_days(event: Event, calendar: list[Event], *, window_days: int, baseline_days: int) -> LensDays:
+    """The event's window and baseline days, as `warehouse.event_lens` judges them; reads nothing."""
+    return warehouse.lens.lens_days(event, calendar, window_days=window_days, baseline_days=baseline_days)
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
+def spikes_peaking_within(
+    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
+) -> list[Episode]:
+    """The entities' spike episodes peaking from `start` to `end`, for a chart's markers (no rising terms).
+
+    As `warehouse.spike_episodes` judges them over all the data, read from the days around the
+    range only (see `spike_episodes_peaking_within`); `first_day` is the corpus's first UTC day.
+    """
+    return warehouse.lens.spike_episodes_peaking_within(
+        Warehouse(path),
+        list(entity_ids),
+        start=start,
+        end=end,
+        calendar=events(path, data_version),
+        first_day=first_day,
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting ingest gaps…")
