@@ -379,24 +379,21 @@ def trends_chart(
     partial = _partial_edges(start, end, bucket)
     if partial and metric == "articles":
         subtitle += f" · the {partial} only partly in range, so lower"
-    return (
-        alt.layer(*layers)
-        .properties(
-            title=alt.TitleParams(
-                text=title,
-                subtitle=subtitle,
-                anchor="start",
-                fontSize=16,
-                subtitleFontSize=12,
-                subtitleColor=palette.muted,
-                offset=6,
-            ),
-            height=CHART_HEIGHT_PX,
-            usermeta=embed_options(
-                renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas",
-            ),
-        )
-        .configure_view(stroke=None)
+    # Given to the layer at once: `.properties()` and `.configure_view()` would each copy every layer again.
+    return alt.layer(
+        *layers,
+        title=alt.TitleParams(
+            text=title,
+            subtitle=subtitle,
+            anchor="start",
+            fontSize=16,
+            subtitleFontSize=12,
+            subtitleColor=palette.muted,
+            offset=6,
+        ),
+        height=CHART_HEIGHT_PX,
+        usermeta=embed_options(renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas"),
+        config=alt.Config(view=alt.ViewConfig(stroke=None)),
     )
 
 
