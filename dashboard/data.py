@@ -211,8 +211,8 @@ def spike_markers(
 ) -> list[Episode]:
     """The entities' spike episodes over all the data, by start date, for marking them on a chart.
 
-    As `spike_episodes` lists them but without rising terms, which no chart shows: finding
-    those took about half the time of judging an entity's spikes, on the first view of it.
+    As `spike_episodes` lists them but without rising terms, which no chart shows: at 1,000,000
+    articles, judging three lines with them took 0.41–0.54 s of CPU, without them 0.26–0.32 s.
     `first_day` and `last_day` are the corpus's first and last UTC days.
     """
     return _stored_episodes(
