@@ -379,24 +379,21 @@ def trends_chart(
     partial = _partial_edges(start, end, bucket)
     if partial and metric == "articles":
         subtitle += f" · the {partial} only partly in range, so lower"
-    return (
-        alt.layer(*layers)
-        .properties(
-            title=alt.TitleParams(
-                text=title,
-                subtitle=subtitle,
-                anchor="start",
-                fontSize=16,
-                subtitleFontSize=12,
-                subtitleColor=palette.muted,
-                offset=6,
-            ),
-            height=CHART_HEIGHT_PX,
-            usermeta=embed_options(
-                renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas",
-            ),
-        )
-        .configure_view(stroke=None)
+    # Given to the layer at once: `.properties()` and `.configure_view()` would each copy every layer again.
+    return alt.layer(
+        *layers,
+        title=alt.TitleParams(
+            text=title,
+            subtitle=subtitle,
+            anchor="start",
+            fontSize=16,
+            subtitleFontSize=12,
+            subtitleColor=palette.muted,
+            offset=6,
+        ),
+        height=CHART_HEIGHT_PX,
+        usermeta=embed_options(renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas"),
+        config=alt.Config(view=alt.ViewConfig(stroke=None)),
     )
 
 
@@ -889,10 +886,15 @@ def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> 
 
 def lens_chart_entities(result: LensResult, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
     """Whom the lens chart draws: the event's own participants that are on the watchlist, else the largest lifts."""
-    own = [entity_id for entity_id in result.event.entity_ids if entity_id in entity_names]
+    own = event_participants(result.event, entity_names, limit=limit)
     if own:
-        return own[:limit]
+        return own
     return [lift.entity_id for lift in result.entities if lift.entity_id in entity_names][:limit]
+
+
+def event_participants(event: Event, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
+    """The event's own participants that are on the watchlist: whom the lens chart draws, known before any lift."""
+    return [entity_id for entity_id in event.entity_ids if entity_id in entity_names][:limit]
 
 
 def event_label(event: Event) -> str:

@@ -25,7 +25,8 @@ import streamlit as st
 from streamlit import dataframe_util
 
 import warehouse
-from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensResult, Warehouse
+import warehouse.lens
+from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensDays, LensResult, Warehouse
 
 DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
 
@@ -161,20 +162,27 @@ def _episode_store() -> _EpisodeStore:
     return _EpisodeStore()
 
 
-def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...]) -> list[Episode]:
-    """The entities' spike episodes over all the data, with their evidence, by start date.
+@st.cache_resource(show_spinner=False)
+def _marker_store() -> _EpisodeStore:
+    """The charts' spike markers: episodes without rising terms (see `spike_markers`)."""
+    return _EpisodeStore()
 
-    The same list as `warehouse.spike_episodes(entity_ids=...)`; only entities not yet
-    judged for this data version are read (see `_EpisodeStore`).
-    """
-    store = _episode_store()
+
+def _stored_episodes(
+    store: _EpisodeStore,
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    judge: Callable[[list[str]], list[Episode]],
+) -> list[Episode]:
+    """The entities' episodes by start date, from `store`, after `judge` found those of the entities it lacks."""
     with store.lock:
         known = store.known(path, data_version)
     missing = [entity_id for entity_id in dict.fromkeys(entity_ids) if entity_id not in known]
     if missing:
         with st.spinner("Looking for spikes…"):
             found: dict[str, list[Episode]] = {entity_id: [] for entity_id in missing}
-            for episode in warehouse.spike_episodes(Warehouse(path), entity_ids=missing):
+            for episode in judge(missing):
                 found[episode.entity_id].append(episode)
         with store.lock:
             store.add(path, data_version, found)
@@ -183,10 +191,113 @@ def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...])
     return sorted(episodes, key=lambda episode: (episode.start, episode.entity_id))
 
 
+def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...]) -> list[Episode]:
+    """The entities' spike episodes over all the data, with their evidence, by start date.
+
+    The same list as `warehouse.spike_episodes(entity_ids=...)`; only entities not yet
+    judged for this data version are read (see `_EpisodeStore`).
+    """
+    return _stored_episodes(
+        _episode_store(),
+        path,
+        data_version,
+        entity_ids,
+        lambda missing: warehouse.spike_episodes(Warehouse(path), entity_ids=missing),
+    )
+
+
+def spike_markers(
+    path: str, data_version: object, entity_ids: tuple[str, ...], *, first_day: date, last_day: date
+) -> list[Episode]:
+    """The entities' spike episodes over all the data, by start date, for marking them on a chart.
+
+    As `spike_episodes` lists them but without rising terms, which no chart shows: at 1,000,000
+    articles, judging three lines with them took 0.41–0.54 s of CPU, without them 0.26–0.32 s.
+    `first_day` and `last_day` are the corpus's first and last UTC days.
+    """
+    return _stored_episodes(
+        _marker_store(),
+        path,
+        data_version,
+        entity_ids,
+        lambda missing: warehouse.lens.spike_episodes_peaking_within(
+            Warehouse(path),
+            missing,
+            start=first_day,
+            end=last_day,
+            calendar=events(path, data_version),
+            first_day=first_day,
+        ),
+    )
+
+
 @st.cache_data(max_entries=32, show_spinner="Measuring the event's lift…")
-def event_lens(path: str, data_version: object, event_id: str, *, window_days: int, baseline_days: int) -> LensResult:
-    """Every entity's lift around one event, as `warehouse.event_lens` returns it."""
-    return warehouse.event_lens(Warehouse(path), event_id, window_days=window_days, baseline_days=baseline_days)
+def event_lens(
+    path: str,
+    data_version: object,
+    event_id: str,
+    entity_ids: tuple[str, ...],
+    *,
+    window_days: int,
+    baseline_days: int,
+) -> LensResult:
+    """Every entity's lift around one event, as `warehouse.event_lens` returns it.
+
+    `entity_ids` are every entity on the watchlist (`entity_names`' keys); with them and the cached
+    calendar the warehouse is opened once, for the counting, rather than three times.
+    """
+    return warehouse.event_lens(
+        Warehouse(path),
+        event_id,
+        window_days=window_days,
+        baseline_days=baseline_days,
+        calendar=events(path, data_version),
+        entity_ids=entity_ids,
+    )
+
+
+def lens_days(event: Event, calendar: list[Event], *, window_days: int, baseline_days: int) -> LensDays:
+    """The event's window and baseline days, as `warehouse.event_lens` judges them; reads nothing."""
+    return warehouse.lens.lens_days(event, calendar, window_days=window_days, baseline_days=baseline_days)
+
+
+def spikes_peaking_within(
+    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
+) -> list[Episode]:
+    """The entities' spike episodes peaking from `start` to `end`, by start date, for a chart's markers.
+
+    The `spike_markers` of the entities when a page has judged them already (Trends), else read
+    from the days around the range only (see `spike_episodes_peaking_within`), which a short
+    range makes cheaper than judging all the data. `first_day` is the corpus's first UTC day.
+    """
+    store = _marker_store()
+    with store.lock:
+        known = store.known(path, data_version)
+    if all(entity_id in known for entity_id in entity_ids):
+        return sorted(
+            (
+                episode
+                for entity_id in dict.fromkeys(entity_ids)
+                for episode in known[entity_id]
+                if start <= episode.peak <= end
+            ),
+            key=lambda episode: (episode.start, episode.entity_id),
+        )
+    return _spikes_read_around(path, data_version, entity_ids, start=start, end=end, first_day=first_day)
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
+def _spikes_read_around(
+    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
+) -> list[Episode]:
+    return warehouse.lens.spike_episodes_peaking_within(
+        Warehouse(path),
+        list(entity_ids),
+        start=start,
+        end=end,
+        calendar=events(path, data_version),
+        first_day=first_day,
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting ingest gaps…")

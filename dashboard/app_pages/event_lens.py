@@ -6,8 +6,12 @@ copied link restores the view; a second event is drawn beside the first. docs/sp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 import altair as alt
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import charts, data, layout
 from dashboard.url_state import (
@@ -17,7 +21,7 @@ from dashboard.url_state import (
     EventLensView,
     event_lens_view_from_params,
 )
-from warehouse import Event, WarehouseError
+from warehouse import Event, LensDays, WarehouseError
 
 _STATE_KEYS = {"event": "lens_event", "window": "lens_window", "baseline": "lens_baseline", "compare": "lens_compare"}
 _WRITTEN_KEY = "lens_written_params"  # the query string this session last wrote
@@ -72,46 +76,46 @@ def _write_url(view: EventLensView) -> None:
         st.query_params.from_dict(wanted)
 
 
-def _lens(path: str, data_version: str, event_id: str, view: EventLensView, names: dict[str, str]) -> None:
-    """One event's daily share chart around it, its lift table and the table's download."""
+def _lens(
+    corpus: layout.Corpus, event: Event, calendar: list[Event], view: EventLensView, names: dict[str, str]
+) -> None:
+    """One event's daily share chart around it, its lift table and the table's download.
+
+    When the event's own participants are on the watchlist the chart draws them whatever the
+    lifts, so it is drawn first and the lifts of every entity are measured while the browser
+    draws it; otherwise the chart draws the largest lifts and waits for them.
+    """
+    days = data.lens_days(event, calendar, window_days=view.window_days, baseline_days=view.baseline_days)
+    first_day, last_day = days.window[0], days.window[-1]
+    participants = charts.event_participants(event, names, limit=MAX_ENTITIES)
+    # An event wholly outside the corpus has nothing to draw: its notice must not follow an empty chart.
+    in_corpus = first_day <= corpus.last_day and last_day >= corpus.first_day
+    place = st.empty()  # the chart, or the notice that there is nothing to measure
     try:
-        result = data.event_lens(
-            path, data_version, event_id, window_days=view.window_days, baseline_days=view.baseline_days
+        chart = (
+            _window_chart(place, corpus, event, days, view, names, participants) if participants and in_corpus else None
         )
-        chosen = charts.lens_chart_entities(result, names, limit=MAX_ENTITIES)
-        first_day, last_day = result.days.window[0], result.days.window[-1]
-        series = data.entity_series(path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day)
-        # Judged over all the data, as on the Trends and Spikes pages; the chart marks those peaking in the window.
-        episodes = data.spike_episodes(path, data_version, tuple(sorted(chosen)))
+        result = data.event_lens(
+            corpus.path,
+            corpus.facts.data_version,
+            event.event_id,
+            tuple(names),
+            window_days=view.window_days,
+            baseline_days=view.baseline_days,
+        )
+        if not result.entities:
+            place.info(
+                f"No article mentions anyone on the watchlist around {result.event.name} "
+                f"({first_day:%d %b %Y} – {last_day:%d %b %Y}), nor in the baseline before it.",
+                icon=":material/event_busy:",
+            )
+            return
+        if chart is None:
+            chosen = charts.lens_chart_entities(result, names, limit=MAX_ENTITIES)
+            chart = _window_chart(place, corpus, event, days, view, names, chosen)
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    if not result.entities:
-        st.info(
-            f"No article mentions anyone on the watchlist around {result.event.name} "
-            f"({first_day:%d %b %Y} – {last_day:%d %b %Y}), nor in the baseline before it.",
-            icon=":material/event_busy:",
-        )
-        return
-    drawn = {entity_id: names[entity_id] for entity_id in chosen}
-    theme = st.context.theme.type
-    palette = charts.palette_for(theme)
-
-    def chart() -> alt.TopLevelMixin:
-        return charts.trends_chart(
-            charts.series_as_shown(series, drawn),
-            [result.event],
-            metric="share",
-            bucket="day",
-            start=first_day,
-            end=last_day,
-            spikes=charts.spikes_as_shown(episodes, drawn),
-            title=f"Share of all articles, ±{view.window_days} days around {result.event.name}",
-            palette=palette,
-        )
-
-    lens = (event_id, view.window_days, view.baseline_days, tuple(drawn.items()))
-    st.vega_lite_chart(data.chart_spec(("event-lens", path, data_version, *lens, theme), chart), width="stretch")
     baseline = f"{len(result.days.baseline)} baseline days before the window"
     if result.days.excluded:
         baseline += f" ({len(result.days.excluded)} left out: inside another event's window)"
@@ -132,7 +136,7 @@ def _lens(path: str, data_version: str, event_id: str, view: EventLensView, name
             "outlets_moved_most": st.column_config.TextColumn("Outlets that moved most", width="large"),
         },
     )
-    stem = f"newstally-event-lens-{event_id}-{view.window_days}-{view.baseline_days}"
+    stem = f"newstally-event-lens-{event.event_id}-{view.window_days}-{view.baseline_days}"
     row = st.container(horizontal=True, gap="medium")
     layout.table_downloads(
         table,
@@ -143,7 +147,52 @@ def _lens(path: str, data_version: str, event_id: str, view: EventLensView, name
         table="event-lens",
         place=row,
     )
-    layout.chart_downloads(chart, stem=stem, palette=palette, place=row)
+    layout.chart_downloads(chart, stem=stem, palette=charts.palette_for(st.context.theme.type), place=row)
+
+
+def _window_chart(
+    place: DeltaGenerator,
+    corpus: layout.Corpus,
+    event: Event,
+    days: LensDays,
+    view: EventLensView,
+    names: dict[str, str],
+    chosen: list[str],
+) -> Callable[[], alt.TopLevelMixin]:
+    """Draw in `place` the chosen entities' daily share over the window, spikes marked; return its builder."""
+    path, data_version = corpus.path, corpus.facts.data_version
+    first_day, last_day = days.window[0], days.window[-1]
+    series = data.entity_series(path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day)
+    # Spikes peaking within the widest window the page offers, found once per event and entities:
+    # changing the window only filters them. They are the Spikes page's episodes, judged from nearby days.
+    episodes = data.spikes_peaking_within(
+        path,
+        data_version,
+        tuple(sorted(chosen)),
+        start=event.start_date - timedelta(days=MAX_LENS_WINDOW_DAYS),
+        end=event.end_date + timedelta(days=MAX_LENS_WINDOW_DAYS),
+        first_day=corpus.first_day,
+    )
+    drawn = {entity_id: names[entity_id] for entity_id in chosen}
+    theme = st.context.theme.type
+    palette = charts.palette_for(theme)
+
+    def chart() -> alt.TopLevelMixin:
+        return charts.trends_chart(
+            charts.series_as_shown(series, drawn),
+            [event],
+            metric="share",
+            bucket="day",
+            start=first_day,
+            end=last_day,
+            spikes=charts.spikes_as_shown(episodes, drawn),
+            title=f"Share of all articles, ±{view.window_days} days around {event.name}",
+            palette=palette,
+        )
+
+    lens = (event.event_id, view.window_days, view.baseline_days, tuple(drawn.items()))
+    place.vega_lite_chart(data.chart_spec(("event-lens", path, data_version, *lens, theme), chart), width="stretch")
+    return chart
 
 
 def render() -> None:
@@ -164,12 +213,13 @@ def render() -> None:
     _restore_controls(requested)
     view = _controls(requested, calendar)
     _write_url(view)
+    events_in_order = list(calendar.values())
     if view.compare_id is None:
-        _lens(corpus.path, corpus.facts.data_version, view.event_id, view, names)
+        _lens(corpus, calendar[view.event_id], events_in_order, view, names)
         return
     for place, event_id in zip(st.columns(2), (view.event_id, view.compare_id), strict=True):
         with place:
-            _lens(corpus.path, corpus.facts.data_version, event_id, view, names)
+            _lens(corpus, calendar[event_id], events_in_order, view, names)
 
 
 render()

@@ -131,9 +131,16 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             by_source=view.per_outlet,
         )
         events = data.events(path, facts.data_version)
+        days = layout.corpus_days(facts)
         # Every spike of the lines, judged over all the data as the Spikes page judges them (so a marker's
         # link finds its episode there), and read once per data version rather than again for every range.
-        episodes = data.spike_episodes(path, facts.data_version, tuple(sorted(view.entity_ids)))
+        episodes = (
+            data.spike_markers(
+                path, facts.data_version, tuple(sorted(view.entity_ids)), first_day=days[0], last_day=days[1]
+            )
+            if days is not None
+            else []
+        )
         completeness = data.ingest_completeness(path, facts.data_version, start=view.start, end=view.end)
     except WarehouseError as error:
         layout.read_failed(error)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
+
 import pytest
 
 import warehouse
+import warehouse.lens
 from dashboard import data
-from tests.spike_corpus import SPIKE_ID, build_spike_corpus
+from tests.spike_corpus import FIRST_DAY, LAST_DAY, SPIKE_DAY, SPIKE_ID, build_spike_corpus
 
 
 @pytest.fixture
@@ -54,3 +58,48 @@ def test_new_data_is_judged_afresh(spiky_warehouse, counted_calls):
     data.spike_episodes(path, "v2", ("putin",))
 
     assert counted_calls == [["putin"], ["putin"]]
+
+
+@pytest.fixture
+def counted_reads(monkeypatch):
+    """Every `spike_episodes_peaking_within` read the dashboard makes: (entities, first day, last day)."""
+    reads: list[tuple[list[str], date, date]] = []
+    real = warehouse.lens.spike_episodes_peaking_within
+
+    def counting(wh, entity_ids, *, start, end, **options):
+        reads.append((list(entity_ids), start, end))
+        return real(wh, entity_ids, start=start, end=end, **options)
+
+    monkeypatch.setattr(warehouse.lens, "spike_episodes_peaking_within", counting)
+    data._marker_store.clear()
+    data._spikes_read_around.clear()
+    yield reads
+    data._marker_store.clear()
+    data._spikes_read_around.clear()
+
+
+def test_markers_are_the_spike_episodes_without_rising_terms_judged_once_per_entity(spiky_warehouse, counted_reads):
+    path = str(spiky_warehouse.path)
+
+    first = data.spike_markers(path, "v1", ("putin", "trump"), first_day=FIRST_DAY, last_day=LAST_DAY)
+    again = data.spike_markers(path, "v1", ("putin", "trump", "zelensky"), first_day=FIRST_DAY, last_day=LAST_DAY)
+
+    assert counted_reads == [(["putin", "trump"], FIRST_DAY, LAST_DAY), (["zelensky"], FIRST_DAY, LAST_DAY)]
+    expected = warehouse.spike_episodes(spiky_warehouse, entity_ids=["putin", "trump", "zelensky"])
+    assert again == [dataclasses.replace(episode, rising_terms=()) for episode in expected]
+    assert first == [episode for episode in again if episode.entity_id in ("putin", "trump")]
+    assert SPIKE_ID in [episode.episode_id for episode in again]
+
+
+def test_a_window_reads_only_around_itself_unless_the_entities_are_judged_already(spiky_warehouse, counted_reads):
+    path = str(spiky_warehouse.path)
+    window = {"start": SPIKE_DAY, "end": SPIKE_DAY, "first_day": FIRST_DAY}
+
+    around = data.spikes_peaking_within(path, "v1", ("putin",), **window)
+    data.spike_markers(path, "v1", ("putin",), first_day=FIRST_DAY, last_day=LAST_DAY)
+    counted_reads.clear()
+    stored = data.spikes_peaking_within(path, "v1", ("putin",), **window)
+
+    assert [episode.episode_id for episode in around] == [SPIKE_ID]
+    assert stored == around
+    assert counted_reads == []  # the markers judged over all the data answered
