@@ -25,7 +25,6 @@ import streamlit as st
 from streamlit import dataframe_util
 
 import warehouse
-import warehouse.lens
 from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensDays, LensResult, Warehouse
 
 DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
@@ -220,7 +219,7 @@ def spike_markers(
         path,
         data_version,
         entity_ids,
-        lambda missing: warehouse.lens.spike_episodes_peaking_within(
+        lambda missing: warehouse.spike_episodes_peaking_within(
             Warehouse(path),
             missing,
             start=first_day,
@@ -258,7 +257,7 @@ def event_lens(
 
 def lens_days(event: Event, calendar: list[Event], *, window_days: int, baseline_days: int) -> LensDays:
     """The event's window and baseline days, as `warehouse.event_lens` judges them; reads nothing."""
-    return warehouse.lens.lens_days(event, calendar, window_days=window_days, baseline_days=baseline_days)
+    return warehouse.lens_days(event, calendar, window_days=window_days, baseline_days=baseline_days)
 
 
 def spikes_peaking_within(
@@ -290,7 +289,7 @@ def spikes_peaking_within(
 def _spikes_read_around(
     path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
 ) -> list[Episode]:
-    return warehouse.lens.spike_episodes_peaking_within(
+    return warehouse.spike_episodes_peaking_within(
         Warehouse(path),
         list(entity_ids),
         start=start,

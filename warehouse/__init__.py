@@ -31,7 +31,15 @@ from warehouse.events import add_event, list_events, load_events, load_events_fi
 from warehouse.fetch_log import move_feed, record_fetch, record_fetches
 from warehouse.health import FeedHealth, FeedState, feed_health, ingest_completeness
 from warehouse.integrity import IntegrityProblem, check_integrity
-from warehouse.lens import EntityLift, LensDays, LensResult, OutletLift, event_lens
+from warehouse.lens import (
+    EntityLift,
+    LensDays,
+    LensResult,
+    OutletLift,
+    event_lens,
+    lens_days,
+    spike_episodes_peaking_within,
+)
 from warehouse.registry import (
     add_feed,
     claim_due_feeds,
@@ -113,6 +121,7 @@ __all__ = [
     "get_feed",
     "identity_key",
     "ingest_completeness",
+    "lens_days",
     "list_entities",
     "list_events",
     "list_feeds",
@@ -134,6 +143,7 @@ __all__ = [
     "share_of_voice",
     "source_volume",
     "spike_episodes",
+    "spike_episodes_peaking_within",
     "store_articles",
     "store_documents",
 ]

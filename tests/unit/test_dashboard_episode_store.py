@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 import warehouse
-import warehouse.lens
 from dashboard import data
 from tests.spike_corpus import FIRST_DAY, LAST_DAY, SPIKE_DAY, SPIKE_ID, build_spike_corpus
 
@@ -64,13 +63,13 @@ def test_new_data_is_judged_afresh(spiky_warehouse, counted_calls):
 def counted_reads(monkeypatch):
     """Every `spike_episodes_peaking_within` read the dashboard makes: (entities, first day, last day)."""
     reads: list[tuple[list[str], date, date]] = []
-    real = warehouse.lens.spike_episodes_peaking_within
+    real = warehouse.spike_episodes_peaking_within
 
     def counting(wh, entity_ids, *, start, end, **options):
         reads.append((list(entity_ids), start, end))
         return real(wh, entity_ids, start=start, end=end, **options)
 
-    monkeypatch.setattr(warehouse.lens, "spike_episodes_peaking_within", counting)
+    monkeypatch.setattr(warehouse, "spike_episodes_peaking_within", counting)
     data._marker_store.clear()
     data._spikes_read_around.clear()
     yield reads
