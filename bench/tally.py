@@ -117,6 +117,7 @@ def measure(count: int = ARTICLES) -> tuple[int, str]:
 
     import warehouse
     from warehouse.alias_patterns import sql_match_plan
+    from warehouse.db import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE
     from warehouse.tally import mention_rows
 
     prepared = os.environ.get("NEWSTALLY_BENCH_TALLY_DB")  # reuse a corpus stored by an earlier run
@@ -150,13 +151,16 @@ def measure(count: int = ARTICLES) -> tuple[int, str]:
     small = _small_batches(watchlist, sample)
     size_mb = path.stat().st_size / 1e6
 
+    cap = os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT
     stored_how = "stored by an earlier run (`NEWSTALLY_BENCH_TALLY_DB`)" if prepared else f"stored in {store_s:.0f} s"
     lines = [
         f"{stored:,} demo articles (`generate_history`, 4,000 a day), {stored_how} with",
         f"`store_articles` (tally on arrival included); database file {size_mb:,.0f} MB. Watchlist: the shipped one,",
         f"{len(watchlist.entities)} entities, {sum(len(e.aliases) for e in watchlist.entities)} aliases,"
         f" {sum(len(e.exclude) for e in watchlist.entities)} exclusions; SQL plan: one scan of every article,"
-        f" {len(plan.exact_passes)} exact passes for the flagged ones. Target (issue 4): a full retally in at most"
+        f" {len(plan.exact_passes)} exact passes for the flagged ones; a retally also rebuilds the series rollups, and"
+        f" runs under the warehouse's DuckDB memory cap ({cap})."
+        " Target (issue 4): a full retally in at most"
         f" 2 s at 1M articles, 20 s at 10M. Peak RSS of this process after the retallies: {retally_peak_mb:,.0f} MB"
         f"{'' if prepared else ' (storing included)'}; load average {load:.1f} after them.",
         "",
