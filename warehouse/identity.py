@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from warehouse.clock import to_stored
 from warehouse.rows import FetchedArticle
 
 __all__ = [
@@ -93,6 +94,8 @@ class IncomingArticle:
     syndication_key: str | None
     # True when the same-title rule applies to it: it has no guid and a title long enough to mean something.
     dedupe_by_title: bool
+    # Naive UTC, as stored: the article's date, else the time its document was fetched.
+    stored_published_at: datetime
 
 
 def distinct_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetime) -> Iterator[IncomingArticle]:
@@ -111,11 +114,11 @@ def distinct_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetim
             continue
         syndication = syndication_key(article.title)
         by_title = syndication is not None and not article.guid
-        published_at = article.published_at or fetched_at
+        published_at = to_stored(article.published_at or fetched_at)
         earlier = kept_titles[syndication] if syndication is not None else []
         if by_title and any(abs(published_at - other) <= SAME_TITLE_WINDOW for other in earlier):
             continue
         seen_keys.add(key)
         if syndication is not None:
             kept_titles[syndication].append(published_at)
-        yield IncomingArticle(article, key, syndication, by_title)
+        yield IncomingArticle(article, key, syndication, by_title, published_at)
