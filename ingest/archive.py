@@ -8,6 +8,7 @@ that does not exist at all stops the run, before anything is stored.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import multiprocessing
 import threading
@@ -104,7 +105,9 @@ def ingest_archive(
                 progress(read.path)
         pending.clear()
 
-    with _reading(files, source_name) as read_files:
+    with _reading(files, source_name) as (read_files, in_workers):
+        if in_workers:
+            warehouse.prepare_storing(wh)
         for read in read_files:
             if read.document is None:
                 logger.warning("%s: not stored: %s", read.path, read.error)
@@ -156,8 +159,8 @@ class _ReadFile:
 
 
 @contextmanager
-def _reading(files: Sequence[Path], source_name: str | None) -> Iterator[Iterator[_ReadFile]]:
-    """Each file read and prepared for storing, in order; in worker processes when it pays.
+def _reading(files: Sequence[Path], source_name: str | None) -> Iterator[tuple[Iterator[_ReadFile], bool]]:
+    """Each file read and prepared for storing, in order, and whether worker processes do it (when it pays).
 
     Workers are forked, which is only safe while this process runs no other thread
     (a lock held by another thread would stay held in the child for ever); they die
@@ -166,10 +169,17 @@ def _reading(files: Sequence[Path], source_name: str | None) -> Iterator[Iterato
     read = functools.partial(_read_file, source_name=source_name)
     workers = worker_count()
     if len(files) < PARALLEL_MIN_FILES or workers < 2 or threading.active_count() > 1:
-        yield map(read, files)
+        yield map(read, files), False
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=initialise_worker) as pool:
-        yield pool.imap(read, files, chunksize=8)
+    # Frozen, the objects the workers inherit are left alone by their garbage collector,
+    # which would otherwise touch (and so copy) the pages holding them.
+    gc.freeze()
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=initialise_worker)
+    finally:
+        gc.unfreeze()
+    with pool:
+        yield pool.imap(read, files, chunksize=8), True
 
 
 def _read_file(path: Path, *, source_name: str | None) -> _ReadFile:

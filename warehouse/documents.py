@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from warehouse.alias_patterns import sql_match_plan
 from warehouse.db import Warehouse
 from warehouse.registry import source_id_for
 from warehouse.rows import FetchedArticle
 from warehouse.store import ArticleBatch, KeyedArticles, insert_batches, keyed_articles
+from warehouse.tally import stored_watchlist
 
-__all__ = ["FeedDocument", "PreparedDocument", "prepare_document", "store_documents"]
+__all__ = ["FeedDocument", "PreparedDocument", "prepare_document", "prepare_storing", "store_documents"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,19 @@ def prepare_document(document: FeedDocument) -> PreparedDocument:
         keyed_articles(document.articles, fetched_at=document.fetched_at),
         document.fetched_at,
     )
+
+
+def prepare_storing(wh: Warehouse) -> None:
+    """Do ahead what the first bulk store would do first: read the stored watchlist and compile it for tallying.
+
+    Both are kept for the life of the process. The archive ingest calls this while its
+    parser processes read the first documents, when this process would only wait; the
+    tally of a large batch then starts at once.
+    """
+    with wh.reading() as connection:
+        watchlist = stored_watchlist(connection)
+    if watchlist is not None:
+        sql_match_plan(watchlist)
 
 
 def store_documents(wh: Warehouse, documents: Sequence[FeedDocument | PreparedDocument]) -> list[int]:
