@@ -61,6 +61,8 @@ def prepare_storing(wh: Warehouse) -> None:
     parser processes read the first documents, when this process would only wait; the
     tally of a large batch then starts at once.
     """
+    if not wh.exists():
+        return  # created by the first store, with no watchlist to compile
     with wh.reading() as connection:
         watchlist = stored_watchlist(connection)
     if watchlist is not None:

@@ -103,3 +103,11 @@ def test_a_prepared_document_keeps_each_story_of_the_document_once():
     assert prepared.articles.identity_keys[0] == "guid:g-1"
     assert prepared.articles.identity_keys[1].startswith("hash:"), "a link two titles share identifies neither"
     assert prepared.articles.dedupe_by_title == [False, True]
+
+
+def test_preparing_to_store_leaves_a_warehouse_not_yet_created_alone(tmp_path: Path):
+    wh = warehouse.Warehouse(tmp_path / "not-yet.duckdb")
+
+    warehouse.prepare_storing(wh)
+
+    assert not wh.exists()
