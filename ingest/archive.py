@@ -7,6 +7,8 @@ that does not exist at all stops the run, before anything is stored.
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import multiprocessing
 import threading
@@ -90,33 +92,34 @@ def ingest_archive(
     failed: list[tuple[Path, str]] = []
     partial: list[tuple[Path, str]] = []
     items_seen = items_new = 0
-    pending: list[tuple[Path, warehouse.FeedDocument]] = []
+    pending: list[_ReadFile] = []
     pending_items = 0
 
     def flush() -> None:
         nonlocal items_new
-        counts = warehouse.store_documents(wh, [document for _, document in pending])
-        for (path, document), new in zip(pending, counts, strict=True):
+        counts = warehouse.store_documents(wh, [read.document for read in pending if read.document is not None])
+        for read, new in zip(pending, counts, strict=True):
             items_new += new
-            logger.debug("%s: %s, %d items, %d new", path, document.source_name, len(document.articles), new)
+            logger.debug("%s: %s, %d items, %d new", read.path, read.outlet, read.articles, new)
             if progress is not None:
-                progress(path)
+                progress(read.path)
         pending.clear()
 
-    with _parsing(files) as parsed_files:
-        for path, parsed, reason in parsed_files:
-            if parsed is None:
-                logger.warning("%s: not stored: %s", path, reason)
-                failed.append((path, reason))
+    with _reading(files, source_name) as (read_files, in_workers):
+        if in_workers:
+            warehouse.prepare_storing(wh)
+        for read in read_files:
+            if read.document is None:
+                logger.warning("%s: not stored: %s", read.path, read.error)
+                failed.append((read.path, read.error or ""))
                 if progress is not None:
-                    progress(path)
+                    progress(read.path)
                 continue
-            outlet = source_name or parsed.title or path.parent.name
-            pending.append((path, warehouse.FeedDocument(outlet, parsed.articles, _snapshot_time(parsed))))
-            items_seen += parsed.items_seen
-            if parsed.error:
-                partial.append((path, parsed.error))
-            pending_items += len(parsed.articles)
+            pending.append(read)
+            items_seen += read.items_seen
+            if read.error:
+                partial.append((read.path, read.error))
+            pending_items += read.articles
             if len(pending) >= BATCH_FILES or pending_items >= BATCH_ITEMS:
                 flush()
                 pending_items = 0
@@ -140,27 +143,55 @@ def ingest_archive(
     return report
 
 
+@dataclass(frozen=True)
+class _ReadFile:
+    """One archive file as a parser process hands it over: ready to store, or why it cannot be."""
+
+    path: Path
+    document: warehouse.PreparedDocument | None  # None: nothing to store, and `error` says why
+    error: str | None  # why nothing was stored, or what is wrong with a partly broken file
+    items_seen: int = 0
+    articles: int = 0  # articles read, before the document's own repeats were dropped
+
+    @property
+    def outlet(self) -> str:
+        return self.document.source_name if self.document is not None else ""
+
+
 @contextmanager
-def _parsing(files: Sequence[Path]) -> Iterator[Iterator[tuple[Path, ParsedFeed | None, str]]]:
-    """(file, parsed feed or None, why not) for each file, in order; in worker processes when it pays.
+def _reading(files: Sequence[Path], source_name: str | None) -> Iterator[tuple[Iterator[_ReadFile], bool]]:
+    """Each file read and prepared for storing, in order, and whether worker processes do it (when it pays).
 
     Workers are forked, which is only safe while this process runs no other thread
     (a lock held by another thread would stay held in the child for ever); they die
     with this process (see ingest.workers).
     """
+    read = functools.partial(_read_file, source_name=source_name)
     workers = worker_count()
     if len(files) < PARALLEL_MIN_FILES or workers < 2 or threading.active_count() > 1:
-        yield map(_parse_file, files)
+        yield map(read, files), False
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=initialise_worker) as pool:
-        yield pool.imap(_parse_file, files, chunksize=8)
-
-
-def _parse_file(path: Path) -> tuple[Path, ParsedFeed | None, str]:
+    # Frozen, the objects the workers inherit are left alone by their garbage collector,
+    # which would otherwise touch (and so copy) the pages holding them.
+    gc.freeze()
     try:
-        return path, parse_feed(path.read_bytes(), fetched_at=_modified_at(path)), ""
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=initialise_worker)
+    finally:
+        gc.unfreeze()
+    with pool:
+        yield pool.imap(read, files, chunksize=8), True
+
+
+def _read_file(path: Path, *, source_name: str | None) -> _ReadFile:
+    """Parse one file and key its articles as the warehouse stores them: all the work that needs no warehouse."""
+    try:
+        parsed = parse_feed(path.read_bytes(), fetched_at=_modified_at(path))
     except (OSError, FeedMalformed) as error:
-        return path, None, error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        return _ReadFile(path, None, reason)
+    outlet = source_name or parsed.title or path.parent.name
+    document = warehouse.prepare_document(warehouse.FeedDocument(outlet, parsed.articles, _snapshot_time(parsed)))
+    return _ReadFile(path, document, parsed.error, parsed.items_seen, len(parsed.articles))
 
 
 def _modified_at(path: Path) -> datetime:

@@ -35,6 +35,7 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 # document gives it; RSS and Atom elements have none. Its handlers go by that name.
 _PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _NAMES: dict[object, tuple[str, str]] = {}  # tag -> (prefix, name), for tags whose name needs no document
+_ROLE_OF_TAG: dict[object, tuple[str | None, str, str]] = {}  # tag -> (role, prefix, name), for the same tags
 _PUBLISHED = {"pubdate", "published", "issued"}
 _UPDATED = {"updated", "modified", "lastbuilddate"}
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -193,6 +194,19 @@ def _name(element: etree._Element) -> tuple[str, str]:
     return (element.prefix or "").lower(), local.lower()
 
 
+def _role(element: etree._Element) -> tuple[str | None, str, str]:
+    """(role, prefix, name): what feedparser makes of an element (`_ROLES`), and its name as `_name` gives it."""
+    tag = element.tag
+    known = _ROLE_OF_TAG.get(tag)
+    if known is not None:
+        return known
+    prefix, name = _name(element)
+    found = (_ROLES.get((prefix, name)), prefix, name)
+    if tag in _NAMES:  # named without the document, so the role holds for every element with this tag
+        _ROLE_OF_TAG[tag] = found
+    return found
+
+
 def _channel_fields(channel: etree._Element, base: str) -> tuple[str, str]:
     """The feed's own title and link, by feedparser's rules for the channel's direct children."""
     title: str | None = None
@@ -228,11 +242,12 @@ class _Entry:
         self.title_depth = -1
         self.published: time.struct_time | None = None
         self.updated: time.struct_time | None = None
-        if item.get("href") is not None or item.get("lastmod") is not None:
-            raise _Decline  # Channel Definition Format attributes, which feedparser reads as link and date
-        about = item.get(f"{{{_RDF}}}about")
-        if about:
-            self.values["id"] = about
+        if item.keys():
+            if item.get("href") is not None or item.get("lastmod") is not None:
+                raise _Decline  # Channel Definition Format attributes, which feedparser reads as link and date
+            about = item.get(f"{{{_RDF}}}about")
+            if about:
+                self.values["id"] = about
         for child in item:
             self.visit(child, 1)
 
@@ -247,10 +262,9 @@ class _Entry:
         )
 
     def visit(self, element: etree._Element, depth: int) -> None:
-        prefix, name = _name(element)
-        role = _ROLES.get((prefix, name))
+        role, prefix, name = _role(element)
         if role is None:
-            if len(element) or (prefix == "" and name == "source"):
+            if len(element) or (name == "source" and prefix == ""):
                 self.pass_through(element, prefix, name, depth)
             return
         if role == "link":
@@ -311,7 +325,8 @@ class _Entry:
 
 def _text(element: etree._Element) -> str:
     """The element's text; markup inside it or an XHTML construct is left to feedparser."""
-    if len(element) or _attribute(element, "mode", "") == "base64":
+    # Most text elements have no attributes at all; keys() answers that without a lookup.
+    if len(element) or (element.keys() and _attribute(element, "mode", "") == "base64"):
         raise _Decline
     return element.text or ""
 
@@ -344,7 +359,7 @@ def _content_type(kind: str) -> str:
 
 def _attribute(element: etree._Element, name: str, default: str) -> str:
     """An attribute looked up without regard to case, as feedparser lower-cases attribute names."""
-    for key, value in element.attrib.items():
+    for key, value in element.items():
         if key.lower() == name:
             return value
     return default

@@ -16,7 +16,7 @@ from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_war
 from warehouse.comention_outlets import OUTLET_DIVERGENCE_COLUMNS, comention_outlet_divergence
 from warehouse.comentions import COMENTION_COLUMNS, comention_matrix
 from warehouse.db import Warehouse
-from warehouse.documents import FeedDocument, store_documents
+from warehouse.documents import FeedDocument, PreparedDocument, prepare_document, prepare_storing, store_documents
 from warehouse.downloads import export_bundle
 from warehouse.errors import (
     UnknownEntity,
@@ -87,6 +87,7 @@ __all__ = [
     "LensDays",
     "LensResult",
     "OutletLift",
+    "PreparedDocument",
     "RisingTerm",
     "Source",
     "UnknownArticle",
@@ -131,6 +132,8 @@ __all__ = [
     "load_watchlist",
     "move_feed",
     "open_warehouse",
+    "prepare_document",
+    "prepare_storing",
     "record_fetch",
     "record_fetches",
     "release_abandoned_claims",

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from warehouse.clock import to_stored
 from warehouse.rows import FetchedArticle
 
 __all__ = [
@@ -45,7 +46,7 @@ SAME_TITLE_WINDOW = timedelta(days=7)
 # stories, in one outlet and across outlets, so they mark nothing.
 MIN_SYNDICATION_WORDS = 3
 
-_NOT_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"\w+")
 
 
 def identity_key(article: FetchedArticle, *, shared_links: frozenset[str] = frozenset()) -> str:
@@ -78,7 +79,8 @@ def shared_links(articles: Iterable[FetchedArticle]) -> frozenset[str]:
 
 def syndication_key(title: str) -> str | None:
     """The same for every copy of a headline, whatever its case, punctuation or spacing; None when too short."""
-    words = _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", title).casefold()).split()
+    # The runs of word characters: what splitting at every non-word run leaves, found in one pass.
+    words = _WORD.findall(unicodedata.normalize("NFKC", title).casefold())
     if len(words) < MIN_SYNDICATION_WORDS:
         return None
     return hashlib.sha256(" ".join(words).encode()).hexdigest()[:20]
@@ -93,6 +95,8 @@ class IncomingArticle:
     syndication_key: str | None
     # True when the same-title rule applies to it: it has no guid and a title long enough to mean something.
     dedupe_by_title: bool
+    # Naive UTC, as stored: the article's date, else the time its document was fetched.
+    stored_published_at: datetime
 
 
 def distinct_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetime) -> Iterator[IncomingArticle]:
@@ -111,11 +115,11 @@ def distinct_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetim
             continue
         syndication = syndication_key(article.title)
         by_title = syndication is not None and not article.guid
-        published_at = article.published_at or fetched_at
+        published_at = to_stored(article.published_at or fetched_at)
         earlier = kept_titles[syndication] if syndication is not None else []
         if by_title and any(abs(published_at - other) <= SAME_TITLE_WINDOW for other in earlier):
             continue
         seen_keys.add(key)
         if syndication is not None:
             kept_titles[syndication].append(published_at)
-        yield IncomingArticle(article, key, syndication, by_title)
+        yield IncomingArticle(article, key, syndication, by_title, published_at)

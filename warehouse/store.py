@@ -15,16 +15,25 @@ from itertools import islice
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.clock import to_stored, utc_now
 from warehouse.db import Warehouse
-from warehouse.identity import SAME_TITLE_WINDOW, IncomingArticle, distinct_articles, identity_key
+from warehouse.identity import SAME_TITLE_WINDOW, distinct_articles, identity_key
 from warehouse.registry import source_id_for
 from warehouse.rollups import add_to_rollups, has_rollups
 from warehouse.rows import DateQuality, FetchedArticle
 from warehouse.tally import stored_watchlist, tally_new_articles
 
-__all__ = ["ArticleBatch", "date_quality", "identity_key", "insert_batches", "store_articles"]
+__all__ = [
+    "ArticleBatch",
+    "KeyedArticles",
+    "date_quality",
+    "identity_key",
+    "insert_batches",
+    "keyed_articles",
+    "store_articles",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +53,46 @@ def date_quality(published_at: datetime | None, fetched_at: datetime) -> DateQua
 
 
 @dataclass(frozen=True)
+class KeyedArticles:
+    """One document's articles, each story once, column by column with the keys they are stored by.
+
+    Working these out needs no warehouse, so a parser process can do it
+    (warehouse.documents.prepare_document); as columns of strings and datetimes they
+    cost little to send between processes, and storing them makes no object per article.
+    """
+
+    identity_keys: list[str]
+    syndication_keys: list[str | None]
+    dedupe_by_title: list[bool]  # whether the same-title rule applies (no guid, a title of 3 words or more)
+    published_at: list[datetime]  # naive UTC as stored; the fetch time for an article without a date
+    date_quality: list[str]
+    guids: list[str]
+    urls: list[str]
+    titles: list[str]
+    summaries: list[str]
+
+    def __len__(self) -> int:
+        return len(self.identity_keys)
+
+
+def keyed_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetime) -> KeyedArticles:
+    """The distinct articles of one document (`distinct_articles`) with their keys, as columns."""
+    keyed = KeyedArticles([], [], [], [], [], [], [], [], [])
+    for item in distinct_articles(articles, fetched_at=fetched_at) if articles else ():
+        article = item.article
+        keyed.identity_keys.append(item.identity_key)
+        keyed.syndication_keys.append(item.syndication_key)
+        keyed.dedupe_by_title.append(item.dedupe_by_title)
+        keyed.published_at.append(item.stored_published_at)
+        keyed.date_quality.append(date_quality(article.published_at, fetched_at).value)
+        keyed.guids.append(article.guid)
+        keyed.urls.append(article.url)
+        keyed.titles.append(article.title)
+        keyed.summaries.append(article.summary)
+    return keyed
+
+
+@dataclass(frozen=True)
 class ArticleBatch:
     """One document's articles, bound for one outlet (and the feed they came through, if any)."""
 
@@ -51,6 +100,11 @@ class ArticleBatch:
     feed_id: int | None
     articles: Sequence[FetchedArticle]
     fetched_at: datetime  # UTC; stands in for missing item dates
+    # `keyed_articles(articles)` when already worked out (by a parser process); `articles` is then not read.
+    keyed: KeyedArticles | None = None
+
+    def keyed_articles(self) -> KeyedArticles:
+        return self.keyed if self.keyed is not None else keyed_articles(self.articles, fetched_at=self.fetched_at)
 
 
 # Only the stored rows that could collide with the incoming ones are read back.
@@ -97,54 +151,83 @@ def insert_batches(connection: duckdb.DuckDBPyConnection, batches: Sequence[Arti
     Deciding in Python against just the colliding stored rows, then inserting every
     new row in one statement, costs one round trip instead of one per document.
     """
-    incoming = [
-        (batch, item, to_stored(item.article.published_at or batch.fetched_at))
-        for batch in batches
-        if batch.articles
-        for item in distinct_articles(batch.articles, fetched_at=batch.fetched_at)
-    ]
-    if not incoming:
+    incoming = _Incoming(batches)
+    if not incoming.identity_keys:
         return [0] * len(batches)
     stored_identities, stored_titles = _colliding_rows(connection, incoming)
-    counts = {id(batch): 0 for batch in batches}
-    new_rows: list[tuple[ArticleBatch, IncomingArticle, datetime]] = []
-    for batch, item, published_at in incoming:
-        identity = (batch.source_id, item.identity_key)
+    counts = [0] * len(batches)
+    new_rows: list[int] = []
+    # Plain lists walked in step: an article already stored costs two lookups and nothing else.
+    for row, (batch_number, source_id, key, syndication, by_title, published_at) in enumerate(
+        zip(
+            incoming.batch_numbers,
+            incoming.source_ids,
+            incoming.identity_keys,
+            incoming.syndication_keys,
+            incoming.dedupe_by_title,
+            incoming.published_at,
+            strict=True,
+        )
+    ):
+        identity = (source_id, key)
         if identity in stored_identities:
             continue
-        titles = stored_titles[(batch.source_id, item.syndication_key)] if item.syndication_key else []
-        if item.dedupe_by_title and any(abs(published_at - other) <= SAME_TITLE_WINDOW for other in titles):
+        titles = stored_titles[(source_id, syndication)] if syndication else []
+        if by_title and any(abs(published_at - other) <= SAME_TITLE_WINDOW for other in titles):
             continue
         stored_identities.add(identity)
         titles.append(published_at)
-        new_rows.append((batch, item, published_at))
-        counts[id(batch)] += 1
+        new_rows.append(row)
+        counts[batch_number] += 1
     if new_rows:
-        _insert_and_tally(connection, new_rows)
-    return [counts[id(batch)] for batch in batches]
+        _insert_and_tally(connection, incoming, new_rows)
+    return counts
+
+
+class _Incoming:
+    """The batches' keyed articles end to end, with each article's batch, outlet and feed."""
+
+    def __init__(self, batches: Sequence[ArticleBatch]) -> None:
+        self.keyed = [batch.keyed_articles() for batch in batches]
+        self.batch_numbers: list[int] = []
+        self.source_ids: list[int] = []
+        self.feed_ids: list[int | None] = []
+        self.fetched_at: list[datetime] = []
+        self.identity_keys: list[str] = []
+        self.syndication_keys: list[str | None] = []
+        self.dedupe_by_title: list[bool] = []
+        self.published_at: list[datetime] = []
+        for number, (batch, keyed) in enumerate(zip(batches, self.keyed, strict=True)):
+            size = len(keyed)
+            self.batch_numbers += [number] * size
+            self.source_ids += [batch.source_id] * size
+            self.feed_ids += [batch.feed_id] * size
+            self.fetched_at += [to_stored(batch.fetched_at)] * size
+            self.identity_keys += keyed.identity_keys
+            self.syndication_keys += keyed.syndication_keys
+            self.dedupe_by_title += keyed.dedupe_by_title
+            self.published_at += keyed.published_at
+
+    def column(self, name: str) -> list:
+        return [value for keyed in self.keyed for value in getattr(keyed, name)]
 
 
 def _colliding_rows(
-    connection: duckdb.DuckDBPyConnection, incoming: Sequence[tuple[ArticleBatch, IncomingArticle, datetime]]
+    connection: duckdb.DuckDBPyConnection, incoming: _Incoming
 ) -> tuple[set[tuple[int, str]], defaultdict[tuple[int, str], list[datetime]]]:
     identities = pa.table(
         {
-            "source_id": pa.array([batch.source_id for batch, _, _ in incoming], pa.int32()),
-            "identity_key": pa.array([item.identity_key for _, item, _ in incoming], pa.string()),
+            "source_id": pa.array(incoming.source_ids, pa.int32()),
+            "identity_key": pa.array(incoming.identity_keys, pa.string()),
         }
     )
-    titled = [
-        (batch.source_id, item.syndication_key, published_at)
-        for batch, item, published_at in incoming
-        if item.syndication_key
-    ]
     titles = pa.table(
         {
-            "source_id": pa.array([source_id for source_id, _, _ in titled], pa.int32()),
-            "syndication_key": pa.array([key for _, key, _ in titled], pa.string()),
-            "published_at": pa.array([published_at for _, _, published_at in titled], pa.timestamp("us")),
+            "source_id": pa.array(incoming.source_ids, pa.int32()),
+            "syndication_key": pa.array(incoming.syndication_keys, pa.string()),
+            "published_at": pa.array(incoming.published_at, pa.timestamp("us")),
         }
-    )
+    ).filter(pc.is_valid(pc.field("syndication_key")))
     connection.register("incoming_identities", identities)
     connection.register("incoming_titles", titles)
     try:
@@ -162,24 +245,23 @@ def _colliding_rows(
     return stored_identities, stored_titles
 
 
-def _insert_and_tally(
-    connection: duckdb.DuckDBPyConnection, rows: Sequence[tuple[ArticleBatch, IncomingArticle, datetime]]
-) -> None:
-    values: dict[str, list] = {name: [] for name in _ARTICLE_COLUMNS}
-    for batch, item, published_at in rows:
-        article = item.article
-        values["source_id"].append(batch.source_id)
-        values["feed_id"].append(batch.feed_id)
-        values["identity_key"].append(item.identity_key)
-        values["guid"].append(article.guid)
-        values["url"].append(article.url)
-        values["title"].append(article.title)
-        values["summary"].append(article.summary)
-        values["published_at"].append(published_at)
-        values["date_quality"].append(date_quality(article.published_at, batch.fetched_at).value)
-        values["fetched_at"].append(to_stored(batch.fetched_at))
-        values["syndication_key"].append(item.syndication_key)
+def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming, rows: list[int]) -> None:
+    values = {
+        "source_id": incoming.source_ids,
+        "feed_id": incoming.feed_ids,
+        "identity_key": incoming.identity_keys,
+        "guid": incoming.column("guids"),
+        "url": incoming.column("urls"),
+        "title": incoming.column("titles"),
+        "summary": incoming.column("summaries"),
+        "published_at": incoming.published_at,
+        "date_quality": incoming.column("date_quality"),
+        "fetched_at": incoming.fetched_at,
+        "syndication_key": incoming.syndication_keys,
+    }
     table = pa.table({name: pa.array(values[name], kind) for name, kind in _ARTICLE_COLUMNS.items()})
+    if len(rows) < table.num_rows:
+        table = table.take(pa.array(rows, pa.int64()))
     connection.register("incoming_articles", table)
     try:
         inserted = connection.execute(_INSERT).fetchall()

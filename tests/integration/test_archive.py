@@ -10,6 +10,9 @@ import pytest
 
 import warehouse
 from ingest import ArchiveNotFound, ingest_archive
+from ingest.archive import PARALLEL_MIN_FILES
+from ingest.workers import worker_count
+from tests.conftest import SHIPPED_WATCHLIST
 
 GOOD = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Harbour Gazette</title><link>https://gazette.example/</link>
@@ -126,3 +129,55 @@ def test_progress_hears_of_every_file(fresh_warehouse, archive: Path):
     ingest_archive(fresh_warehouse, [archive], progress=lambda path: heard.append(path.name))
 
     assert sorted(heard) == ["2020-04-21T12.xml", "2020-05-17T23.xml", "2021-10-11T18.rss", "2024-08-24T00.atom"]
+
+
+def snapshot(outlet: int, number: int) -> bytes:
+    """Snapshot `number` of outlet `outlet`: a sliding window of its stories, so most items repeat the last one's."""
+    items = []
+    for story in range(number, number + 12):
+        guid = f"<guid>o{outlet}-s{story}</guid>" if story % 3 else ""  # every third item has no guid
+        date = f"<pubDate>Tue, {1 + story % 28:02d} Apr 2020 09:00:00 GMT</pubDate>" if story % 5 else ""
+        items.append(
+            f"<item>{guid}<title>Putin and Macron, story {story} of outlet {outlet}</title>"
+            f"<link>https://outlet{outlet}.example/story/{story}?utm_source=rss</link>"
+            f"<description>&lt;p&gt;Trump said&lt;/p&gt;&lt;p&gt;NATO {story}&lt;/p&gt;</description>{date}</item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Outlet {outlet}</title>'
+        f"{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def stored_articles_and_mentions(wh: warehouse.Warehouse) -> tuple[list[tuple], list[tuple]]:
+    with wh.reading() as connection:
+        articles = connection.execute(
+            "SELECT s.name, a.identity_key, a.guid, a.url, a.title, a.summary, a.published_at, a.date_quality,"
+            " a.fetched_at, a.syndication_key FROM articles a JOIN sources s USING (source_id)"
+            " ORDER BY s.name, a.identity_key"
+        ).fetchall()
+        mentions = connection.execute(
+            "SELECT s.name, a.identity_key, m.entity_id, m.occurrences, m.in_title FROM mentions m"
+            " JOIN articles a USING (article_id) JOIN sources s USING (source_id)"
+            " ORDER BY s.name, a.identity_key, m.entity_id"
+        ).fetchall()
+    return articles, mentions
+
+
+@pytest.mark.skipif(worker_count() < 2, reason="parser processes need two cores")
+def test_an_archive_read_in_parser_processes_is_stored_as_one_read_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "snapshots"
+    for number in range(PARALLEL_MIN_FILES + 10):
+        write(folder / f"outlet{number % 3}" / f"{number:04d}.xml", snapshot(number % 3, number // 3))
+    in_workers = warehouse.open_warehouse(tmp_path / "workers.duckdb", watchlist_path=SHIPPED_WATCHLIST)
+    in_process = warehouse.open_warehouse(tmp_path / "here.duckdb", watchlist_path=SHIPPED_WATCHLIST)
+
+    parallel = ingest_archive(in_workers, [folder])
+    monkeypatch.setattr("ingest.archive.PARALLEL_MIN_FILES", 10**9)
+    serial = ingest_archive(in_process, [folder])
+
+    assert parallel == serial
+    assert parallel.items_new < parallel.items_seen, "snapshots repeat items"
+    assert stored_articles_and_mentions(in_workers) == stored_articles_and_mentions(in_process)
+    assert ingest_archive(in_workers, [folder]).items_new == 0

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import warehouse
 from warehouse.identity import identity_key, shared_links, syndication_key
@@ -181,3 +187,22 @@ def test_two_description_only_notes_are_two_stories(fresh_warehouse):
 
     assert warehouse.store_articles(fresh_warehouse, "Notes", document) == 2
     assert warehouse.store_articles(fresh_warehouse, "Notes", document) == 0
+
+
+def _syndication_key_as_first_written(title: str) -> str | None:
+    """The key as stored articles have it: words found by splitting at runs of non-word characters."""
+    words = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", title).casefold()).split()
+    if len(words) < 3:
+        return None
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:20]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=60))
+def test_the_syndication_key_of_any_title_is_the_one_stored_articles_have(title: str):
+    assert syndication_key(title) == _syndication_key_as_first_written(title)
+
+
+def test_the_syndication_key_splits_words_at_every_kind_of_space_and_mark():
+    every_character = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    assert syndication_key(every_character) == _syndication_key_as_first_written(every_character)
