@@ -812,6 +812,49 @@ def headlines_as_shown(episode: Episode) -> pd.DataFrame:
     )
 
 
+OUTLET_COVERAGE_COLUMNS = ("source", "articles", "total_articles", "share_percent", "usual_share_percent")
+
+
+def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
+    """Each outlet's coverage of one entity from `start` to `end` against its own usual share before.
+
+    `series` is a daily, per-outlet series of the entity (`entity_series(by_source=True)`)
+    running from some days before `start` to `end`. Per outlet: articles mentioning the
+    entity in the span, all its articles then, that share in %, and its share in % over the
+    days before `start` (None where the outlet published nothing). The least coverage comes
+    first, so the outlets that ignored a spike head the table.
+    """
+    if series.empty:
+        return pd.DataFrame(columns=list(OUTLET_COVERAGE_COLUMNS))
+    days = pd.to_datetime(series["bucket_start"]).dt.date
+    counts = ["articles", "total_articles"]
+    during = series[(days >= start) & (days <= end)].groupby("source")[counts].sum()
+    before = series[days < start].groupby("source")[counts].sum().reindex(during.index, fill_value=0)
+    shown = pd.DataFrame(
+        {
+            "source": during.index,
+            "articles": during["articles"].to_numpy(),
+            "total_articles": during["total_articles"].to_numpy(),
+            "share_percent": _percent(during["articles"], during["total_articles"]),
+            "usual_share_percent": _percent(before["articles"], before["total_articles"]),
+        }
+    )
+    return shown.sort_values(["share_percent", "source"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def outlets_that_ignored(coverage: pd.DataFrame) -> list[str]:
+    """Outlets that published in the span but not one article mentioning the entity."""
+    ignored = coverage[(coverage["articles"] == 0) & (coverage["total_articles"] > 0)]
+    return ignored["source"].tolist()
+
+
+def _percent(numerators: pd.Series, denominators: pd.Series) -> list[float | None]:
+    return [
+        round(100 * numerator / denominator, 2) if denominator else None
+        for numerator, denominator in zip(numerators, denominators, strict=True)
+    ]
+
+
 def rising_terms_as_shown(episode: Episode) -> pd.DataFrame:
     """Words that rose in an episode's titles: titles holding them then and before, and how much more often."""
     return pd.DataFrame(

@@ -6,6 +6,8 @@ link to it and a copied link restores it. Feed text is shown as plain text in ta
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import charts, data, layout
@@ -15,6 +17,7 @@ from warehouse import Episode, WarehouseError
 _ENTITY_KEY = "spikes_entity"
 _EPISODE_KEY = "spikes_episode"
 _WRITTEN_KEY = "spikes_written_params"  # the query string this session last wrote
+USUAL_DAYS = 28  # an outlet's usual share is read over the days before the spike, as the spike's own baseline
 
 
 def _restore_controls(requested: SpikesView) -> None:
@@ -31,8 +34,8 @@ def _write_url(view: SpikesView) -> None:
         st.query_params.from_dict(wanted)
 
 
-def _explain(episode: Episode, name: str) -> None:
-    """The chosen episode's headlines, rising words and nearby events."""
+def _explain(episode: Episode, name: str, data_version: object) -> None:
+    """The chosen episode's headlines, the outlets that covered it and those that did not, rising words and events."""
     st.subheader(
         f"{name}, {episode.start:%d %b %Y}" + (f" – {episode.end:%d %b %Y}" if episode.end > episode.start else "")
     )
@@ -63,6 +66,7 @@ def _explain(episode: Episode, name: str) -> None:
         description="The headlines behind the spike, as listed.",
         table="spikes",
     )
+    _outlet_coverage(episode, name, data_version)
     words, nearby = st.columns(2)
     words.markdown("**Rising words** in the titles, against the 28 days before")
     terms = charts.rising_terms_as_shown(episode)
@@ -95,6 +99,54 @@ def _explain(episode: Episode, name: str) -> None:
                 "place": st.column_config.TextColumn("Place"),
             },
         )
+
+
+def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
+    """Which outlets carried the spike and which ignored it, each against its own usual share."""
+    view = SpikesView(entity_id=episode.entity_id, episode_id=episode.episode_id).to_params()
+    try:
+        series = data.entity_series(
+            data.warehouse_path(),
+            data_version,
+            (episode.entity_id,),
+            bucket="day",
+            start=episode.start - timedelta(days=USUAL_DAYS),
+            end=episode.end,
+            by_source=True,
+        )
+    except WarehouseError as error:
+        layout.read_failed(error)
+        return
+    coverage = charts.outlet_coverage_as_shown(series, start=episode.start, end=episode.end)
+    st.markdown(
+        f"**Outlets**: their articles mentioning {name} in the spike, against their own {USUAL_DAYS} days before"
+    )
+    ignored = charts.outlets_that_ignored(coverage)
+    if ignored:
+        st.caption(f"Not one article mentioning {name} in the spike from: {', '.join(ignored)}.")
+    else:
+        st.caption("Every outlet that published in the spike mentioned it.")
+    st.dataframe(
+        coverage,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "source": st.column_config.TextColumn("Outlet"),
+            "articles": st.column_config.NumberColumn(f"Articles mentioning {name}", format="%d"),
+            "total_articles": st.column_config.NumberColumn("All its articles", format="%d"),
+            "share_percent": st.column_config.NumberColumn("Share in the spike", format="%.2f %%"),
+            "usual_share_percent": st.column_config.NumberColumn(f"Usual share ({USUAL_DAYS} days)", format="%.2f %%"),
+        },
+    )
+    layout.table_downloads(
+        coverage,
+        stem=f"newstally-spike-outlets-{episode.episode_id.replace(':', '-')}",
+        page="spikes",
+        view=view,
+        description="Per outlet: articles mentioning the entity in the spike, all its articles, the share in %, and"
+        f" its share in % over the {USUAL_DAYS} days before, as listed.",
+        table="series",
+    )
 
 
 def render() -> None:
@@ -132,7 +184,8 @@ def render() -> None:
     )
     _write_url(SpikesView(entity_id=entity_id, episode_id=episode_id))
 
-    _explain(next(episode for episode in episodes if episode.episode_id == episode_id), names[entity_id])
+    chosen = next(episode for episode in episodes if episode.episode_id == episode_id)
+    _explain(chosen, names[entity_id], corpus.facts.data_version)
 
     st.markdown(f"**Every spike of {names[entity_id]}**")
     st.dataframe(

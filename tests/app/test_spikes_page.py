@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import warehouse
 from tests.conftest import REPO_ROOT
-from tests.spike_corpus import SHARED_HEADLINE, SPIKE_ID, build_spike_corpus
+from tests.spike_corpus import FIRST_DAY, LAST_DAY, SHARED_HEADLINE, SPIKE_ID, build_spike_corpus
 
 APP = REPO_ROOT / "dashboard" / "app.py"
 PAGE = "app_pages/spikes.py"
@@ -82,16 +84,55 @@ def test_a_spike_link_opens_its_headlines_words_and_events(spike_warehouse, monk
     assert app.title[0].value == "Spikes"
     assert app.selectbox(key="spikes_entity").value == "putin"
     assert app.selectbox(key="spikes_episode").value == SPIKE_ID
-    headlines, terms, events, episodes = (frame.value for frame in app.dataframe)
+    headlines, outlets, terms, events, episodes = (frame.value for frame in app.dataframe)
     assert headlines["title"].iloc[0] == SHARED_HEADLINE
     assert headlines["source"].iloc[0] == "Example Times"  # an hour ahead of the others
     assert headlines["outlets"].iloc[0] == 3
+    # Every outlet: 1 routine Putin story + 8 on the reshuffle, of 6 + 8 that day; usually 1 of 6.
+    assert (
+        outlets[["articles", "total_articles", "share_percent", "usual_share_percent"]].values.tolist()
+        == [[9, 14, 64.29, 16.67]] * 3
+    )
+    assert "Every outlet that published in the spike mentioned it." in [caption.value for caption in app.caption]
     assert "reshuffle" in terms["term"].tolist()
     assert "Trump–Putin summit, Helsinki" in events["name"].tolist()
     assert [str(day) for day in episodes["peak"]] == ["2018-07-14"]
-    # The headlines behind the spike, and every spike: each as CSV and Parquet.
-    assert [button.label for button in app.get("download_button")] == ["CSV + provenance", "Parquet + provenance"] * 2
+    # The headlines behind the spike, the outlets, and every spike: each as CSV and Parquet.
+    assert [button.label for button in app.get("download_button")] == ["CSV + provenance", "Parquet + provenance"] * 3
     assert dict(app.query_params) == {"entity": "putin", "spike": SPIKE_ID}
+
+
+def test_the_outlet_that_ignored_the_spike_is_named_and_listed_first(tmp_path, monkeypatch):
+    wh = build_spike_corpus(tmp_path / "newstally.duckdb")
+    quiet = [
+        warehouse.FetchedArticle(
+            guid=f"gazette-{day}-{number}",
+            url=f"https://gazette.example/{day}/{number}",
+            title=f"{topic}: the Gazette on {day:%d %B}",
+            summary="",
+            published_at=datetime(day.year, day.month, day.day, 9 + number, tzinfo=UTC),
+        )
+        for day in (FIRST_DAY + timedelta(days=offset) for offset in range((LAST_DAY - FIRST_DAY).days + 1))
+        for number, topic in enumerate(("the weather", "the harvest", "rail strikes", "tennis", "the tides", "art"))
+    ]
+    warehouse.store_articles(wh, "Example Gazette", quiet, fetched_at=datetime(2018, 9, 1, tzinfo=UTC))
+
+    app = page(wh.path, monkeypatch, entity="putin", spike=SPIKE_ID)
+
+    assert not app.exception
+    outlets = app.dataframe[1].value
+    # The Gazette ran its 6 stories that day, none on Putin (and none ever); the others 9 of 14 (usually 1 of 6).
+    assert outlets.iloc[0].to_dict() == {
+        "source": "Example Gazette",
+        "articles": 0,
+        "total_articles": 6,
+        "share_percent": 0.0,
+        "usual_share_percent": 0.0,
+    }
+    assert outlets["share_percent"].tolist()[1:] == [64.29] * 3
+    assert "Not one article mentioning Vladimir Putin in the spike from: Example Gazette." in [
+        caption.value for caption in app.caption
+    ]
 
 
 def test_a_bare_url_opens_the_newest_spike_of_the_usual_first_leader_and_writes_it(spike_warehouse, monkeypatch):

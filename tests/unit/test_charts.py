@@ -295,3 +295,42 @@ def test_a_chart_without_spikes_has_no_markers():
     spec = chart_spec()
 
     assert [layer for layer in layers_with_mark(spec, "point") if layer["mark"].get("shape") == "diamond"] == []
+
+
+def test_outlet_coverage_puts_the_outlet_that_ignored_the_spike_first_against_its_usual_share():
+    days = ["2018-07-12", "2018-07-13", "2018-07-14"]
+    series = pd.DataFrame(
+        {
+            "bucket_start": days * 3,
+            "source": ["Times"] * 3 + ["Herald"] * 3 + ["Gazette"] * 3,
+            "entity_id": ["putin"] * 9,
+            "articles": [1, 2, 9, 0, 1, 5, 1, 0, 0],
+            "total_articles": [6, 6, 14, 4, 4, 10, 5, 5, 6],
+        }
+    )
+    coverage = charts.outlet_coverage_as_shown(series, start=date(2018, 7, 14), end=date(2018, 7, 14))
+    # In the spike: Gazette 0 of 6, Herald 5 of 10 (50 %), Times 9 of 14 (64.29 %).
+    # Usual, the two days before: Gazette 1 of 10 (10 %), Herald 1 of 8 (12.5 %), Times 3 of 12 (25 %).
+    assert coverage.to_dict("records") == [
+        {"source": "Gazette", "articles": 0, "total_articles": 6, "share_percent": 0.0, "usual_share_percent": 10.0},
+        {"source": "Herald", "articles": 5, "total_articles": 10, "share_percent": 50.0, "usual_share_percent": 12.5},
+        {"source": "Times", "articles": 9, "total_articles": 14, "share_percent": 64.29, "usual_share_percent": 25.0},
+    ]
+    assert charts.outlets_that_ignored(coverage) == ["Gazette"]
+
+
+def test_an_outlet_silent_during_the_spike_has_no_share_and_is_not_said_to_have_ignored_it():
+    series = pd.DataFrame(
+        {
+            "bucket_start": ["2018-07-13", "2018-07-14"],
+            "source": ["Quiet", "Quiet"],
+            "entity_id": ["putin", "putin"],
+            "articles": [1, 0],
+            "total_articles": [4, 0],
+        }
+    )
+    coverage = charts.outlet_coverage_as_shown(series, start=date(2018, 7, 14), end=date(2018, 7, 14))
+    assert coverage.to_dict("records") == [
+        {"source": "Quiet", "articles": 0, "total_articles": 0, "share_percent": None, "usual_share_percent": 25.0}
+    ]
+    assert charts.outlets_that_ignored(coverage) == []
