@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 import altair as alt
@@ -79,6 +79,19 @@ def embed_options(*, renderer: str = "svg") -> dict[str, object]:
 IMAGE_FORMATS = ("svg", "png")
 IMAGE_WIDTH_PX = 1100  # a chart stretched to the page has no width of its own; an image needs one
 _IMAGE_BACKGROUND = {"light": "#FFFFFF", "dark": "#0E1117"}
+
+
+def _chart_title(text: str, subtitle: str, palette: Palette, *, offset: int | None = None) -> alt.TitleParams:
+    """Every chart's title: left-aligned, with a muted subtitle saying what and when."""
+    return alt.TitleParams(
+        text=text,
+        subtitle=subtitle,
+        anchor="start",
+        fontSize=16,
+        subtitleFontSize=12,
+        subtitleColor=palette.muted,
+        offset=alt.Undefined if offset is None else offset,
+    )
 
 
 def chart_image(chart: alt.TopLevelMixin, image_format: str, *, palette: Palette = LIGHT) -> bytes:
@@ -380,20 +393,16 @@ def trends_chart(
     if partial and metric == "articles":
         subtitle += f" · the {partial} only partly in range, so lower"
     # Given to the layer at once: `.properties()` and `.configure_view()` would each copy every layer again.
-    return alt.layer(
-        *layers,
-        title=alt.TitleParams(
-            text=title,
-            subtitle=subtitle,
-            anchor="start",
-            fontSize=16,
-            subtitleFontSize=12,
-            subtitleColor=palette.muted,
-            offset=6,
+    # (Altair types layer() as possibly faceted; with these arguments it is a LayerChart.)
+    return cast(
+        alt.LayerChart,
+        alt.layer(
+            *layers,
+            title=_chart_title(title, subtitle, palette, offset=6),
+            height=CHART_HEIGHT_PX,
+            usermeta=embed_options(renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas"),
+            config=alt.Config(view=alt.ViewConfig(stroke=None)),
         ),
-        height=CHART_HEIGHT_PX,
-        usermeta=embed_options(renderer="svg" if len(shown) <= _MAX_SVG_POINTS else "canvas"),
-        config=alt.Config(view=alt.ViewConfig(stroke=None)),
     )
 
 
@@ -653,14 +662,7 @@ def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date, palette
             tooltip=[alt.Tooltip("source:N", title="Outlet"), alt.Tooltip("articles:Q", title="Articles", format=",d")],
         )
         .properties(
-            title=alt.TitleParams(
-                text="Articles per outlet",
-                subtitle=f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)",
-                anchor="start",
-                fontSize=16,
-                subtitleFontSize=12,
-                subtitleColor=palette.muted,
-            ),
+            title=_chart_title("Articles per outlet", f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)", palette),
             # Streamlit fits the whole chart, title and axes included, into this height.
             height=_VOLUME_CHROME_PX + _BAR_ROW_PX * max(len(volume), 1),
             usermeta=embed_options(),
@@ -724,13 +726,10 @@ def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date, palette
     return (
         alt.layer(cells, labels)
         .properties(
-            title=alt.TitleParams(
-                text="Share of voice: % of each outlet's articles mentioning the entity",
-                subtitle=f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)",
-                anchor="start",
-                fontSize=16,
-                subtitleFontSize=12,
-                subtitleColor=palette.muted,
+            title=_chart_title(
+                "Share of voice: % of each outlet's articles mentioning the entity",
+                f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)",
+                palette,
             ),
             height=_HEATMAP_CHROME_PX + _HEATMAP_ROW_PX * max(len(outlets), 1),
             usermeta=embed_options(),
@@ -1023,14 +1022,11 @@ def outlet_small_multiples(
     return (
         alt.concat(*panels, columns=SMALL_MULTIPLE_COLUMNS)
         .properties(
-            title=alt.TitleParams(
-                text=f"{measure}, per {bucket}, one chart per outlet",
-                subtitle=f"{start:%d %b %Y} – {end:%d %b %Y} · busiest outlet first · the same scale in every chart"
+            title=_chart_title(
+                f"{measure}, per {bucket}, one chart per outlet",
+                f"{start:%d %b %Y} – {end:%d %b %Y} · busiest outlet first · the same scale in every chart"
                 + (" · grey: days the outlet's feeds failed" if completeness is not None and len(completeness) else ""),
-                anchor="start",
-                fontSize=16,
-                subtitleFontSize=12,
-                subtitleColor=palette.muted,
+                palette,
             ),
             usermeta=embed_options(
                 renderer="svg" if points <= _MAX_SVG_POINTS else "canvas",
@@ -1160,14 +1156,7 @@ def comention_heatmap(
     return (
         alt.layer(cells, labels)
         .properties(
-            title=alt.TitleParams(
-                text=title,
-                subtitle=subtitle,
-                anchor="start",
-                fontSize=16,
-                subtitleFontSize=12,
-                subtitleColor=palette.muted,
-            ),
+            title=_chart_title(title, subtitle, palette),
             # Rotated theme names take more room than the share-of-voice heatmap's level ones.
             height=_COMENTION_CHROME_PX + _HEATMAP_ROW_PX * max(len(leaders), 1),
             usermeta=embed_options(),
