@@ -38,7 +38,6 @@ from warehouse.lens import (
     OutletLift,
     event_lens,
     lens_days,
-    spike_episodes_peaking_within,
 )
 from warehouse.registry import (
     add_feed,
@@ -56,7 +55,7 @@ from warehouse.registry import (
 from warehouse.rows import DateQuality, Event, Feed, FeedPlan, FetchedArticle, FetchOutcome, FetchResult, Source
 from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
 from warehouse.spike_evidence import Headline, RisingTerm
-from warehouse.spikes import Episode, detect_spikes, spike_episodes
+from warehouse.spikes import Episode, detect_spikes, spike_episodes, spike_episodes_peaking_within
 from warehouse.store import identity_key, store_articles
 from warehouse.syndication import ORIGINALITY_COLUMNS, coverage_originality
 from warehouse.tally import current_watchlist, retally

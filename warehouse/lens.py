@@ -2,8 +2,7 @@
 
 Counting comes from `entity_series` (SQL); choosing the days and computing lifts is plain
 pandas over that small frame (`lens_days`, `entity_lifts`), testable without a database.
-`spike_episodes_peaking_within` finds the spikes the lens chart marks from the days around
-its window only. docs/spikes.md explains the method.
+docs/spikes.md explains the method.
 """
 
 from __future__ import annotations
@@ -15,24 +14,13 @@ from datetime import date, timedelta
 import pandas as pd
 
 from warehouse.catalog import list_entities
-from warehouse.db import Warehouse, fetch_one
+from warehouse.db import Warehouse
 from warehouse.errors import UnknownEvent, WarehouseError
 from warehouse.events import list_events
 from warehouse.rows import Event
 from warehouse.series import entity_series
-from warehouse.spike_evidence import episode_headlines
-from warehouse.spikes import HEADLINES_PER_EPISODE, Episode, _episode, detect_spikes
 
-__all__ = [
-    "EntityLift",
-    "LensDays",
-    "LensResult",
-    "OutletLift",
-    "entity_lifts",
-    "event_lens",
-    "lens_days",
-    "spike_episodes_peaking_within",
-]
+__all__ = ["EntityLift", "LensDays", "LensResult", "OutletLift", "entity_lifts", "event_lens", "lens_days"]
 
 MIN_OUTLET_ARTICLES = 3
 OUTLETS_PER_ENTITY = 3
@@ -215,84 +203,3 @@ def event_lens(
         wh, entity_ids, start=days.window[0] - timedelta(days=baseline_days), end=days.window[-1], by_source=True
     )
     return LensResult(event=event, days=days, entities=entity_lifts(daily, days, event_start=event.start_date))
-
-
-# spike_episodes' default: the markers must be the episodes the Spikes page lists.
-SPIKE_WINDOW_DAYS = 28
-# Read this far past the range so an episode peaking in it is seen to its end, and its true peak with it.
-_LOOKAHEAD_DAYS = 14
-_FIRST_DAY = "SELECT min(published_at) FROM articles WHERE date_quality IN ('ok', 'missing')"
-
-
-def spike_episodes_peaking_within(
-    wh: Warehouse,
-    entity_ids: Sequence[str],
-    *,
-    start: date,
-    end: date,
-    calendar: Sequence[Event] | None = None,
-    first_day: date | None = None,
-) -> list[Episode]:
-    """The entities' spike episodes whose peak falls from `start` to `end` (UTC days), by start date, for marking
-    them on a chart of a short range: without their rising terms, which such a chart does not show.
-
-    Otherwise they are exactly the episodes `spike_episodes` finds over all the data (same id,
-    days, score, headlines and events), but judged from the days around the range only, so a
-    short range does not pay for judging, and finding the evidence of, every spike of years
-    of coverage. A day's judgement looks back SPIKE_WINDOW_DAYS days, so the series is read
-    from twice that before `start` (not before `first_day`, the corpus's first UTC day with
-    articles, where judging over all the data starts too) to _LOOKAHEAD_DAYS after `end`; when
-    an episode peaking in the range reaches either end of what was read, it may run on
-    beyond it, and the read widens until none does. `calendar` and `first_day` are read from
-    the warehouse unless given.
-    """
-    ids = list(dict.fromkeys(entity_ids))
-    if first_day is None:
-        with wh.reading() as connection:
-            row = fetch_one(connection.execute(_FIRST_DAY))
-        if row is None or row[0] is None:
-            return []
-        first_day = row[0].date()
-    lookback = timedelta(days=2 * SPIKE_WINDOW_DAYS)
-    judge_from = max(start - lookback, first_day)
-    read_to = end + timedelta(days=_LOOKAHEAD_DAYS)
-    while True:
-        series = entity_series(wh, ids, start=judge_from, end=read_to)
-        judged = _episodes_peaking_within(series, start=start, end=end)
-        first_judged = judge_from + timedelta(days=SPIKE_WINDOW_DAYS)
-        cut_at_start = judge_from > first_day and bool((judged["start"] <= first_judged).any())
-        cut_at_end = bool((judged["end"] >= read_to).any())
-        if not (cut_at_start or cut_at_end):
-            break
-        if cut_at_start:
-            judge_from = max(judge_from - lookback, first_day)
-        if cut_at_end:
-            read_to += timedelta(days=2 * _LOOKAHEAD_DAYS)
-    if judged.empty:
-        return []
-    table = judged.sort_values(["start", "entity_id"], kind="stable").reset_index(drop=True)
-    table["episode_id"] = table["entity_id"] + ":" + table["start"].map(date.isoformat)
-    with wh.reading() as connection:
-        headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE)
-    events = list(calendar) if calendar is not None else list_events(wh)
-    totals_by_day = series.drop_duplicates("bucket_start").set_index("bucket_start")["total_articles"]
-    return [
-        _episode(record, totals_by_day, headlines.get(record.episode_id, ()), [], events)
-        for record in table.itertuples(index=False)
-    ]
-
-
-def _episodes_peaking_within(series: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
-    """detect_spikes on each entity's daily share, as spike_episodes judges it; the episodes peaking in the range."""
-    found = []
-    if not series.empty:
-        counts = series.pivot(index="bucket_start", columns="entity_id", values="articles")
-        totals = series.drop_duplicates("bucket_start").set_index("bucket_start")["total_articles"]
-        for entity_id in counts.columns:
-            episodes = detect_spikes(counts[entity_id], totals=totals, window_days=SPIKE_WINDOW_DAYS)
-            if not episodes.empty:
-                found.append(episodes.assign(entity_id=entity_id))
-    if not found:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in ("entity_id", "start", "peak", "end")})
-    table = pd.concat(found, ignore_index=True)
-    return table[(table["peak"] >= start) & (table["peak"] <= end)].reset_index(drop=True)

@@ -183,6 +183,12 @@ def _first_bucket(start: date, bucket: str, zone_info: ZoneInfo) -> pd.Timestamp
     return pd.Timestamp(_utc_bound(start, zone_info)) if bucket == "hour" else _bucket_of(start, bucket)
 
 
+def first_bucketed_at(connection) -> datetime | None:
+    """When the earliest article that series count was published (naive UTC), or None without one."""
+    row = fetch_one(connection.execute(_FIRST_BUCKETED_AT))
+    return row[0] if row is not None else None
+
+
 def _lookback_start(connection, start: date, bucket: str, smooth: int, zone_info: ZoneInfo) -> date:
     """A date early enough that the first bucket from `start` has smooth - 1 buckets before it.
 
@@ -195,10 +201,10 @@ def _lookback_start(connection, start: date, bucket: str, smooth: int, zone_info
         "week": 7 * (smooth - 1),
         "month": 31 * (smooth - 1),
     }[bucket]
-    row = fetch_one(connection.execute(_FIRST_BUCKETED_AT))
-    if row is None or row[0] is None:
+    first_at = first_bucketed_at(connection)
+    if first_at is None:
         return start
-    first_local_day = row[0].replace(tzinfo=UTC).astimezone(zone_info).date()
+    first_local_day = first_at.replace(tzinfo=UTC).astimezone(zone_info).date()
     return max(start - timedelta(days=days_back), min(start, first_local_day))
 
 

@@ -9,6 +9,7 @@ calendar events). docs/spikes.md explains the method and its parameters.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,7 +22,7 @@ from warehouse.db import Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.events import list_events
 from warehouse.rows import Event
-from warehouse.series import entity_series
+from warehouse.series import entity_series, first_bucketed_at
 from warehouse.spike_evidence import (
     Headline,
     RisingTerm,
@@ -31,13 +32,24 @@ from warehouse.spike_evidence import (
     rank_rising_terms,
 )
 
-__all__ = ["EPISODE_COLUMNS", "Episode", "detect_spikes", "spike_episodes"]
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "EPISODE_COLUMNS",
+    "Episode",
+    "detect_spikes",
+    "spike_episodes",
+    "spike_episodes_peaking_within",
+]
 
 EPISODE_COLUMNS = ["start", "peak", "end", "peak_count", "peak_value", "baseline_median", "score"]
 
 # MAD × 1.4826 estimates the standard deviation of normal noise, so the score reads
 # like a z-score; 3.5 on that scale is Iglewicz and Hoaglin's cut-off for outliers.
 _MAD_TO_SIGMA = 1.4826
+DEFAULT_WINDOW_DAYS = 28  # a day is judged against this many days before it
+# spike_episodes_peaking_within reads this far past its range, so an episode peaking in it is
+# seen to its end, and its true peak with it.
+_LOOKAHEAD_DAYS = 14
 EVENT_PROXIMITY_DAYS = 3
 HEADLINES_PER_EPISODE = 5
 TERMS_PER_EPISODE = 8
@@ -69,7 +81,7 @@ def detect_spikes(
     daily: pd.Series,
     *,
     totals: pd.Series | None = None,
-    window_days: int = 28,
+    window_days: int = DEFAULT_WINDOW_DAYS,
     threshold: float = 3.5,
     min_count: int = 5,
 ) -> pd.DataFrame:
@@ -186,7 +198,7 @@ def spike_episodes(
     entity_ids: list[str] | None = None,
     since: date | None = None,
     until: date | None = None,
-    window_days: int = 28,
+    window_days: int = DEFAULT_WINDOW_DAYS,
     threshold: float = 3.5,
     min_count: int = 5,
 ) -> list[Episode]:
@@ -202,43 +214,112 @@ def spike_episodes(
     # `since` keeps its true start (and its id) unless it began even earlier.
     load_from = since - timedelta(days=2 * window_days) if since else None
     series = entity_series(wh, ids, start=load_from, end=until)
-    if series.empty:
-        return []
-    # entity_series is gapless and daily: one matrix, days × entities, judged in one pass.
-    counts = series.pivot(index="bucket_start", columns="entity_id", values="articles")
-    totals_by_day = series.drop_duplicates("bucket_start").set_index("bucket_start")["total_articles"]
-    days = pd.DatetimeIndex(pd.to_datetime(counts.index))
-    judged = _judged(
-        counts.to_numpy(), totals_by_day.reindex(counts.index).to_numpy(), window_days, threshold, min_count
-    )
-    found = []
-    for position, entity_id in enumerate(counts.columns):
-        episodes = _episodes(days, *(array[:, position] for array in judged))
-        if not episodes.empty:
-            found.append(episodes.assign(entity_id=entity_id))
-    if not found:
-        return []
-    table = pd.concat(found, ignore_index=True)
+    table = _episode_table(series, window_days=window_days, threshold=threshold, min_count=min_count)
     if since is not None:
         table = table[table["end"] >= since]
+    return _with_evidence(wh, table, series, calendar=list_events(wh), terms_baseline_days=window_days)
+
+
+def spike_episodes_peaking_within(
+    wh: Warehouse,
+    entity_ids: Sequence[str],
+    *,
+    start: date,
+    end: date,
+    calendar: Sequence[Event] | None = None,
+    first_day: date | None = None,
+) -> list[Episode]:
+    """The entities' spike episodes whose peak falls from `start` to `end` (UTC days), by start date, for marking
+    them on a chart: without their rising terms, which a chart does not show.
+
+    Otherwise they are exactly the episodes `spike_episodes` finds over all the data (same id,
+    days, score, headlines and events), but judged from the days around the range only, so a
+    short range does not pay for judging every spike of years of coverage. A day's judgement
+    looks back DEFAULT_WINDOW_DAYS days, so the series is read from twice that before `start`
+    (not before `first_day`, the corpus's first UTC day with bucketed articles, where judging
+    over all the data starts too) to _LOOKAHEAD_DAYS after `end`; when an episode peaking in
+    the range reaches either end of what was read, it may run on beyond it, and the read
+    widens until none does. `calendar` and `first_day` are read from the warehouse unless given.
+    """
+    ids = list(dict.fromkeys(entity_ids))
+    if first_day is None:
+        with wh.reading() as connection:
+            first_at = first_bucketed_at(connection)
+        if first_at is None:
+            return []
+        first_day = first_at.date()
+    lookback = timedelta(days=2 * DEFAULT_WINDOW_DAYS)
+    judge_from = max(start - lookback, first_day)
+    read_to = end + timedelta(days=_LOOKAHEAD_DAYS)
+    while True:
+        series = entity_series(wh, ids, start=judge_from, end=read_to)
+        table = _episode_table(series)
+        judged = table[(table["peak"] >= start) & (table["peak"] <= end)]
+        first_judged = judge_from + timedelta(days=DEFAULT_WINDOW_DAYS)
+        cut_at_start = judge_from > first_day and bool((judged["start"] <= first_judged).any())
+        cut_at_end = bool((judged["end"] >= read_to).any())
+        if not (cut_at_start or cut_at_end):
+            break
+        if cut_at_start:
+            judge_from = max(judge_from - lookback, first_day)
+        if cut_at_end:
+            read_to += timedelta(days=2 * _LOOKAHEAD_DAYS)
+    events = list(calendar) if calendar is not None else list_events(wh)
+    return _with_evidence(wh, judged, series, calendar=events, terms_baseline_days=None)
+
+
+def _episode_table(
+    series: pd.DataFrame,
+    *,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    threshold: float = 3.5,
+    min_count: int = 5,
+) -> pd.DataFrame:
+    """Every episode of every entity in a gapless daily `entity_series` frame: entity_id and EPISODE_COLUMNS."""
+    found = []
+    if not series.empty:
+        # One matrix, days × entities, judged in one pass.
+        counts = series.pivot(index="bucket_start", columns="entity_id", values="articles")
+        totals = _totals_by_day(series).reindex(counts.index).to_numpy()
+        days = pd.DatetimeIndex(pd.to_datetime(counts.index))
+        judged = _judged(counts.to_numpy(), totals, window_days, threshold, min_count)
+        for position, entity_id in enumerate(counts.columns):
+            episodes = _episodes(days, *(array[:, position] for array in judged))
+            if not episodes.empty:
+                found.append(episodes.assign(entity_id=entity_id))
+    if not found:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in ["entity_id", *EPISODE_COLUMNS]})
+    return pd.concat(found, ignore_index=True)
+
+
+def _totals_by_day(series: pd.DataFrame) -> pd.Series:
+    return series.drop_duplicates("bucket_start").set_index("bucket_start")["total_articles"]
+
+
+def _with_evidence(
+    wh: Warehouse,
+    table: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    calendar: Sequence[Event],
+    terms_baseline_days: int | None,
+) -> list[Episode]:
+    """The episodes of `table`, by start date, with headlines, nearby events and (given a baseline) rising terms."""
     if table.empty:
         return []
     table = table.sort_values(["start", "entity_id"], kind="stable").reset_index(drop=True)
     table["episode_id"] = table["entity_id"] + ":" + table["start"].map(date.isoformat)
+    terms_by_episode: dict[str, list[TermCount]] = defaultdict(list)
     with wh.reading() as connection:
         headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE)
-        terms = episode_term_counts(connection, table, baseline_days=window_days)
-    calendar = list_events(wh)
-    terms_by_episode: dict[str, list[TermCount]] = defaultdict(list)
-    for term in terms:
-        terms_by_episode[term.episode_id].append(term)
+        if terms_baseline_days is not None:
+            for term in episode_term_counts(connection, table, baseline_days=terms_baseline_days):
+                terms_by_episode[term.episode_id].append(term)
+    totals_by_day = _totals_by_day(series)
+    events = list(calendar)
     return [
         _episode(
-            record,
-            totals_by_day,
-            headlines.get(record.episode_id, ()),
-            terms_by_episode[record.episode_id],
-            calendar,
+            record, totals_by_day, headlines.get(record.episode_id, ()), terms_by_episode[record.episode_id], events
         )
         for record in table.itertuples(index=False)
     ]

@@ -12,7 +12,7 @@ import warehouse
 import warehouse.lens
 import warehouse.spikes
 from tests.spike_corpus import SPIKE_DAY, SPIKE_ID, build_spike_corpus
-from warehouse.lens import spike_episodes_peaking_within
+from warehouse.spikes import spike_episodes_peaking_within
 
 
 def the_spike_pages_episodes_peaking_within(wh: warehouse.Warehouse, entity_ids: list[str], start: date, end: date):
