@@ -29,36 +29,36 @@ def _sql(name: str) -> str:
 
 _SLOT_ARTICLES = _sql("rollup_slot_articles.sql")
 _SLOT_MENTIONS = _sql("rollup_slot_mentions.sql")
+# Each rollup table and the query (a SELECT over the articles in {scope}) that fills it.
+_ROLLUPS = (("slot_articles", _SLOT_ARTICLES), ("slot_mentions", _SLOT_MENTIONS))
 # The just-stored articles have consecutive ids from one sequence, mostly at the end of
 # the table: the range lets DuckDB skip every older row group before the exact semi join.
 _NEW_ARTICLES_SCOPE = (
     "SEMI JOIN rollup_scope s ON a.article_id = s.article_id AND a.article_id BETWEEN $first_id AND $last_id"
 )
 _HAS_ROLLUPS = "SELECT count(*) FROM schema_migrations WHERE version = ?"
-# Keys whose summed rollup differs from a recount of the articles and mentions (either side missing counts too).
-_ARTICLE_MISMATCHES = """
-    WITH kept AS (SELECT slot, source_id, sum(articles) AS articles FROM slot_articles GROUP BY ALL),
-    counted AS (
-        SELECT time_bucket(INTERVAL 15 MINUTE, published_at) AS slot, source_id, count(*) AS articles
-        FROM articles WHERE date_quality IN ('ok', 'missing') GROUP BY ALL
-    )
-    SELECT count(*) FROM kept k FULL JOIN counted c USING (slot, source_id)
-    WHERE k.articles IS DISTINCT FROM c.articles
+# Keys whose summed rollup differs from a recount (either side missing counts too); {counted} is
+# the query that fills the table, over every article.
+_MISMATCHES = """
+    WITH kept AS (SELECT {keys}, {sums} FROM {table} GROUP BY ALL),
+    counted AS ({counted})
+    SELECT count(*) FROM kept k FULL JOIN counted c USING ({keys})
+    WHERE {differs}
 """
-_MENTION_MISMATCHES = """
-    WITH kept AS (
-        SELECT slot, source_id, entity_id, sum(articles) AS articles, sum(mentions) AS mentions
-        FROM slot_mentions GROUP BY ALL
-    ),
-    counted AS (
-        SELECT time_bucket(INTERVAL 15 MINUTE, a.published_at) AS slot, a.source_id, m.entity_id,
-               count(*) AS articles, sum(m.occurrences) AS mentions
-        FROM mentions m JOIN articles a USING (article_id)
-        WHERE a.date_quality IN ('ok', 'missing') GROUP BY ALL
-    )
-    SELECT count(*) FROM kept k FULL JOIN counted c USING (slot, source_id, entity_id)
-    WHERE k.articles IS DISTINCT FROM c.articles OR k.mentions IS DISTINCT FROM c.mentions
-"""
+_ARTICLE_MISMATCHES = _MISMATCHES.format(
+    keys="slot, source_id",
+    sums="sum(articles) AS articles",
+    table="slot_articles",
+    counted=_SLOT_ARTICLES.format(scope=""),
+    differs="k.articles IS DISTINCT FROM c.articles",
+)
+_MENTION_MISMATCHES = _MISMATCHES.format(
+    keys="slot, source_id, entity_id",
+    sums="sum(articles) AS articles, sum(mentions) AS mentions",
+    table="slot_mentions",
+    counted=_SLOT_MENTIONS.format(scope=""),
+    differs="k.articles IS DISTINCT FROM c.articles OR k.mentions IS DISTINCT FROM c.mentions",
+)
 
 
 def has_rollups(connection: duckdb.DuckDBPyConnection) -> bool:
@@ -76,18 +76,17 @@ def add_to_rollups(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[
     parameters = {"first_id": int(scope["article_id"].min()), "last_id": int(scope["article_id"].max())}
     connection.register("rollup_scope", scope)
     try:
-        for query in (_SLOT_ARTICLES, _SLOT_MENTIONS):
-            connection.execute(query.format(scope=_NEW_ARTICLES_SCOPE), parameters)
+        for table, query in _ROLLUPS:
+            connection.execute(f"INSERT INTO {table} " + query.format(scope=_NEW_ARTICLES_SCOPE), parameters)
     finally:
         connection.unregister("rollup_scope")
 
 
 def rebuild_rollups(connection: duckdb.DuckDBPyConnection) -> None:
     """Recount both rollups from every article and mention, one row per key (in the caller's transaction)."""
-    connection.execute("DELETE FROM slot_articles")
-    connection.execute("DELETE FROM slot_mentions")
-    for query in (_SLOT_ARTICLES, _SLOT_MENTIONS):
-        connection.execute(query.format(scope=""))
+    for table, query in _ROLLUPS:
+        connection.execute(f"DELETE FROM {table}")
+        connection.execute(f"INSERT INTO {table} " + query.format(scope=""))
 
 
 def rollup_mismatches(connection: duckdb.DuckDBPyConnection) -> tuple[int, int]:

@@ -1,8 +1,8 @@
 -- Per 15-minute UTC slot, outlet and entity: bucketed articles mentioning the entity and
 -- their occurrences, for the articles in scope ({scope}, as in rollup_slot_articles.sql).
-INSERT INTO slot_mentions
+-- rollups.py inserts it into slot_mentions, and `newstally check` compares with it.
 SELECT time_bucket(INTERVAL 15 MINUTE, a.published_at) AS slot, a.source_id, m.entity_id,
-       count(*), sum(m.occurrences)
+       count(*) AS articles, sum(m.occurrences) AS mentions
 FROM mentions m
 JOIN articles a USING (article_id)
 {scope}
