@@ -219,13 +219,8 @@ def spike_markers(
         path,
         data_version,
         entity_ids,
-        lambda missing: warehouse.spike_episodes_peaking_within(
-            Warehouse(path),
-            missing,
-            start=first_day,
-            end=last_day,
-            calendar=events(path, data_version),
-            first_day=first_day,
+        lambda missing: _peaking_within(
+            path, data_version, missing, start=first_day, end=last_day, first_day=first_day
         ),
     )
 
@@ -289,13 +284,15 @@ def spikes_peaking_within(
 def _spikes_read_around(
     path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
 ) -> list[Episode]:
+    return _peaking_within(path, data_version, list(entity_ids), start=start, end=end, first_day=first_day)
+
+
+def _peaking_within(
+    path: str, data_version: object, entity_ids: list[str], *, start: date, end: date, first_day: date
+) -> list[Episode]:
+    """`warehouse.spike_episodes_peaking_within` with the cached calendar."""
     return warehouse.spike_episodes_peaking_within(
-        Warehouse(path),
-        list(entity_ids),
-        start=start,
-        end=end,
-        calendar=events(path, data_version),
-        first_day=first_day,
+        Warehouse(path), entity_ids, start=start, end=end, calendar=events(path, data_version), first_day=first_day
     )
 
 
