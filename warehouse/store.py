@@ -21,7 +21,7 @@ from warehouse.clock import to_stored, utc_now
 from warehouse.db import Warehouse
 from warehouse.identity import SAME_TITLE_WINDOW, distinct_articles, identity_key
 from warehouse.registry import source_id_for
-from warehouse.rollups import add_to_rollups, has_rollups
+from warehouse.rollups import add_to_rollups
 from warehouse.rows import DateQuality, FetchedArticle
 from warehouse.tally import stored_watchlist, tally_new_articles
 
@@ -270,7 +270,7 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
     watchlist = stored_watchlist(connection)
     if watchlist is not None and inserted:
         tally_new_articles(connection, watchlist, inserted)
-    if inserted and has_rollups(connection):
+    if inserted:  # every write has migrated the file first (Warehouse.writing), so the rollups exist
         add_to_rollups(connection, [article_id for article_id, _, _ in inserted])
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from warehouse.alias_patterns import MatchPass, sql_match_plan
 from warehouse.db import Warehouse, fetch_one
-from warehouse.rollups import has_rollups, rebuild_rollups
+from warehouse.rollups import rebuild_rollups
 from warehouse.watchlist import Watchlist, load_watchlist, parse_watchlist
 
 __all__ = ["PYTHON_TALLY_MAX_ARTICLES", "current_watchlist", "install_watchlist", "retally", "tally_articles"]
@@ -226,7 +226,6 @@ def retally(wh: Warehouse, watchlist_path: Path) -> tuple[Watchlist, int]:
         write_watchlist(connection, watchlist, text)
         connection.execute("DELETE FROM mentions")
         written = tally_articles(connection, watchlist)
-        if has_rollups(connection):
-            rebuild_rollups(connection)
+        rebuild_rollups(connection)
     logger.info("retallied with watchlist %s: %d mention rows", watchlist.content_hash, written)
     return watchlist, written
