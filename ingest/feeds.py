@@ -167,6 +167,7 @@ def fetch_feed(
         articles=parsed.articles,
         items_seen=parsed.items_seen,
         moved_to=transfer.moved_to,
+        keyed=parsed.keyed,
     )
 
 

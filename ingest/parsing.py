@@ -33,7 +33,7 @@ from ingest.raw import RawEntry, RawFeed
 from ingest.text import plain_text
 from ingest.urls import canonical_url, require_http_url
 from ingest.xml_reader import read_well_formed
-from warehouse import FetchedArticle
+from warehouse import FetchedArticle, KeyedArticles
 
 __all__ = ["MAX_ITEMS_PER_DOCUMENT", "ParsedFeed", "parse_feed", "parse_with_feedparser"]
 
@@ -67,6 +67,8 @@ class ParsedFeed:
     error: str | None  # why the document is partly broken; its readable items are still in `articles`
     items_seen: int  # items in the document, including any too empty to keep
     fetched_at: datetime  # UTC; when the bytes were fetched, as `store_articles` wants it
+    # The articles keyed for storing where they were parsed (ingest.workers); `articles` is then empty.
+    keyed: KeyedArticles | None = None
 
 
 def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> ParsedFeed:

@@ -106,7 +106,7 @@ def fetch_due(
     for feed in feeds:
         by_host[_host(feed.url)].append(feed)
     # Before the recorder's and the fetchers' threads: workers may only be forked now.
-    own_pool = None if parser_pool is not None else start_parser_pool(feeds=len(feeds))
+    own_pool = None if parser_pool is not None else start_parser_pool(wh, feeds=len(feeds))
     parsers = parser_pool or own_pool
     parse = parsers.parse if parsers is not None else parse_feed
     unstarted = {feed.feed_id for feed in feeds}
@@ -196,7 +196,7 @@ def run_scheduler(
     """
     stop = stop_event or threading.Event()
     # Started before APScheduler's threads, and kept for every pass (see ingest.workers).
-    parser_pool = start_parser_pool(feeds=1, min_feeds=0)
+    parser_pool = start_parser_pool(wh, feeds=1, min_feeds=0)
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _scheduled_pass,

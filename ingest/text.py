@@ -12,6 +12,7 @@ __all__ = ["plain_text"]
 
 # Their content is code or markup, never words a reader sees.
 _DROPPED_TAGS = ["script", "style", "noscript", "template", "iframe", "object", "svg", "math"]
+_DROPPED = frozenset(_DROPPED_TAGS)
 
 # Elements that separate words visually; without a space around them
 # "<p>Kyiv</p><p>Moscow</p>" would read "KyivMoscow" and defeat whole-word matching.
@@ -39,7 +40,9 @@ def plain_text(html_or_text: str) -> str:
     root = tree.root
     if root is None:
         return ""
-    root.strip_tags(_DROPPED_TAGS)
+    # Stripping costs a search of the tree per tag; one walk says whether any is there at all.
+    if not _DROPPED.isdisjoint(node.tag for node in root.traverse()):
+        root.strip_tags(_DROPPED_TAGS)
     for node in root.css(_BLOCK_SELECTOR):
         node.insert_before(" ")
         node.insert_after(" ")

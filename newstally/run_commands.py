@@ -65,7 +65,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     wh = warehouse_for_writing(args)
     # Parser processes are forked before rich starts its refresh thread (see ingest.workers).
-    parser_pool = start_parser_pool(feeds=len(warehouse.due_feeds(wh, include_not_due=args.force)))
+    parser_pool = start_parser_pool(wh, feeds=len(warehouse.due_feeds(wh, include_not_due=args.force)))
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task("fetching feeds", total=None)

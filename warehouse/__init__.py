@@ -52,11 +52,22 @@ from warehouse.registry import (
     release_feeds,
     remove_feed,
 )
-from warehouse.rows import DateQuality, Event, Feed, FeedPlan, FetchedArticle, FetchOutcome, FetchResult, Source
+from warehouse.rows import (
+    DateQuality,
+    Event,
+    Feed,
+    FeedPlan,
+    FetchedArticle,
+    FetchOutcome,
+    FetchResult,
+    FoundMentions,
+    KeyedArticles,
+    Source,
+)
 from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
 from warehouse.spike_evidence import Headline, RisingTerm
 from warehouse.spikes import Episode, detect_spikes, spike_episodes, spike_episodes_peaking_within
-from warehouse.store import identity_key, store_articles
+from warehouse.store import identity_key, keyed_articles, store_articles
 from warehouse.syndication import ORIGINALITY_COLUMNS, coverage_originality
 from warehouse.tally import current_watchlist, retally
 from warehouse.watchlist import Watchlist, load_watchlist
@@ -81,8 +92,10 @@ __all__ = [
     "FetchOutcome",
     "FetchResult",
     "FetchedArticle",
+    "FoundMentions",
     "Headline",
     "IntegrityProblem",
+    "KeyedArticles",
     "LensDays",
     "LensResult",
     "OutletLift",
@@ -121,6 +134,7 @@ __all__ = [
     "get_feed",
     "identity_key",
     "ingest_completeness",
+    "keyed_articles",
     "lens_days",
     "list_entities",
     "list_events",

@@ -23,6 +23,7 @@ from warehouse.registry import source_id_for
 from warehouse.rows import FetchedArticle
 from warehouse.store import ArticleBatch, KeyedArticles, insert_batches, keyed_articles
 from warehouse.tally import stored_watchlist
+from warehouse.watchlist import Watchlist
 
 __all__ = ["FeedDocument", "PreparedDocument", "prepare_document", "prepare_storing", "store_documents"]
 
@@ -45,11 +46,14 @@ class PreparedDocument:
     fetched_at: datetime  # UTC; stands in for missing item dates
 
 
-def prepare_document(document: FeedDocument) -> PreparedDocument:
-    """The document's articles keyed as the warehouse stores them; pure, so it can run in any process."""
+def prepare_document(document: FeedDocument, *, watchlist: Watchlist | None = None) -> PreparedDocument:
+    """The document's articles keyed as the warehouse stores them (and matched, given a watchlist).
+
+    Pure, so it can run in any process.
+    """
     return PreparedDocument(
         document.source_name,
-        keyed_articles(document.articles, fetched_at=document.fetched_at),
+        keyed_articles(document.articles, fetched_at=document.fetched_at, watchlist=watchlist),
         document.fetched_at,
     )
 

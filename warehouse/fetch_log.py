@@ -16,7 +16,7 @@ import pyarrow as pa
 from warehouse.clock import to_stored
 from warehouse.db import Warehouse, fetch_one
 from warehouse.errors import UnknownFeed
-from warehouse.rows import FeedPlan, FetchedArticle, FetchOutcome, FetchResult
+from warehouse.rows import FeedPlan, FetchOutcome, FetchResult
 from warehouse.store import ArticleBatch, insert_batches
 
 __all__ = ["move_feed", "record_fetch", "record_fetches"]
@@ -85,10 +85,7 @@ def record_fetches(wh: Warehouse, fetches: Sequence[tuple[FetchResult, Planner |
         return []
     with wh.writing() as connection:
         sources = _sources_of(connection, [result.feed_id for result, _ in fetches])
-        batches = [
-            ArticleBatch(sources[result.feed_id], result.feed_id, _stored_articles(result), result.started_at)
-            for result, _ in fetches
-        ]
+        batches = [_stored_articles(result, sources[result.feed_id]) for result, _ in fetches]
         counts = insert_batches(connection, batches)
         plans = [plan(new) if callable(plan) else plan for (_, plan), new in zip(fetches, counts, strict=True)]
         results = [result for result, _ in fetches]
@@ -117,8 +114,10 @@ def _sources_of(connection: duckdb.DuckDBPyConnection, feed_ids: list[int]) -> d
     return sources
 
 
-def _stored_articles(result: FetchResult) -> Sequence[FetchedArticle]:
-    return result.articles if result.outcome in _SUCCESSFUL else ()
+def _stored_articles(result: FetchResult, source_id: int) -> ArticleBatch:
+    if result.outcome not in _SUCCESSFUL:
+        return ArticleBatch(source_id, result.feed_id, (), result.started_at)
+    return ArticleBatch(source_id, result.feed_id, result.articles, result.started_at, keyed=result.keyed)
 
 
 def _log(connection: duckdb.DuckDBPyConnection, results: Sequence[FetchResult], counts: Sequence[int]) -> None:

@@ -42,6 +42,51 @@ class FetchedArticle:
 
 
 @dataclass(frozen=True)
+class FoundMentions:
+    """Watchlist mentions found in some articles, column by column, and which watchlist found them.
+
+    `articles` names each mention's article: its id once stored, or its position in a
+    document's `KeyedArticles` when a parser process found it before the article was
+    stored (the storing process then maps positions to ids, and uses the mentions only
+    if the warehouse still tallies with the same watchlist).
+    """
+
+    watchlist_hash: str
+    articles: list[int]
+    entity_ids: list[str]
+    occurrences: list[int]
+    in_title: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+
+@dataclass(frozen=True)
+class KeyedArticles:
+    """One document's articles, each story once, column by column with the keys they are stored by.
+
+    Working these out needs no warehouse, so a parser process can do it
+    (warehouse.store.keyed_articles); as columns of strings and datetimes they
+    cost little to send between processes, and storing them makes no object per article.
+    """
+
+    identity_keys: list[str]
+    syndication_keys: list[str | None]
+    dedupe_by_title: list[bool]  # whether the same-title rule applies (no guid, a title of 3 words or more)
+    published_at: list[datetime]  # naive UTC as stored; the fetch time for an article without a date
+    date_quality: list[str]
+    guids: list[str]
+    urls: list[str]
+    titles: list[str]
+    summaries: list[str]
+    # The articles' mentions, by position, when found where the document was parsed; None: not looked for.
+    mentions: FoundMentions | None = None
+
+    def __len__(self) -> int:
+        return len(self.identity_keys)
+
+
+@dataclass(frozen=True)
 class Source:
     """An outlet."""
 
@@ -93,6 +138,8 @@ class FetchResult:
     items_seen: int = 0
     moved_to: str | None = None  # the feed's new URL when every redirect on the way was permanent (301/308)
     retry_after: datetime | None = None  # UTC; the server's Retry-After on a 429 or 503
+    # `articles` already keyed for storing, by the parser process that read them; `articles` is then empty.
+    keyed: KeyedArticles | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
@@ -22,8 +22,9 @@ from warehouse.db import Warehouse
 from warehouse.identity import SAME_TITLE_WINDOW, distinct_articles, identity_key
 from warehouse.registry import source_id_for
 from warehouse.rollups import add_to_rollups
-from warehouse.rows import DateQuality, FetchedArticle
-from warehouse.tally import stored_watchlist, tally_new_articles
+from warehouse.rows import DateQuality, FetchedArticle, FoundMentions, KeyedArticles
+from warehouse.tally import find_mentions_in, insert_mentions, mention_frame, stored_watchlist, tally_new_articles
+from warehouse.watchlist import Watchlist
 
 __all__ = [
     "ArticleBatch",
@@ -52,31 +53,14 @@ def date_quality(published_at: datetime | None, fetched_at: datetime) -> DateQua
     return DateQuality.OK
 
 
-@dataclass(frozen=True)
-class KeyedArticles:
-    """One document's articles, each story once, column by column with the keys they are stored by.
+def keyed_articles(
+    articles: Sequence[FetchedArticle], *, fetched_at: datetime, watchlist: Watchlist | None = None
+) -> KeyedArticles:
+    """The distinct articles of one document (`distinct_articles`) with their keys, as columns.
 
-    Working these out needs no warehouse, so a parser process can do it
-    (warehouse.documents.prepare_document); as columns of strings and datetimes they
-    cost little to send between processes, and storing them makes no object per article.
+    With a `watchlist`, their mentions are found too, so that a parser process can take
+    that work off the storing process (which checks it still tallies with that watchlist).
     """
-
-    identity_keys: list[str]
-    syndication_keys: list[str | None]
-    dedupe_by_title: list[bool]  # whether the same-title rule applies (no guid, a title of 3 words or more)
-    published_at: list[datetime]  # naive UTC as stored; the fetch time for an article without a date
-    date_quality: list[str]
-    guids: list[str]
-    urls: list[str]
-    titles: list[str]
-    summaries: list[str]
-
-    def __len__(self) -> int:
-        return len(self.identity_keys)
-
-
-def keyed_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetime) -> KeyedArticles:
-    """The distinct articles of one document (`distinct_articles`) with their keys, as columns."""
     keyed = KeyedArticles([], [], [], [], [], [], [], [], [])
     for item in distinct_articles(articles, fetched_at=fetched_at) if articles else ():
         article = item.article
@@ -89,7 +73,10 @@ def keyed_articles(articles: Sequence[FetchedArticle], *, fetched_at: datetime) 
         keyed.urls.append(article.url)
         keyed.titles.append(article.title)
         keyed.summaries.append(article.summary)
-    return keyed
+    if watchlist is None:
+        return keyed
+    found = find_mentions_in(watchlist, zip(range(len(keyed)), keyed.titles, keyed.summaries, strict=True))
+    return replace(keyed, mentions=found)
 
 
 @dataclass(frozen=True)
@@ -125,7 +112,7 @@ _INSERT = """
     SELECT source_id, feed_id, identity_key, guid, url, title, summary,
            published_at, date_quality, fetched_at, syndication_key
     FROM incoming_articles
-    RETURNING article_id, title, summary
+    RETURNING article_id, title, summary, source_id, identity_key
 """
 _ARTICLE_COLUMNS = {
     "source_id": pa.int32(),
@@ -208,6 +195,17 @@ class _Incoming:
             self.dedupe_by_title += keyed.dedupe_by_title
             self.published_at += keyed.published_at
 
+    def offsets(self) -> list[int]:
+        """Where each batch's articles start in the columns."""
+        starts = [0]
+        for keyed in self.keyed[:-1]:
+            starts.append(starts[-1] + len(keyed))
+        return starts
+
+    def row_numbers(self, rows: list[int]) -> dict[tuple[int, str], int]:
+        """The rows by (outlet, identity): unique among the rows of new articles, not among all."""
+        return {(self.source_ids[row], self.identity_keys[row]): row for row in rows}
+
     def column(self, name: str) -> list:
         return [value for keyed in self.keyed for value in getattr(keyed, name)]
 
@@ -269,9 +267,48 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
         connection.unregister("incoming_articles")
     watchlist = stored_watchlist(connection)
     if watchlist is not None and inserted:
-        tally_new_articles(connection, watchlist, inserted)
+        found, unmatched = _found_mentions(incoming, rows, inserted, watchlist)
+        insert_mentions(connection, mention_frame(found))
+        if unmatched:
+            tally_new_articles(connection, watchlist, unmatched)
     if inserted:  # every write has migrated the file first (Warehouse.writing), so the rollups exist
-        add_to_rollups(connection, [article_id for article_id, _, _ in inserted])
+        add_to_rollups(connection, [row[0] for row in inserted])
+
+
+def _found_mentions(
+    incoming: _Incoming, rows: list[int], inserted: list[tuple[int, str, str, int, str]], watchlist: Watchlist
+) -> tuple[FoundMentions, list[tuple[int, str, str]]]:
+    """The inserted articles' mentions already found by the parser processes, and the articles still to match.
+
+    Mentions found with another watchlist than the stored one (edited and retallied
+    since the parser processes started) are not used: those articles are matched again.
+    """
+    found = FoundMentions(watchlist.content_hash, [], [], [], [])
+    unmatched: list[tuple[int, str, str]] = []
+    offsets = incoming.offsets()
+    row_of = incoming.row_numbers(rows)
+    article_ids: dict[int, int] = {}
+    for article_id, title, summary, source_id, key in inserted:
+        row = row_of[(source_id, key)]
+        mentions = incoming.keyed[incoming.batch_numbers[row]].mentions
+        if mentions is not None and mentions.watchlist_hash == watchlist.content_hash:
+            article_ids[row] = article_id
+        else:
+            unmatched.append((article_id, title, summary))
+    for keyed, offset in zip(incoming.keyed, offsets, strict=True):
+        mentions = keyed.mentions
+        if mentions is None or mentions.watchlist_hash != watchlist.content_hash:
+            continue
+        for position, entity_id, occurrences, in_title in zip(
+            mentions.articles, mentions.entity_ids, mentions.occurrences, mentions.in_title, strict=True
+        ):
+            stored_as = article_ids.get(offset + position)
+            if stored_as is not None:  # else stored before, or a repeat of another new article
+                found.articles.append(stored_as)
+                found.entity_ids.append(entity_id)
+                found.occurrences.append(occurrences)
+                found.in_title.append(in_title)
+    return found, unmatched
 
 
 def insert_articles(

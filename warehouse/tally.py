@@ -23,6 +23,7 @@ import pandas as pd
 from warehouse.alias_patterns import MatchPass, sql_match_plan
 from warehouse.db import Warehouse, fetch_one
 from warehouse.rollups import rebuild_rollups
+from warehouse.rows import FoundMentions
 from warehouse.watchlist import Watchlist, load_watchlist, parse_watchlist
 
 __all__ = ["PYTHON_TALLY_MAX_ARTICLES", "current_watchlist", "install_watchlist", "retally", "tally_articles"]
@@ -73,24 +74,31 @@ def current_watchlist(wh: Warehouse) -> Watchlist | None:
         return stored_watchlist(connection)
 
 
+def find_mentions_in(watchlist: Watchlist, articles: Iterable[tuple[int, str, str]]) -> FoundMentions:
+    """Mentions of (article, title, summary) rows with the Python matcher, as columns; `article` is passed through."""
+    found = FoundMentions(watchlist.content_hash, [], [], [], [])
+    for article, title, summary in articles:
+        for mention in watchlist.find_mentions(title, summary):
+            found.articles.append(article)
+            found.entity_ids.append(mention.entity_id)
+            found.occurrences.append(mention.occurrences)
+            found.in_title.append(mention.in_title)
+    return found
+
+
 def mention_rows(watchlist: Watchlist, articles: Iterable[tuple[int, str, str]]) -> pd.DataFrame:
     """Mentions of (article_id, title, summary) rows as a frame ready to insert."""
-    article_ids: list[int] = []
-    entity_ids: list[str] = []
-    occurrences: list[int] = []
-    in_title: list[bool] = []
-    for article_id, title, summary in articles:
-        for mention in watchlist.find_mentions(title, summary):
-            article_ids.append(article_id)
-            entity_ids.append(mention.entity_id)
-            occurrences.append(mention.occurrences)
-            in_title.append(mention.in_title)
+    return mention_frame(find_mentions_in(watchlist, articles))
+
+
+def mention_frame(found: FoundMentions) -> pd.DataFrame:
+    """Mentions whose `articles` are article ids, as a frame ready to insert."""
     return pd.DataFrame(
         {
-            "article_id": pd.Series(article_ids, dtype="int64"),
-            "entity_id": pd.Series(entity_ids, dtype="object"),
-            "occurrences": pd.Series(occurrences, dtype="int32"),
-            "in_title": pd.Series(in_title, dtype="bool"),
+            "article_id": pd.Series(found.articles, dtype="int64"),
+            "entity_id": pd.Series(found.entity_ids, dtype="object"),
+            "occurrences": pd.Series(found.occurrences, dtype="int32"),
+            "in_title": pd.Series(found.in_title, dtype="bool"),
         }
     )
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 import warehouse
 from ingest import FeedMalformed, FeedUnavailable, parse_feed
 from ingest.workers import ParserPool, start_parser_pool
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "feeds"
@@ -45,9 +46,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_pool_reads_every_fixture_exactly_as_parse_feed_does():
+def test_a_pool_reads_every_fixture_as_parse_feed_does_and_hands_it_over_keyed_and_matched():
+    watchlist = warehouse.load_watchlist(SHIPPED_WATCHLIST)
     documents = sorted(FIXTURES.glob("*.xml"))
-    with ParserPool(2) as pool:
+    with ParserPool(2, watchlist) as pool:
         for path in documents:
             body = path.read_bytes()
             try:
@@ -56,7 +58,10 @@ def test_a_pool_reads_every_fixture_exactly_as_parse_feed_does():
                 with pytest.raises(FeedMalformed, match=re.escape(str(error))):
                     pool.parse(body, fetched_at=FETCHED_AT, base_url="https://example.com/feed")
                 continue
-            assert pool.parse(body, fetched_at=FETCHED_AT, base_url="https://example.com/feed") == expected, path.name
+            keyed = warehouse.keyed_articles(expected.articles, fetched_at=FETCHED_AT, watchlist=watchlist)
+            parsed = pool.parse(body, fetched_at=FETCHED_AT, base_url="https://example.com/feed")
+            assert parsed == replace(expected, articles=(), keyed=keyed), path.name
+            assert parsed.keyed is not None and parsed.keyed.mentions is not None
 
 
 def test_a_killed_parser_costs_one_feed_and_later_feeds_are_parsed_in_this_process():
@@ -73,19 +78,19 @@ def test_a_killed_parser_costs_one_feed_and_later_feeds_are_parsed_in_this_proce
     assert after == parse_feed(body, fetched_at=FETCHED_AT)
 
 
-def test_no_pool_is_forked_while_another_thread_runs():
+def test_no_pool_is_forked_while_another_thread_runs(fresh_warehouse):
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert start_parser_pool(feeds=1_000) is None
+        assert start_parser_pool(fresh_warehouse, feeds=1_000) is None
     finally:
         stop.set()
         other.join()
 
 
-def test_a_small_pass_parses_in_its_own_threads():
-    assert start_parser_pool(feeds=3) is None
+def test_a_small_pass_parses_in_its_own_threads(fresh_warehouse):
+    assert start_parser_pool(fresh_warehouse, feeds=3) is None
 
 
 HOLDER = """

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import warehouse
 from tests.conftest import SHIPPED_WATCHLIST
 from warehouse.rows import FetchedArticle
+from warehouse.watchlist import parse_watchlist
 
 FETCHED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOMEPAGE = "https://daily.example"
@@ -83,6 +84,32 @@ def test_a_prepared_document_is_stored_exactly_as_the_document_it_came_from(grou
             assert warehouse.store_documents(as_prepared, prepared) == counts
         assert stored_rows(as_prepared) == stored_rows(as_given)
         assert warehouse.store_documents(as_prepared, prepared) == [0] * len(prepared), "storing again adds nothing"
+
+
+# A watchlist other than the stored one: mentions found with it must not be stored.
+EDITED_WATCHLIST = parse_watchlist(
+    '[[leader]]\nid = "putin"\nname = "Vladimir Putin"\naliases = ["Beijing"]\n', origin="edited"
+)
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(documents, min_size=1, max_size=3), st.sampled_from(["stored", "edited"]))
+def test_mentions_found_where_a_document_was_parsed_are_stored_only_if_the_warehouse_would_find_the_same(
+    groups, found_with
+):
+    with tempfile.TemporaryDirectory() as folder:
+        as_given = warehouse.open_warehouse(Path(folder) / "given.duckdb", watchlist_path=SHIPPED_WATCHLIST)
+        as_prepared = warehouse.open_warehouse(Path(folder) / "prepared.duckdb", watchlist_path=SHIPPED_WATCHLIST)
+        watchlist = warehouse.current_watchlist(as_prepared) if found_with == "stored" else EDITED_WATCHLIST
+        for group in groups:
+            counts = warehouse.store_documents(as_given, group)
+            prepared = [
+                pickle.loads(pickle.dumps(warehouse.prepare_document(document, watchlist=watchlist)))
+                for document in group
+            ]
+            assert all(document.articles.mentions is not None for document in prepared)
+            assert warehouse.store_documents(as_prepared, prepared) == counts
+        assert stored_rows(as_prepared) == stored_rows(as_given)
 
 
 def test_a_prepared_document_keeps_each_story_of_the_document_once():
