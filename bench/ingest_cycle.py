@@ -16,6 +16,7 @@ Run: .venv/bin/python bench/ingest_cycle.py [--feeds N] [--hosts N] [--items N]
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing as mp
 import os
 import resource
@@ -33,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BENCHMARKS_MD, REPO_ROOT, write_section
+from ingest import pacing
 
 REALFEEDS = Path("/work/shared/data/realfeeds")
 WATCHLIST = REPO_ROOT / "watchlist.toml"
@@ -317,6 +319,7 @@ def main() -> None:
         with serving(args.feeds, args.hosts, args.items) as urls:
             print(f"registering {len(urls)} feeds ...", file=sys.stderr)
             register_feeds(db, urls)
+            load_before = os.getloadavg()[0]
             print("baseline cycle ...", file=sys.stderr)
             baseline = run_phase(_baseline, urls, str(Path(folder) / "baseline.duckdb"))
             print(f"  {baseline}", file=sys.stderr)
@@ -326,13 +329,22 @@ def main() -> None:
             print("unchanged cycle ...", file=sys.stderr)
             second = run_phase(_live_cycle, db, args.workers)
             print(f"  {second}", file=sys.stderr)
+            load_after = os.getloadavg()[0]
 
+    per_host = math.ceil(args.feeds / args.hosts)
+    gap = pacing.DEFAULT_HOST_GAP_SECONDS
+    floor = (per_host - 1) * gap
     body = f"""
 Live cycle: {args.feeds:,} feeds × {args.items} items on {args.hosts} loopback addresses, one server each;
 `fetch_due(force=True, max_workers={args.workers})`, each phase in a fresh process (peak = that process's max RSS;
 documents are parsed in forked parser processes, one per core, whose own peak is given beside it: forked, they share
 most of their pages with the parent, so the sum overstates the machine's use).
 Items for the unchanged cycle are items stored (zero is right); its target is wall time under 10 s.
+Each address serves {per_host} feeds, and requests to one host start at least {gap} s apart (the default per-host gap,
+`ingest.pacing.DEFAULT_HOST_GAP_SECONDS`), so no cycle can take less than {floor:.2f} s: here that caps the first cycle
+at {baseline["seconds"] / floor:.1f}× the baseline.
+Load {load_before:.1f} before the baseline, {load_after:.1f} after the unchanged cycle (1-minute load average;
+{os.cpu_count()} cores).
 
 {HEADER}
 {row("baseline: feedparser.parse(url) + row-by-row INSERT, sequential", baseline)}
