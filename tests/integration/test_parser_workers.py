@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 import warehouse
-from ingest import FeedMalformed, FeedUnavailable, parse_feed
+from ingest import FeedMalformed, FeedUnavailable, fetch_due, parse_feed
 from ingest.workers import ParserPool, start_parser_pool
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
+from warehouse.watchlist import parse_watchlist
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "feeds"
 FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -155,3 +156,20 @@ def test_newstally_fetch_parses_in_worker_processes_and_stores_every_item(fresh_
         mentions = connection.execute("SELECT count(*) FROM mentions WHERE entity_id = 'putin'").fetchone()
     assert stored == (feeds * 30, feeds * 30)
     assert mentions == (feeds * 30,)
+
+
+@needs_two_cores
+def test_mentions_found_by_workers_with_an_outdated_watchlist_are_found_again_with_the_stored_one(fresh_warehouse):
+    outdated = parse_watchlist(
+        '[[leader]]\nid = "putin"\nname = "Vladimir Putin"\naliases = ["Beijing"]\n', origin="before the edit"
+    )
+    with running_feed_server() as server, ParserPool(2, outdated) as pool:
+        server.routes["/feed.xml"] = lambda handler: respond(handler, 200, _feed(1))
+        warehouse.add_feed(fresh_warehouse, server.url("/feed.xml"), source_name="Outlet 1")
+        fetch_due(fresh_warehouse, parser_pool=pool)
+
+    with fresh_warehouse.reading() as connection:
+        mentions = connection.execute(
+            "SELECT entity_id, count(*) FROM mentions GROUP BY entity_id ORDER BY entity_id"
+        ).fetchall()
+    assert mentions == [("putin", 30), ("zelensky", 30)]
