@@ -284,6 +284,8 @@ def _found_mentions(
     since the parser processes started) are not used: those articles are matched again.
     """
     found = FoundMentions(watchlist.content_hash, [], [], [], [])
+    if all(keyed.mentions is None for keyed in incoming.keyed):  # archives, demo history, in-thread parsing
+        return found, [(article_id, title, summary) for article_id, title, summary, _, _ in inserted]
     unmatched: list[tuple[int, str, str]] = []
     offsets = incoming.offsets()
     row_of = incoming.row_numbers(rows)
