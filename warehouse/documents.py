@@ -86,6 +86,6 @@ def store_documents(wh: Warehouse, documents: Sequence[FeedDocument | PreparedDo
 
 
 def _batch(document: FeedDocument | PreparedDocument, source_id: int) -> ArticleBatch:
-    if isinstance(document, PreparedDocument):
-        return ArticleBatch(source_id, None, (), document.fetched_at, keyed=document.articles)
+    if isinstance(document, FeedDocument):
+        document = prepare_document(document)
     return ArticleBatch(source_id, None, document.articles, document.fetched_at)

@@ -17,7 +17,7 @@ from warehouse.clock import to_stored
 from warehouse.db import Warehouse, fetch_one
 from warehouse.errors import UnknownFeed
 from warehouse.rows import FeedPlan, FetchOutcome, FetchResult
-from warehouse.store import ArticleBatch, insert_batches
+from warehouse.store import ArticleBatch, insert_batches, keyed_articles
 
 __all__ = ["move_feed", "record_fetch", "record_fetches"]
 
@@ -85,7 +85,7 @@ def record_fetches(wh: Warehouse, fetches: Sequence[tuple[FetchResult, Planner |
         return []
     with wh.writing() as connection:
         sources = _sources_of(connection, [result.feed_id for result, _ in fetches])
-        batches = [_stored_articles(result, sources[result.feed_id]) for result, _ in fetches]
+        batches = [_batch(result, sources[result.feed_id]) for result, _ in fetches]
         counts = insert_batches(connection, batches)
         plans = [plan(new) if callable(plan) else plan for (_, plan), new in zip(fetches, counts, strict=True)]
         results = [result for result, _ in fetches]
@@ -114,10 +114,15 @@ def _sources_of(connection: duckdb.DuckDBPyConnection, feed_ids: list[int]) -> d
     return sources
 
 
-def _stored_articles(result: FetchResult, source_id: int) -> ArticleBatch:
+def _batch(result: FetchResult, source_id: int) -> ArticleBatch:
+    """The fetch's articles for its outlet, keyed here unless a parser process did it; none from a failed fetch."""
     if result.outcome not in _SUCCESSFUL:
-        return ArticleBatch(source_id, result.feed_id, (), result.started_at)
-    return ArticleBatch(source_id, result.feed_id, result.articles, result.started_at, keyed=result.keyed)
+        keyed = keyed_articles((), fetched_at=result.started_at)
+    elif result.keyed is not None:
+        keyed = result.keyed
+    else:
+        keyed = keyed_articles(result.articles, fetched_at=result.started_at)
+    return ArticleBatch(source_id, result.feed_id, keyed, result.started_at)
 
 
 def _log(connection: duckdb.DuckDBPyConnection, results: Sequence[FetchResult], counts: Sequence[int]) -> None:

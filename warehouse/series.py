@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -143,7 +144,7 @@ def entity_series(
     return grid.frame(_labels(grid.buckets, bucket, zone_info), by_source=by_source)
 
 
-def _template(connection, *, unique: bool, with_entity: str | None, by_source: bool) -> str:
+def _template(connection: duckdb.DuckDBPyConnection, *, unique: bool, with_entity: str | None, by_source: bool) -> str:
     """The counting query for these options.
 
     Plain counts (every copy, no co-mention filter) come from the slot rollups, which
@@ -183,7 +184,7 @@ def _first_bucket(start: date, bucket: str, zone_info: ZoneInfo) -> pd.Timestamp
     return pd.Timestamp(_utc_bound(start, zone_info)) if bucket == "hour" else _bucket_of(start, bucket)
 
 
-def first_bucketed_at(connection) -> datetime | None:
+def first_bucketed_at(connection: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the earliest article that series count was published (naive UTC), or None without one."""
     row = fetch_one(connection.execute(_FIRST_BUCKETED_AT))
     return row[0] if row is not None else None

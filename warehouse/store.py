@@ -85,13 +85,8 @@ class ArticleBatch:
 
     source_id: int
     feed_id: int | None
-    articles: Sequence[FetchedArticle]
-    fetched_at: datetime  # UTC; stands in for missing item dates
-    # `keyed_articles(articles)` when already worked out (by a parser process); `articles` is then not read.
-    keyed: KeyedArticles | None = None
-
-    def keyed_articles(self) -> KeyedArticles:
-        return self.keyed if self.keyed is not None else keyed_articles(self.articles, fetched_at=self.fetched_at)
+    articles: KeyedArticles  # `keyed_articles` of the document, here or where it was parsed
+    fetched_at: datetime  # UTC
 
 
 # Only the stored rows that could collide with the incoming ones are read back.
@@ -175,7 +170,7 @@ class _Incoming:
     """The batches' keyed articles end to end, with each article's batch, outlet and feed."""
 
     def __init__(self, batches: Sequence[ArticleBatch]) -> None:
-        self.keyed = [batch.keyed_articles() for batch in batches]
+        self.keyed = [batch.articles for batch in batches]
         self.batch_numbers: list[int] = []
         self.source_ids: list[int] = []
         self.feed_ids: list[int | None] = []
@@ -284,22 +279,25 @@ def _found_mentions(
     since the parser processes started) are not used: those articles are matched again.
     """
     found = FoundMentions(watchlist.content_hash, [], [], [], [])
-    if all(keyed.mentions is None for keyed in incoming.keyed):  # archives, demo history, in-thread parsing
+    # Each batch's mentions if they were found with the stored watchlist, else None (archives,
+    # demo history, parsing in the fetcher's threads, a watchlist edited since the workers started).
+    usable = [
+        mentions if mentions is not None and mentions.watchlist_hash == watchlist.content_hash else None
+        for mentions in (keyed.mentions for keyed in incoming.keyed)
+    ]
+    if all(mentions is None for mentions in usable):
         return found, [(article_id, title, summary) for article_id, title, summary, _, _ in inserted]
     unmatched: list[tuple[int, str, str]] = []
-    offsets = incoming.offsets()
     row_of = incoming.row_numbers(rows)
     article_ids: dict[int, int] = {}
     for article_id, title, summary, source_id, key in inserted:
         row = row_of[(source_id, key)]
-        mentions = incoming.keyed[incoming.batch_numbers[row]].mentions
-        if mentions is not None and mentions.watchlist_hash == watchlist.content_hash:
+        if usable[incoming.batch_numbers[row]] is not None:
             article_ids[row] = article_id
         else:
             unmatched.append((article_id, title, summary))
-    for keyed, offset in zip(incoming.keyed, offsets, strict=True):
-        mentions = keyed.mentions
-        if mentions is None or mentions.watchlist_hash != watchlist.content_hash:
+    for mentions, offset in zip(usable, incoming.offsets(), strict=True):
+        if mentions is None:
             continue
         for position, entity_id, occurrences, in_title in zip(
             mentions.articles, mentions.entity_ids, mentions.occurrences, mentions.in_title, strict=True
@@ -322,7 +320,8 @@ def insert_articles(
     fetched_at: datetime,
 ) -> int:
     """Insert the articles not yet stored for this outlet and tally them; returns how many were new."""
-    (new,) = insert_batches(connection, [ArticleBatch(source_id, feed_id, articles, fetched_at)])
+    batch = ArticleBatch(source_id, feed_id, keyed_articles(articles, fetched_at=fetched_at), fetched_at)
+    (new,) = insert_batches(connection, [batch])
     return new
 
 

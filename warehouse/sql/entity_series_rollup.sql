@@ -3,10 +3,9 @@
 -- its article. A slot's rows (one per stored batch, and per outlet unless $by_source) are
 -- summed first, so the bucket expression, costly in other zones, runs once per slot.
 -- Per bucket (and outlet when $by_source), per entity: articles mentioning it, occurrences,
--- and all bucketed articles of the same outlets. A slot's key may have several rows (one
--- per stored batch): they are summed. {bucket_expression} is one of series.py's, never user
--- text; it reads a.published_at, here a slot's start. Bounds are local midnights in UTC,
--- which fall on slot boundaries.
+-- and all bucketed articles of the same outlets. {bucket_expression} is one of series.py's,
+-- never user text; it reads a.published_at, here a slot's start. Bounds are local midnights
+-- in UTC, which fall on slot boundaries.
 WITH slot_totals AS (
     SELECT slot AS published_at, CASE WHEN $by_source THEN source_id ELSE 0 END AS source_id,
            sum(articles) AS articles
