@@ -1,4 +1,4 @@
-"""Pure builders of what the pages draw: small frames in, Altair charts and display tables out.
+"""Pure builders of what the pages draw: frames shaped by `dashboard.tables` in, Altair charts out.
 
 Nothing here calls Streamlit or the warehouse, so every chart can be checked as a spec in a unit test.
 Encodings are given as channel objects (`alt.Text("label:N")`, `alt.ColorValue(**alt.condition(...))`), not as
@@ -8,20 +8,20 @@ every call (tens of milliseconds each, on every draw).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 
+from dashboard.tables import event_dates, gap_days
 from dashboard.url_state import Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
-    from warehouse import Episode, Event, FeedHealth, LensResult
+    from warehouse import Event
 
 # Okabe & Ito's palette, reordered so the first lines drawn are the most distinct on white;
 # yellow goes last because it is faint on a light background.
@@ -130,7 +130,6 @@ _MAX_LABEL_ROWS = 5
 # SVG keeps labels as text in the page (searchable, testable) but slows down past a few thousand points.
 _MAX_SVG_POINTS = 5000
 
-SHOWN_COLUMNS = ("bucket_start", "entity_id", "entity", "articles", "total_articles", "share_percent")
 
 _BUCKET_AXIS_TITLES: dict[str, str] = {
     "day": "Day (UTC)",
@@ -139,89 +138,12 @@ _BUCKET_AXIS_TITLES: dict[str, str] = {
 }
 
 
-def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """The series in the shape the page draws, lists and downloads: one row per bucket and entity.
-
-    `series` is what `warehouse.entity_series` returns; `entity_names` maps the chosen ids to
-    display names, in the order the lines should be drawn. Share becomes a percentage. A series
-    by outlet keeps its `source` column, and then rows go by outlet first.
-    """
-    if series.empty:
-        return pd.DataFrame({column: [] for column in SHOWN_COLUMNS})
-    chosen = series[series["entity_id"].isin(list(entity_names))]
-    bucket_start = pd.to_datetime(chosen["bucket_start"])
-    if bucket_start.dt.tz is not None:
-        bucket_start = bucket_start.dt.tz_convert("UTC").dt.tz_localize(None)
-    total = chosen["total_articles"].astype("int64")
-    articles = chosen["articles"].astype("int64")
-    by_outlet = {"source": chosen["source"].astype(str)} if "source" in chosen.columns else {}
-    shown = pd.DataFrame(
-        {
-            "bucket_start": bucket_start.dt.date,
-            **by_outlet,
-            "entity_id": chosen["entity_id"].astype(str),
-            "entity": chosen["entity_id"].map(dict(entity_names)).astype(str),
-            "articles": articles,
-            "total_articles": total,
-            "share_percent": (100 * articles / total.where(total > 0)).fillna(0.0).round(3),
-        }
-    )
-    order = {entity_id: position for position, entity_id in enumerate(entity_names)}
-    shown["_order"] = shown["entity_id"].map(order)
-    keys = ["source", "_order", "bucket_start"] if by_outlet else ["_order", "bucket_start"]
-    return shown.sort_values(keys).drop(columns="_order").reset_index(drop=True)
-
-
-def entity_totals(shown: pd.DataFrame) -> pd.DataFrame:
-    """Per entity over the shown range: articles mentioning it, their share of all articles, its busiest bucket."""
-    rows = []
-    for entity, group in shown.groupby("entity", sort=False):
-        all_articles = int(group["total_articles"].sum())
-        articles = int(group["articles"].sum())
-        busiest = group.loc[group["articles"].idxmax()] if articles else None
-        rows.append(
-            {
-                "entity": entity,
-                "articles": articles,
-                "share_percent": round(100 * articles / all_articles, 2) if all_articles else 0.0,
-                "busiest_bucket": busiest["bucket_start"].isoformat() if busiest is not None else "—",
-                "busiest_articles": int(busiest["articles"]) if busiest is not None else 0,
-            }
-        )
-    columns = ["entity", "articles", "share_percent", "busiest_bucket", "busiest_articles"]
-    return pd.DataFrame(rows, columns=columns)
-
-
 def events_in_range(events: Sequence[Event], *, start: date, end: date) -> list[Event]:
     """Events that overlap `start`..`end` (both inclusive), earliest first."""
     return sorted(
         (event for event in events if event.start_date <= end and event.end_date >= start),
         key=lambda event: (event.start_date, event.name),
     )
-
-
-GAP_COLUMNS = ("day", "until", "outlets", "outlet_count")
-
-
-def gap_days(completeness: pd.DataFrame) -> pd.DataFrame:
-    """The UTC days on which some outlet's feeds were not all fetched successfully, one row per day.
-
-    `completeness` is what `warehouse.ingest_completeness` returns (or some outlets' rows of it);
-    `until` is the next day, so a band covers the whole day; `outlets` names the outlets affected.
-    """
-    if completeness.empty:
-        return pd.DataFrame({column: [] for column in GAP_COLUMNS})
-    failed = completeness[~completeness["complete"].astype(bool)]
-    rows = [
-        {
-            "day": day,
-            "until": day + timedelta(days=1),
-            "outlets": ", ".join(sorted(group["source"].astype(str))),
-            "outlet_count": len(group),
-        }
-        for day, group in failed.groupby("day", sort=True)
-    ]
-    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
 
 
 def _gap_count(gaps: pd.DataFrame | None, *, start: date, end: date) -> int:
@@ -289,9 +211,9 @@ def trends_chart(
 ) -> alt.LayerChart:
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
-    `shown` is a frame from `series_as_shown`; `spikes`, one from `spikes_as_shown`, adds a
+    `shown` is a frame from `tables.series_as_shown`; `spikes`, one from `tables.spikes_as_shown`, adds a
     marker on each line at the bucket holding an episode's peak day, linked to its Spikes page;
-    `gaps`, one from `gap_days`, greys the days on which some outlet's feeds were not fetched.
+    `gaps`, one from `tables.gap_days`, greys the days on which some outlet's feeds were not fetched.
     Rendered as SVG, so event labels are text in the page, unless there are too many points
     for SVG to stay quick.
     """
@@ -408,47 +330,6 @@ def trends_chart(
 
 # Relative to the Trends page, so it also works under a server.baseUrlPath.
 SPIKES_URL_PATH = "spikes"
-SPIKE_SHOWN_COLUMNS = (
-    "episode_id",
-    "entity_id",
-    "entity",
-    "start",
-    "peak",
-    "end",
-    "peak_articles",
-    "peak_share_percent",
-    "baseline_share_percent",
-    "score",
-    "top_headline",
-)
-
-
-def spikes_as_shown(episodes: Sequence[Episode], entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """Spike episodes as the pages mark, list and download them: one row each, newest first, shares in percent.
-
-    Episodes of entities not in `entity_names` are left out.
-    """
-    rows = [
-        {
-            "episode_id": episode.episode_id,
-            "entity_id": episode.entity_id,
-            "entity": entity_names[episode.entity_id],
-            "start": episode.start,
-            "peak": episode.peak,
-            "end": episode.end,
-            "peak_articles": episode.peak_articles,
-            "peak_share_percent": round(100 * episode.peak_share, 2),
-            "baseline_share_percent": round(100 * episode.baseline_share, 2),
-            "score": episode.score,
-            "top_headline": episode.headlines[0].title if episode.headlines else "",
-        }
-        for episode in episodes
-        if episode.entity_id in entity_names
-    ]
-    table = pd.DataFrame(rows, columns=list(SPIKE_SHOWN_COLUMNS))
-    if table.empty:
-        return table
-    return table.sort_values(["start", "entity_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _spike_markers(
@@ -523,7 +404,7 @@ def _placed_labels(in_range: Sequence[Event], *, start: date, end: date) -> pd.D
                 "multi_day": event.end_date > event.start_date,
                 "name": event.name,
                 "label": event.name if free else "",
-                "when": _event_dates(event),
+                "when": event_dates(event),
                 "participants": ", ".join(event.participants) or "—",
                 "place": event.place or "—",
                 "side": side,
@@ -606,48 +487,12 @@ def _bucket_label(day: date, bucket: Bucket) -> str:
     return f"{day:%a %d %b %Y}"
 
 
-def _event_dates(event: Event) -> str:
-    if event.end_date > event.start_date:
-        return f"{event.start_date:%d %b %Y} – {event.end_date:%d %b %Y}"
-    return f"{event.start_date:%d %b %Y}"
-
-
 # Title, axes and legend take this much of a chart's height; each outlet's row adds the rest.
 _VOLUME_CHROME_PX = 110
 _BAR_ROW_PX = 36
 _HEATMAP_CHROME_PX = 190
 _HEATMAP_ROW_PX = 52
 _COMENTION_CHROME_PX = 300
-
-ARTICLE_SHOWN_COLUMNS = ("published_at", "source", "title", "entities", "url", "summary")
-SAFE_LINK_SCHEMES = ("http://", "https://")
-
-
-def articles_as_shown(found: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """The articles the way the Articles page lists and downloads them: plain text, one row each.
-
-    `found` is a page from `warehouse.search_articles`. Entities become their display names;
-    a link that is not http(s) (say `javascript:` from a hostile feed) becomes empty, so the
-    page never offers it as something to click.
-    """
-    if found.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in ARTICLE_SHOWN_COLUMNS})
-    return pd.DataFrame(
-        {
-            "published_at": found["published_at"],
-            "source": found["source"].astype(str),
-            "title": found["title"].astype(str),
-            "entities": [", ".join(entity_names.get(e, e) for e in ids) for ids in found["entity_ids"]],
-            "url": [url if url.lower().startswith(SAFE_LINK_SCHEMES) else None for url in found["url"]],
-            "summary": found["summary"].astype(str),
-        },
-        columns=list(ARTICLE_SHOWN_COLUMNS),
-    )
-
-
-def page_count(total: int, page_size: int) -> int:
-    """Pages needed for `total` rows, at least one so an empty result still has a page."""
-    return max(1, -(-total // page_size))
 
 
 def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date, palette: Palette = LIGHT) -> alt.Chart:
@@ -668,25 +513,6 @@ def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date, palette
             usermeta=embed_options(),
         )
         .configure_view(stroke=None)
-    )
-
-
-SHARE_SHOWN_COLUMNS = ("source", "entity", "articles", "total_articles", "share_percent")
-
-
-def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """Share of voice as the Sources page draws and downloads it: display names, share in percent."""
-    if shares.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in SHARE_SHOWN_COLUMNS})
-    return pd.DataFrame(
-        {
-            "source": shares["source"].astype(str),
-            "entity": shares["entity_id"].map(lambda e: entity_names.get(e, e)).astype(str),
-            "articles": shares["articles"].astype("int64"),
-            "total_articles": shares["total_articles"].astype("int64"),
-            "share_percent": (100 * shares["share"].astype(float)).round(2),
-        },
-        columns=list(SHARE_SHOWN_COLUMNS),
     )
 
 
@@ -738,212 +564,6 @@ def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date, palette
     )
 
 
-FEED_HEALTH_COLUMNS = (  # what needs attention first; the feed's address last
-    "status",
-    "source",
-    "consecutive_failures",
-    "last_error",
-    "last_success_at",
-    "next_fetch_at",
-    "last_failure_at",
-    "new_items_per_day",
-    "enabled",
-    "url",
-)
-# Failing and disabled feeds need someone to look; retrying ones may yet recover on their own.
-_STATUS_ORDER = {"failing": 0, "disabled": 1, "retrying": 2, "new": 3, "ok": 4}
-
-
-def feed_health_table(feeds: Sequence[FeedHealth]) -> pd.DataFrame:
-    """One row per feed, as `warehouse.feed_health` reports it: failing and disabled feeds on top,
-    most failures first, then by outlet. Times are naive UTC; a disabled feed's reason stands in
-    for its last error when it has none.
-    """
-    rows = [
-        {
-            "status": feed.state.value,
-            "source": feed.source_name,
-            "url": feed.url,
-            "enabled": feed.enabled,
-            "last_success_at": _naive_utc(feed.last_success_at),
-            "last_failure_at": _naive_utc(feed.last_failure_at),
-            "last_error": feed.last_error or feed.disabled_reason or "",
-            "consecutive_failures": feed.consecutive_failures,
-            "next_fetch_at": _naive_utc(feed.next_fetch_at),
-            "new_items_per_day": feed.new_items_per_day,
-        }
-        for feed in feeds
-    ]
-    table = pd.DataFrame(rows, columns=list(FEED_HEALTH_COLUMNS))
-    if table.empty:
-        return table
-    table = table.assign(_rank=table["status"].map(_STATUS_ORDER).fillna(len(_STATUS_ORDER))).sort_values(
-        ["_rank", "consecutive_failures", "source", "url"], ascending=[True, False, True, True], kind="stable"
-    )
-    for column in ("last_success_at", "last_failure_at", "next_fetch_at"):
-        table[column] = pd.to_datetime(table[column])
-    return table.drop(columns="_rank").reset_index(drop=True)
-
-
-def _naive_utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-HEADLINE_SHOWN_COLUMNS = ("published_at", "source", "title", "outlets", "url")
-
-
-def headlines_as_shown(episode: Episode) -> pd.DataFrame:
-    """The stories behind an episode, as the Spikes page lists them: plain text, naive UTC times, safe links only."""
-    return pd.DataFrame(
-        {
-            "published_at": pd.to_datetime([_naive_utc(headline.published_at) for headline in episode.headlines]),
-            "source": [headline.source for headline in episode.headlines],
-            "title": [headline.title for headline in episode.headlines],
-            "outlets": [headline.outlets for headline in episode.headlines],
-            "url": [
-                headline.url if headline.url.lower().startswith(SAFE_LINK_SCHEMES) else None
-                for headline in episode.headlines
-            ],
-        },
-        columns=list(HEADLINE_SHOWN_COLUMNS),
-    )
-
-
-OUTLET_COVERAGE_COLUMNS = ("source", "articles", "total_articles", "share_percent", "usual_share_percent")
-
-
-def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
-    """Each outlet's coverage of one entity from `start` to `end` against its own usual share before.
-
-    `series` is a daily, per-outlet series of the entity (`entity_series(by_source=True)`)
-    running from some days before `start` to `end`. Per outlet: articles mentioning the
-    entity in the span, all its articles then, that share in %, and its share in % over the
-    days before `start` (None where the outlet published nothing). The least coverage comes
-    first, so the outlets that ignored a spike head the table.
-    """
-    if series.empty:
-        return pd.DataFrame(columns=list(OUTLET_COVERAGE_COLUMNS))
-    days = pd.to_datetime(series["bucket_start"]).dt.date
-    counts = ["articles", "total_articles"]
-    during = series[(days >= start) & (days <= end)].groupby("source")[counts].sum()
-    before = series[days < start].groupby("source")[counts].sum().reindex(during.index, fill_value=0)
-    shown = pd.DataFrame(
-        {
-            "source": during.index,
-            "articles": during["articles"].to_numpy(),
-            "total_articles": during["total_articles"].to_numpy(),
-            "share_percent": _percent(during["articles"], during["total_articles"]),
-            "usual_share_percent": _percent(before["articles"], before["total_articles"]),
-        }
-    )
-    return shown.sort_values(["share_percent", "source"], na_position="last", kind="stable").reset_index(drop=True)
-
-
-def outlets_that_ignored(coverage: pd.DataFrame) -> list[str]:
-    """Outlets that published in the span but not one article mentioning the entity."""
-    ignored = coverage[(coverage["articles"] == 0) & (coverage["total_articles"] > 0)]
-    return ignored["source"].tolist()
-
-
-def _percent(numerators: pd.Series, denominators: pd.Series) -> list[float | None]:
-    return [
-        round(100 * numerator / denominator, 2) if denominator else None
-        for numerator, denominator in zip(numerators, denominators, strict=True)
-    ]
-
-
-def rising_terms_as_shown(episode: Episode) -> pd.DataFrame:
-    """Words that rose in an episode's titles: titles holding them then and before, and how much more often."""
-    return pd.DataFrame(
-        {
-            "term": [term.term for term in episode.rising_terms],
-            "episode_articles": [term.episode_articles for term in episode.rising_terms],
-            "baseline_articles": [term.baseline_articles for term in episode.rising_terms],
-            "times_as_frequent": [round(math.exp(term.log_ratio), 1) for term in episode.rising_terms],
-        },
-        columns=["term", "episode_articles", "baseline_articles", "times_as_frequent"],
-    )
-
-
-def events_as_shown(events: Sequence[Event]) -> pd.DataFrame:
-    """Calendar events as a small table: name, dates, participants, place."""
-    return pd.DataFrame(
-        {
-            "name": [event.name for event in events],
-            "when": [_event_dates(event) for event in events],
-            "participants": [", ".join(event.participants) for event in events],
-            "place": [event.place for event in events],
-        },
-        columns=["name", "when", "participants", "place"],
-    )
-
-
-def episode_label(episode_id: str, shown: pd.DataFrame) -> str:
-    """How an episode reads in a picker, e.g. "peak Mon 16 Jul 2018 · score 6.2", from a `spikes_as_shown` frame."""
-    row = shown[shown["episode_id"] == episode_id].iloc[0]
-    span = "" if row["start"] == row["end"] else f" ({row['start']:%d %b} – {row['end']:%d %b %Y})"
-    return f"peak {row['peak']:%a %d %b %Y}{span} · score {row['score']:.1f}"
-
-
-LENS_SHOWN_COLUMNS = (
-    "entity",
-    "window_articles",
-    "window_share_percent",
-    "baseline_share_percent",
-    "lift",
-    "peak_day",
-    "days_to_peak",
-    "outlets_moved_most",
-)
-
-
-def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """The event lens's lifts as the page lists and downloads them: largest lift first, shares in percent.
-
-    A lift is empty when the baseline share was 0; the outlets read like "Example Times ×3.2, Example Herald (new)".
-    """
-    rows = [
-        {
-            "entity": entity_names.get(lift.entity_id, lift.entity_id),
-            "window_articles": lift.window_articles,
-            "window_share_percent": round(100 * lift.window_share, 2),
-            "baseline_share_percent": round(100 * lift.baseline_share, 2),
-            "lift": lift.lift,
-            "peak_day": lift.peak_day,
-            "days_to_peak": lift.days_to_peak,
-            "outlets_moved_most": ", ".join(
-                f"{outlet.source} ×{outlet.lift:.1f}" if outlet.lift is not None else f"{outlet.source} (new)"
-                for outlet in lift.outlets
-            ),
-        }
-        for lift in result.entities
-    ]
-    table = pd.DataFrame(rows, columns=list(LENS_SHOWN_COLUMNS))
-    table["lift"] = table["lift"].astype("float64")
-    table["days_to_peak"] = table["days_to_peak"].astype("Int64")
-    return table
-
-
-def lens_chart_entities(result: LensResult, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
-    """Whom the lens chart draws: the event's own participants that are on the watchlist, else the largest lifts."""
-    own = event_participants(result.event, entity_names, limit=limit)
-    if own:
-        return own
-    return [lift.entity_id for lift in result.entities if lift.entity_id in entity_names][:limit]
-
-
-def event_participants(event: Event, entity_names: Mapping[str, str], *, limit: int) -> list[str]:
-    """The event's own participants that are on the watchlist: whom the lens chart draws, known before any lift."""
-    return [entity_id for entity_id in event.entity_ids if entity_id in entity_names][:limit]
-
-
-def event_label(event: Event) -> str:
-    """How an event reads in a picker, e.g. "Trump–Putin summit, Helsinki (16 Jul 2018)"."""
-    return f"{event.name} ({_event_dates(event)})"
-
-
 SMALL_MULTIPLE_WIDTH_PX = 340
 SMALL_MULTIPLE_HEIGHT_PX = 130
 SMALL_MULTIPLE_COLUMNS = 3
@@ -961,7 +581,7 @@ def outlet_small_multiples(
 ) -> alt.ConcatChart:
     """One small chart per outlet, busiest first, each with a line per entity on the same y scale.
 
-    `shown` is a `series_as_shown` frame of a series by outlet; `completeness`, from
+    `shown` is a `tables.series_as_shown` frame of a series by outlet; `completeness`, from
     `warehouse.ingest_completeness`, greys each outlet's own days with ingest gaps.
     """
     value_field = "articles" if metric == "articles" else "share_percent"
@@ -1033,47 +653,6 @@ def outlet_small_multiples(
             ),
         )
         .configure_view(stroke=None)
-    )
-
-
-COMENTION_SHOWN_COLUMNS = (
-    "leader_id",
-    "theme_id",
-    "leader",
-    "theme",
-    "leader_articles",
-    "both_articles",
-    "share_percent",
-    "previous_leader_articles",
-    "previous_share_percent",
-    "change_points",
-)
-
-
-def comentions_as_shown(matrix: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """The leader × theme matrix as the Co-mentions page draws and downloads it: names, shares in percent.
-
-    `matrix` is what `warehouse.comention_matrix` returns; change_points is the share's change in
-    percentage points, empty when the leader had no articles in the previous period. Leaders with
-    no articles in either period are left out: a row of zeros says nothing.
-    """
-    matrix = matrix[(matrix["leader_articles"] > 0) | (matrix["previous_leader_articles"] > 0)]
-    if matrix.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in COMENTION_SHOWN_COLUMNS})
-    return pd.DataFrame(
-        {
-            "leader_id": matrix["leader_id"].astype(str),
-            "theme_id": matrix["theme_id"].astype(str),
-            "leader": matrix["leader_id"].map(lambda e: entity_names.get(e, e)).astype(str),
-            "theme": matrix["theme_id"].map(lambda e: entity_names.get(e, e)).astype(str),
-            "leader_articles": matrix["leader_articles"].astype("int64"),
-            "both_articles": matrix["both_articles"].astype("int64"),
-            "share_percent": (100 * matrix["share"].astype(float)).round(2),
-            "previous_leader_articles": matrix["previous_leader_articles"].astype("int64"),
-            "previous_share_percent": (100 * matrix["previous_share"].astype(float)).round(2),
-            "change_points": (100 * matrix["change"].astype(float)).round(2),
-        },
-        columns=list(COMENTION_SHOWN_COLUMNS),
     )
 
 
@@ -1171,34 +750,3 @@ def _cell_label(share_percent: float, change_points: float, *, show: str) -> str
     if pd.isna(change_points):
         return ""
     return f"{change_points:+.1f}"
-
-
-DIVERGENCE_SHOWN_COLUMNS = (
-    "source",
-    "leader",
-    "theme",
-    "leader_articles",
-    "both_articles",
-    "share_percent",
-    "all_outlets_share_percent",
-    "difference_points",
-)
-
-
-def divergence_as_shown(divergence: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """The outlets that diverge most, as listed: display names, shares in percent, the gap in points."""
-    if divergence.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in DIVERGENCE_SHOWN_COLUMNS})
-    return pd.DataFrame(
-        {
-            "source": divergence["source"].astype(str),
-            "leader": divergence["leader_id"].map(lambda e: entity_names.get(e, e)).astype(str),
-            "theme": divergence["theme_id"].map(lambda e: entity_names.get(e, e)).astype(str),
-            "leader_articles": divergence["leader_articles"].astype("int64"),
-            "both_articles": divergence["both_articles"].astype("int64"),
-            "share_percent": (100 * divergence["share"].astype(float)).round(2),
-            "all_outlets_share_percent": (100 * divergence["all_outlets_share"].astype(float)).round(2),
-            "difference_points": (100 * divergence["difference"].astype(float)).round(2),
-        },
-        columns=list(DIVERGENCE_SHOWN_COLUMNS),
-    )

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, layout
+from dashboard import data, layout, tables
 from dashboard.url_state import ARTICLES_PAGE_SIZE, MAX_SEARCH_CHARS, ArticlesView, articles_view_from_params
 from warehouse import WarehouseError
 
@@ -122,7 +122,7 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
             st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         found, total = _search(path, facts.data_version, filters, page)
-        pages = charts.page_count(total, ARTICLES_PAGE_SIZE)
+        pages = tables.page_count(total, ARTICLES_PAGE_SIZE)
         if page > pages:  # fewer matches than when the link was made
             page = st.session_state[_PAGE_KEY] = pages
             found, total = _search(path, facts.data_version, filters, page)
@@ -136,7 +136,7 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
         st.info("No articles match. Try fewer words, another outlet or a wider range.", icon=":material/search_off:")
         return
     first_shown = (page - 1) * ARTICLES_PAGE_SIZE + 1
-    shown = charts.articles_as_shown(found, names)
+    shown = tables.articles_as_shown(found, names)
     st.dataframe(
         shown,
         hide_index=True,

@@ -11,7 +11,7 @@ from datetime import date
 import altair as alt
 import streamlit as st
 
-from dashboard import charts, data, layout
+from dashboard import charts, data, layout, tables
 from dashboard.url_state import COMENTION_SHOWS, ComentionsView, comentions_view_from_params
 from warehouse import WarehouseError
 
@@ -71,7 +71,7 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    shown = charts.comentions_as_shown(matrix, names)
+    shown = tables.comentions_as_shown(matrix, names)
     if shown.empty or int(shown["leader_articles"].sum()) == 0:
         st.info(
             f"No article mentions a leader between {view.start:%d %b %Y} and {view.end:%d %b %Y}. Try a wider range.",
@@ -113,7 +113,7 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    outlets = charts.divergence_as_shown(divergence, names)
+    outlets = tables.divergence_as_shown(divergence, names)
     if outlets.empty:
         st.caption("No outlet has enough articles on a leader in this period to compare (5 or more are needed).")
         return

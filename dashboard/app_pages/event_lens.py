@@ -13,7 +13,7 @@ import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import charts, data, layout
+from dashboard import charts, data, layout, tables
 from dashboard.url_state import (
     MAX_ENTITIES,
     MAX_LENS_BASELINE_DAYS,
@@ -42,7 +42,7 @@ def _restore_controls(requested: EventLensView) -> None:
 
 
 def _controls(requested: EventLensView, calendar: dict[str, Event]) -> EventLensView:
-    label = {event_id: charts.event_label(event) for event_id, event in calendar.items()}
+    label = {event_id: tables.event_label(event) for event_id, event in calendar.items()}
     event, compare, window, baseline = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
     event_id = event.selectbox("Event", options=list(calendar), format_func=label.__getitem__, key=_STATE_KEYS["event"])
     others = [other for other in calendar if other != event_id]
@@ -87,7 +87,7 @@ def _lens(
     """
     days = data.lens_days(event, calendar, window_days=view.window_days, baseline_days=view.baseline_days)
     first_day, last_day = days.window[0], days.window[-1]
-    participants = charts.event_participants(event, names, limit=MAX_ENTITIES)
+    participants = tables.event_participants(event, names, limit=MAX_ENTITIES)
     # An event wholly outside the corpus has nothing to draw: its notice must not follow an empty chart.
     in_corpus = first_day <= corpus.last_day and last_day >= corpus.first_day
     place = st.empty()  # the chart, or the notice that there is nothing to measure
@@ -111,7 +111,7 @@ def _lens(
             )
             return
         if chart is None:
-            chosen = charts.lens_chart_entities(result, names, limit=MAX_ENTITIES)
+            chosen = tables.lens_chart_entities(result, names, limit=MAX_ENTITIES)
             chart = _window_chart(place, corpus, event, days, view, names, chosen)
     except WarehouseError as error:
         layout.read_failed(error)
@@ -120,7 +120,7 @@ def _lens(
     if result.days.excluded:
         baseline += f" ({len(result.days.excluded)} left out: inside another event's window)"
     st.caption(f"Lift: the mean daily share in the window over the mean in the {baseline}.")
-    table = charts.lens_table_as_shown(result, names)
+    table = tables.lens_table_as_shown(result, names)
     st.dataframe(
         table,
         hide_index=True,
@@ -179,13 +179,13 @@ def _window_chart(
 
     def chart() -> alt.TopLevelMixin:
         return charts.trends_chart(
-            charts.series_as_shown(series, drawn),
+            tables.series_as_shown(series, drawn),
             [event],
             metric="share",
             bucket="day",
             start=first_day,
             end=last_day,
-            spikes=charts.spikes_as_shown(episodes, drawn),
+            spikes=tables.spikes_as_shown(episodes, drawn),
             title=f"Share of all articles, ±{view.window_days} days around {event.name}",
             palette=palette,
         )

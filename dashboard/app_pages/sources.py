@@ -11,7 +11,7 @@ from datetime import date
 import altair as alt
 import streamlit as st
 
-from dashboard import charts, data, layout
+from dashboard import charts, data, layout, tables
 from dashboard.url_state import MAX_ENTITIES, SourcesView, sources_view_from_params
 from warehouse import WarehouseError
 
@@ -103,7 +103,7 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    shown = charts.share_of_voice_as_shown(shares, names)
+    shown = tables.share_of_voice_as_shown(shares, names)
 
     def share_chart() -> alt.TopLevelMixin:
         return charts.share_of_voice_chart(shown, start=view.start, end=view.end, palette=palette)
@@ -137,7 +137,7 @@ def _feed_health(path: str) -> None:
     if not feeds:
         st.info("No feeds registered. Add one with `newstally feeds add URL`.", icon=":material/rss_feed:")
         return
-    table = charts.feed_health_table(feeds)
+    table = tables.feed_health_table(feeds)
     troubled = int(table["status"].isin(["failing", "disabled"]).sum())
     st.caption(f"{len(table):,} feeds, {troubled:,} failing or disabled. Times are UTC.")
     st.dataframe(

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import charts, data, layout
+from dashboard import data, layout, tables
 from dashboard.url_state import SpikesView, spikes_view_from_params
 from warehouse import Episode, WarehouseError
 
@@ -45,7 +45,7 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
         f"score {episode.score:.1f}."
     )
     st.markdown("**Headlines that drove it**, each story by the outlet that ran it first")
-    headlines = charts.headlines_as_shown(episode)
+    headlines = tables.headlines_as_shown(episode)
     st.dataframe(
         headlines,
         hide_index=True,
@@ -69,7 +69,7 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
     _outlet_coverage(episode, name, data_version)
     words, nearby = st.columns(2)
     words.markdown("**Rising words** in the titles, against the 28 days before")
-    terms = charts.rising_terms_as_shown(episode)
+    terms = tables.rising_terms_as_shown(episode)
     if terms.empty:
         words.caption("No word rose clearly.")
     else:
@@ -89,7 +89,7 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
         nearby.caption("None on the calendar.")
     else:
         nearby.dataframe(
-            charts.events_as_shown(episode.events),
+            tables.events_as_shown(episode.events),
             hide_index=True,
             width="stretch",
             column_config={
@@ -117,11 +117,11 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    coverage = charts.outlet_coverage_as_shown(series, start=episode.start, end=episode.end)
+    coverage = tables.outlet_coverage_as_shown(series, start=episode.start, end=episode.end)
     st.markdown(
         f"**Outlets**: their articles mentioning {name} in the spike, against their own {USUAL_DAYS} days before"
     )
-    ignored = charts.outlets_that_ignored(coverage)
+    ignored = tables.outlets_that_ignored(coverage)
     if ignored:
         st.caption(f"Not one article mentioning {name} in the spike from: {', '.join(ignored)}.")
     else:
@@ -165,7 +165,7 @@ def render() -> None:
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    shown = charts.spikes_as_shown(episodes, names)
+    shown = tables.spikes_as_shown(episodes, names)
     if shown.empty:
         _write_url(SpikesView(entity_id=entity_id))
         st.info(
@@ -179,7 +179,7 @@ def render() -> None:
     episode_id = st.selectbox(
         f"Spike ({len(episode_ids)} in all, newest first)",
         options=episode_ids,
-        format_func=lambda chosen: charts.episode_label(chosen, shown),
+        format_func=lambda chosen: tables.episode_label(chosen, shown),
         key=_EPISODE_KEY,
     )
     _write_url(SpikesView(entity_id=entity_id, episode_id=episode_id))

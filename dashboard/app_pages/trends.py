@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import charts, data, layout
+from dashboard import charts, data, layout, tables
 from dashboard.url_state import (
     BUCKETS,
     MAX_ENTITIES,
@@ -146,10 +146,10 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         layout.read_failed(error)
         return
     chosen = {entity_id: names[entity_id] for entity_id in view.entity_ids}
-    shown = charts.series_as_shown(series, chosen)
+    shown = tables.series_as_shown(series, chosen)
     theme = st.context.theme.type
     palette = charts.palette_for(theme)
-    gaps = charts.gap_days(completeness)
+    gaps = tables.gap_days(completeness)
 
     def chart() -> alt.TopLevelMixin:
         if view.per_outlet:
@@ -169,7 +169,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             bucket=view.bucket,
             start=view.start,
             end=view.end,
-            spikes=charts.spikes_as_shown(episodes, chosen),
+            spikes=tables.spikes_as_shown(episodes, chosen),
             gaps=gaps,
             palette=palette,
         )
@@ -191,7 +191,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         place=row,
     )
 
-    totals = charts.entity_totals(shown)
+    totals = tables.entity_totals(shown)
     st.dataframe(
         totals,
         hide_index=True,

@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from dashboard import charts
+from dashboard import charts, tables
 from tests.unit.test_charts import HELSINKI, NAMES, NATO, spike, warehouse_series
 
 START, END = date(2018, 7, 9), date(2018, 7, 29)
@@ -55,9 +55,9 @@ def comention_matrix() -> pd.DataFrame:
 
 def every_chart(palette: charts.Palette) -> Iterator[tuple[str, alt.TopLevelMixin]]:
     """Each builder in charts.py that returns a chart, with data like the pages give it."""
-    shown = charts.series_as_shown(warehouse_series(), NAMES)
-    spikes = charts.spikes_as_shown([spike("putin", date(2018, 7, 16))], NAMES)
-    gaps = charts.gap_days(completeness())
+    shown = tables.series_as_shown(warehouse_series(), NAMES)
+    spikes = tables.spikes_as_shown([spike("putin", date(2018, 7, 16))], NAMES)
+    gaps = tables.gap_days(completeness())
     for metric in ("articles", "share"):
         yield (
             f"trends_chart/{metric}",
@@ -69,7 +69,7 @@ def every_chart(palette: charts.Palette) -> Iterator[tuple[str, alt.TopLevelMixi
         yield (
             f"outlet_small_multiples/{metric}",
             charts.outlet_small_multiples(
-                charts.series_as_shown(by_outlet(), NAMES), metric=metric, bucket="week", start=START, end=END,
+                tables.series_as_shown(by_outlet(), NAMES), metric=metric, bucket="week", start=START, end=END,
                 completeness=completeness(), palette=palette,
             ),
         )  # fmt: skip
@@ -81,10 +81,10 @@ def every_chart(palette: charts.Palette) -> Iterator[tuple[str, alt.TopLevelMixi
     yield (
         "share_of_voice_chart",
         charts.share_of_voice_chart(
-            charts.share_of_voice_as_shown(shares, NAMES), start=START, end=END, palette=palette
+            tables.share_of_voice_as_shown(shares, NAMES), start=START, end=END, palette=palette
         ),
     )
-    matrix = charts.comentions_as_shown(comention_matrix(), {**NAMES, "sanctions": "Sanctions", "nato": "NATO"})
+    matrix = tables.comentions_as_shown(comention_matrix(), {**NAMES, "sanctions": "Sanctions", "nato": "NATO"})
     for show in ("share", "change"):
         yield (
             f"comention_heatmap/{show}",
@@ -166,7 +166,7 @@ def test_line_colours_are_okabe_ito_in_both_themes():
 
 
 def test_gap_days_are_the_days_some_outlets_feeds_failed_with_the_outlets_named():
-    gaps = charts.gap_days(completeness())
+    gaps = tables.gap_days(completeness())
 
     assert [tuple(row) for row in gaps.itertuples(index=False)] == [
         (date(2018, 7, 11), date(2018, 7, 12), "Example Herald", 1),
@@ -175,9 +175,9 @@ def test_gap_days_are_the_days_some_outlets_feeds_failed_with_the_outlets_named(
 
 
 def test_gaps_are_grey_bands_under_the_lines_and_the_subtitle_says_so():
-    shown = charts.series_as_shown(warehouse_series(), NAMES)
+    shown = tables.series_as_shown(warehouse_series(), NAMES)
     chart = charts.trends_chart(
-        shown, [], metric="articles", bucket="week", start=START, end=END, gaps=charts.gap_days(completeness())
+        shown, [], metric="articles", bucket="week", start=START, end=END, gaps=tables.gap_days(completeness())
     )
 
     spec = chart.to_dict()
@@ -189,7 +189,7 @@ def test_gaps_are_grey_bands_under_the_lines_and_the_subtitle_says_so():
 
 def test_small_multiples_draw_one_panel_per_outlet_busiest_first():
     busy, quiet = warehouse_series().assign(source="Example Times"), warehouse_series().assign(source="Quiet")
-    shown = charts.series_as_shown(pd.concat([quiet.assign(articles=0), busy]), NAMES)
+    shown = tables.series_as_shown(pd.concat([quiet.assign(articles=0), busy]), NAMES)
     chart = charts.outlet_small_multiples(shown, metric="articles", bucket="week", start=START, end=END)
 
     assert [panel["title"]["text"] for panel in chart.to_dict()["concat"]] == ["Example Times", "Quiet"]

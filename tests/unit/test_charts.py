@@ -1,4 +1,4 @@
-"""The Trends chart as a Vega-Lite spec: lines, event rules, labels, titles; and the tables beside it."""
+"""The Trends chart as a Vega-Lite spec: lines, event rules, labels, titles, spike markers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from dashboard import charts
+from dashboard import charts, tables
 from warehouse import Episode, Event, Headline
 
 NAMES = {"trump": "Donald Trump", "putin": "Vladimir Putin"}
@@ -51,7 +51,7 @@ def warehouse_series() -> pd.DataFrame:
 
 
 def chart_spec(metric="articles", events=(HELSINKI, NATO, G20_OSAKA), start=date(2018, 7, 9), end=date(2018, 7, 29)):
-    shown = charts.series_as_shown(warehouse_series(), NAMES)
+    shown = tables.series_as_shown(warehouse_series(), NAMES)
     chart = charts.trends_chart(shown, list(events), metric=metric, bucket="week", start=start, end=end)
     return chart.to_dict()
 
@@ -66,30 +66,6 @@ def layers_with_mark(spec: dict, mark_type: str) -> list[dict]:
 
 def rows_of(spec: dict, layer: dict) -> list[dict]:
     return spec["datasets"][layer["data"]["name"]]
-
-
-def test_series_as_shown_keeps_the_chosen_order_and_turns_share_into_percent():
-    shown = charts.series_as_shown(warehouse_series(), NAMES)
-
-    assert list(shown.columns) == list(charts.SHOWN_COLUMNS)
-    assert list(shown["entity"].unique()) == ["Donald Trump", "Vladimir Putin"]
-    trump_helsinki_week = shown[(shown["entity_id"] == "trump") & (shown["bucket_start"] == date(2018, 7, 16))]
-    assert trump_helsinki_week["share_percent"].item() == pytest.approx(40.0)  # 8 of 20 articles
-
-
-def test_series_as_shown_leaves_out_entities_that_were_not_chosen():
-    shown = charts.series_as_shown(warehouse_series(), {"putin": "Vladimir Putin"})
-
-    assert set(shown["entity_id"]) == {"putin"}
-
-
-def test_entity_totals_sum_articles_over_the_range_and_find_the_busiest_bucket():
-    totals = charts.entity_totals(charts.series_as_shown(warehouse_series(), NAMES)).set_index("entity")
-
-    assert totals.loc["Donald Trump", "articles"] == 13  # 4 + 8 + 1
-    assert totals.loc["Donald Trump", "share_percent"] == pytest.approx(37.14, abs=0.01)  # 13 of 35
-    assert totals.loc["Vladimir Putin", "articles"] == 8  # 2 + 6 + 0
-    assert totals.loc["Vladimir Putin", "busiest_bucket"] == "2018-07-16"
 
 
 def test_chart_draws_one_line_per_entity():
@@ -168,7 +144,7 @@ def test_a_chart_with_many_points_falls_back_to_canvas():
         columns=["bucket_start", "entity_id", "articles", "mentions", "total_articles", "share"],
     )
     names = {entity_id: entity_id for entity_id in many["entity_id"].unique()}
-    shown = charts.series_as_shown(many, names)
+    shown = tables.series_as_shown(many, names)
     chart = charts.trends_chart(
         shown, [], metric="articles", bucket="day", start=date(2016, 1, 1), end=date(2017, 11, 30)
     )
@@ -226,7 +202,7 @@ def test_subtitle_says_when_the_range_cuts_a_week():
 
 
 def test_empty_series_still_makes_a_chart():
-    shown = charts.series_as_shown(warehouse_series().iloc[0:0], NAMES)
+    shown = tables.series_as_shown(warehouse_series().iloc[0:0], NAMES)
     chart = charts.trends_chart(
         shown, [HELSINKI], metric="articles", bucket="day", start=date(2018, 7, 1), end=date(2018, 7, 31)
     )
@@ -258,8 +234,8 @@ def test_spikes_draw_one_marker_per_episode_peaking_in_range_at_its_bucket_on_it
         spike("putin", date(2018, 8, 20)),  # after the range
         spike("merkel", date(2018, 7, 17)),  # not charted
     ]
-    shown = charts.series_as_shown(warehouse_series(), NAMES)
-    spikes = charts.spikes_as_shown(episodes, NAMES)
+    shown = tables.series_as_shown(warehouse_series(), NAMES)
+    spikes = tables.spikes_as_shown(episodes, NAMES)
     spec = charts.trends_chart(
         shown, [], metric="articles", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29), spikes=spikes
     ).to_dict()
@@ -283,54 +259,7 @@ def test_spikes_draw_one_marker_per_episode_peaking_in_range_at_its_bucket_on_it
     assert "2 spikes as diamonds" in spec["title"]["subtitle"]
 
 
-def test_spikes_as_shown_lists_episodes_newest_first_with_shares_in_percent():
-    table = charts.spikes_as_shown([spike("putin", date(2018, 7, 1)), spike("putin", date(2018, 7, 17))], NAMES)
-
-    assert table["episode_id"].tolist() == ["putin:2018-07-17", "putin:2018-07-01"]
-    assert table["peak_share_percent"].tolist() == [30.0, 30.0]  # 0.3
-    assert table["baseline_share_percent"].tolist() == [10.0, 10.0]
-
-
 def test_a_chart_without_spikes_has_no_markers():
     spec = chart_spec()
 
     assert [layer for layer in layers_with_mark(spec, "point") if layer["mark"].get("shape") == "diamond"] == []
-
-
-def test_outlet_coverage_puts_the_outlet_that_ignored_the_spike_first_against_its_usual_share():
-    days = ["2018-07-12", "2018-07-13", "2018-07-14"]
-    series = pd.DataFrame(
-        {
-            "bucket_start": days * 3,
-            "source": ["Times"] * 3 + ["Herald"] * 3 + ["Gazette"] * 3,
-            "entity_id": ["putin"] * 9,
-            "articles": [1, 2, 9, 0, 1, 5, 1, 0, 0],
-            "total_articles": [6, 6, 14, 4, 4, 10, 5, 5, 6],
-        }
-    )
-    coverage = charts.outlet_coverage_as_shown(series, start=date(2018, 7, 14), end=date(2018, 7, 14))
-    # In the spike: Gazette 0 of 6, Herald 5 of 10 (50 %), Times 9 of 14 (64.29 %).
-    # Usual, the two days before: Gazette 1 of 10 (10 %), Herald 1 of 8 (12.5 %), Times 3 of 12 (25 %).
-    assert coverage.to_dict("records") == [
-        {"source": "Gazette", "articles": 0, "total_articles": 6, "share_percent": 0.0, "usual_share_percent": 10.0},
-        {"source": "Herald", "articles": 5, "total_articles": 10, "share_percent": 50.0, "usual_share_percent": 12.5},
-        {"source": "Times", "articles": 9, "total_articles": 14, "share_percent": 64.29, "usual_share_percent": 25.0},
-    ]
-    assert charts.outlets_that_ignored(coverage) == ["Gazette"]
-
-
-def test_an_outlet_silent_during_the_spike_has_no_share_and_is_not_said_to_have_ignored_it():
-    series = pd.DataFrame(
-        {
-            "bucket_start": ["2018-07-13", "2018-07-14"],
-            "source": ["Quiet", "Quiet"],
-            "entity_id": ["putin", "putin"],
-            "articles": [1, 0],
-            "total_articles": [4, 0],
-        }
-    )
-    coverage = charts.outlet_coverage_as_shown(series, start=date(2018, 7, 14), end=date(2018, 7, 14))
-    assert coverage.to_dict("records") == [
-        {"source": "Quiet", "articles": 0, "total_articles": 0, "share_percent": None, "usual_share_percent": 25.0}
-    ]
-    assert charts.outlets_that_ignored(coverage) == []
