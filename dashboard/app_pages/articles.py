@@ -36,12 +36,10 @@ def _restore_controls(requested: ArticlesView, names: dict[str, str], sources: l
         "from": requested.start,
         "to": requested.end,
     }
-    url_is_new = st.session_state.get(_WRITTEN_KEY) != requested.to_params()
-    for name, key in _STATE_KEYS.items():
-        if url_is_new or key not in st.session_state:
-            st.session_state[key] = initial[name]
-    if url_is_new or _PAGE_KEY not in st.session_state:
-        st.session_state[_PAGE_KEY] = requested.page
+    layout.seed_controls(
+        {**{key: initial[name] for name, key in _STATE_KEYS.items()}, _PAGE_KEY: requested.page},
+        replace=layout.url_is_new(_WRITTEN_KEY, requested.to_params()),
+    )
     if st.session_state[_STATE_KEYS["entity"]] not in names:
         st.session_state[_STATE_KEYS["entity"]] = None
     if st.session_state[_STATE_KEYS["source"]] not in sources:
@@ -101,13 +99,6 @@ def _controls(names: dict[str, str], sources: list[str], *, first_day: date, las
     )
 
 
-def _write_url(view: ArticlesView) -> None:
-    wanted = view.to_params()
-    st.session_state[_WRITTEN_KEY] = wanted
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
-
-
 def _step_page(step: int) -> None:
     st.session_state[_PAGE_KEY] = max(1, st.session_state[_PAGE_KEY] + step)
 
@@ -117,9 +108,8 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
     """The matching articles, a pager and a download; re-run every 30 s so new articles show up."""
     page = st.session_state[_PAGE_KEY]
     try:
-        facts = data.corpus_facts(path)
+        facts = layout.current_facts(path)
         if facts is None:
-            st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         found, total = _search(path, facts.data_version, filters, page)
         pages = tables.page_count(total, ARTICLES_PAGE_SIZE)
@@ -130,7 +120,7 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
         layout.read_failed(error)
         return
     view = ArticlesView(filters.text, filters.entity_id, filters.source, filters.start, filters.end, page)
-    _write_url(view)
+    layout.write_url(view.to_params(), written_key=_WRITTEN_KEY)
 
     if total == 0:
         st.info("No articles match. Try fewer words, another outlet or a wider range.", icon=":material/search_off:")

@@ -23,22 +23,25 @@ _SHOW_LABELS = {"share": "Share", "change": "Change vs before"}
 def _restore_controls(requested: ComentionsView, *, first_day: date, last_day: date) -> None:
     """Seed the controls from the URL when it is new to this session (first run, or a link followed)."""
     initial = {"from": requested.start, "to": requested.end, "show": requested.show}
-    url_is_new = st.session_state.get(_WRITTEN_KEY) != requested.to_params()
-    for name, key in _STATE_KEYS.items():
-        if url_is_new or key not in st.session_state:
-            st.session_state[key] = initial[name]
-    for name in ("from", "to"):
-        day = st.session_state[_STATE_KEYS[name]]
-        if not isinstance(day, date) or not first_day <= day <= last_day:
-            st.session_state[_STATE_KEYS[name]] = initial[name]
+    layout.seed_controls(
+        {key: initial[name] for name, key in _STATE_KEYS.items()},
+        replace=layout.url_is_new(_WRITTEN_KEY, requested.to_params()),
+    )
+    layout.keep_days_in_range(
+        {_STATE_KEYS[name]: initial[name] for name in ("from", "to")}, first_day=first_day, last_day=last_day
+    )
 
 
 def _controls(requested: ComentionsView, *, first_day: date, last_day: date) -> ComentionsView:
     since, until, show, _ = st.columns([1.6, 1.6, 2.6, 4.2], vertical_alignment="bottom")
-    start = since.date_input(
-        "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
+    start, end = layout.date_range(
+        since,
+        until,
+        keys=(_STATE_KEYS["from"], _STATE_KEYS["to"]),
+        first_day=first_day,
+        last_day=last_day,
+        fallback=(requested.start, requested.end),
     )
-    end = until.date_input("To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD")
     shown = show.segmented_control(
         "Show",
         options=list(COMENTION_SHOWS),
@@ -46,26 +49,15 @@ def _controls(requested: ComentionsView, *, first_day: date, last_day: date) -> 
         key=_STATE_KEYS["show"],
         required=True,
     )
-    start, end = start or requested.start, end or requested.end  # a cleared date input gives None
-    if start > end:
-        start, end = end, start
     return ComentionsView(start=start, end=end, show=shown or requested.show)
-
-
-def _write_url(view: ComentionsView) -> None:
-    wanted = view.to_params()
-    st.session_state[_WRITTEN_KEY] = wanted
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
 
 
 @st.fragment(run_every="30s")
 def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
     """The heatmap and the outlets that diverge; re-run every 30 s so new fetches show up."""
     try:
-        facts = data.corpus_facts(path)
+        facts = layout.current_facts(path)
         if facts is None:
-            st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         matrix = data.comention_matrix(path, facts.data_version, start=view.start, end=view.end)
     except WarehouseError as error:
@@ -78,8 +70,7 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
             icon=":material/grid_off:",
         )
         return
-    theme = st.context.theme.type
-    palette = charts.palette_for(theme)
+    theme, palette = layout.page_theme()
 
     def chart() -> alt.TopLevelMixin:
         return charts.comention_heatmap(
@@ -160,7 +151,7 @@ def render() -> None:
     )
     _restore_controls(requested, first_day=corpus.first_day, last_day=corpus.last_day)
     view = _controls(requested, first_day=corpus.first_day, last_day=corpus.last_day)
-    _write_url(view)
+    layout.write_url(view.to_params(), written_key=_WRITTEN_KEY)
     _matrix(corpus.path, view, names)
 
 

@@ -35,10 +35,10 @@ def _restore_controls(requested: EventLensView) -> None:
         "baseline": requested.baseline_days,
         "compare": requested.compare_id,
     }
-    url_is_new = st.session_state.get(_WRITTEN_KEY) != requested.to_params()
-    for name, key in _STATE_KEYS.items():
-        if url_is_new or key not in st.session_state:
-            st.session_state[key] = initial[name]
+    layout.seed_controls(
+        {key: initial[name] for name, key in _STATE_KEYS.items()},
+        replace=layout.url_is_new(_WRITTEN_KEY, requested.to_params()),
+    )
 
 
 def _controls(requested: EventLensView, calendar: dict[str, Event]) -> EventLensView:
@@ -67,13 +67,6 @@ def _controls(requested: EventLensView, calendar: dict[str, Event]) -> EventLens
         baseline_days=int(baseline_days or requested.baseline_days),
         compare_id=compare_id,
     )
-
-
-def _write_url(view: EventLensView) -> None:
-    wanted = view.to_params()
-    st.session_state[_WRITTEN_KEY] = wanted
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
 
 
 def _lens(
@@ -147,7 +140,7 @@ def _lens(
         table="event-lens",
         place=row,
     )
-    layout.chart_downloads(chart, stem=stem, palette=charts.palette_for(st.context.theme.type), place=row)
+    layout.chart_downloads(chart, stem=stem, palette=layout.page_theme()[1], place=row)
 
 
 def _window_chart(
@@ -174,8 +167,7 @@ def _window_chart(
         first_day=corpus.first_day,
     )
     drawn = {entity_id: names[entity_id] for entity_id in chosen}
-    theme = st.context.theme.type
-    palette = charts.palette_for(theme)
+    theme, palette = layout.page_theme()
 
     def chart() -> alt.TopLevelMixin:
         return charts.trends_chart(
@@ -212,7 +204,7 @@ def render() -> None:
     requested = event_lens_view_from_params(st.query_params.to_dict(), event_ids=list(calendar))
     _restore_controls(requested)
     view = _controls(requested, calendar)
-    _write_url(view)
+    layout.write_url(view.to_params(), written_key=_WRITTEN_KEY)
     events_in_order = list(calendar.values())
     if view.compare_id is None:
         _lens(corpus, calendar[view.event_id], events_in_order, view, names)

@@ -21,15 +21,11 @@ _STATE_KEYS = {"entities": "sources_entities", "from": "sources_from", "to": "so
 def _restore_controls(requested: SourcesView, names: dict[str, str], *, first_day: date, last_day: date) -> None:
     """Seed the widgets from the URL on a session's first run; keep them valid as the data changes."""
     initial = {"entities": list(requested.entity_ids), "from": requested.start, "to": requested.end}
-    for name, key in _STATE_KEYS.items():
-        if key not in st.session_state:
-            st.session_state[key] = initial[name]
-    entities_key = _STATE_KEYS["entities"]
-    st.session_state[entities_key] = [e for e in st.session_state[entities_key] if e in names]
-    for name in ("from", "to"):
-        day = st.session_state[_STATE_KEYS[name]]
-        if not isinstance(day, date) or not first_day <= day <= last_day:
-            st.session_state[_STATE_KEYS[name]] = initial[name]
+    layout.seed_controls({key: initial[name] for name, key in _STATE_KEYS.items()})
+    layout.keep_known(_STATE_KEYS["entities"], names)
+    layout.keep_days_in_range(
+        {_STATE_KEYS[name]: initial[name] for name in ("from", "to")}, first_day=first_day, last_day=last_day
+    )
 
 
 def _controls(requested: SourcesView, names: dict[str, str], *, first_day: date, last_day: date) -> SourcesView:
@@ -42,29 +38,23 @@ def _controls(requested: SourcesView, names: dict[str, str], *, first_day: date,
         placeholder="Pick leaders or themes",
         max_selections=MAX_ENTITIES,
     )
-    start = since.date_input(
-        "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
+    start, end = layout.date_range(
+        since,
+        until,
+        keys=(_STATE_KEYS["from"], _STATE_KEYS["to"]),
+        first_day=first_day,
+        last_day=last_day,
+        fallback=(requested.start, requested.end),
     )
-    end = until.date_input("To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD")
-    start, end = start or requested.start, end or requested.end  # a cleared date input gives None
-    if start > end:
-        start, end = end, start
     return SourcesView(entity_ids=tuple(entity_ids), start=start, end=end)
-
-
-def _write_url(view: SourcesView) -> None:
-    wanted = view.to_params()
-    if {key: st.query_params.get(key) for key in wanted} != wanted:
-        st.query_params.from_dict(wanted)
 
 
 @st.fragment(run_every="30s")
 def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
     """Volume and share of voice per outlet; re-run every 30 s so new fetches show up."""
     try:
-        facts = data.corpus_facts(path)
+        facts = layout.current_facts(path)
         if facts is None:
-            st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         volume = data.source_volume(path, facts.data_version, start=view.start, end=view.end)
     except WarehouseError as error:
@@ -72,8 +62,7 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
         return
     span = f"{view.start}-{view.end}"
 
-    theme = st.context.theme.type
-    palette = charts.palette_for(theme)
+    theme, palette = layout.page_theme()
 
     st.subheader("Volume per outlet")
 
@@ -184,7 +173,7 @@ def render() -> None:
     )
     _restore_controls(requested, names, first_day=corpus.first_day, last_day=corpus.last_day)
     view = _controls(requested, names, first_day=corpus.first_day, last_day=corpus.last_day)
-    _write_url(view)
+    layout.write_url(view.to_params())
     _coverage(corpus.path, view, names)
     _feed_health(corpus.path)
 

@@ -22,16 +22,9 @@ USUAL_DAYS = 28  # an outlet's usual share is read over the days before the spik
 
 def _restore_controls(requested: SpikesView) -> None:
     """Seed the pickers from the URL when it is new to this session (first run, or a link followed)."""
-    if st.session_state.get(_WRITTEN_KEY) != requested.to_params() or _ENTITY_KEY not in st.session_state:
+    if layout.url_is_new(_WRITTEN_KEY, requested.to_params()) or _ENTITY_KEY not in st.session_state:
         st.session_state[_ENTITY_KEY] = requested.entity_id
         st.session_state[_EPISODE_KEY] = requested.episode_id
-
-
-def _write_url(view: SpikesView) -> None:
-    wanted = view.to_params()
-    st.session_state[_WRITTEN_KEY] = wanted
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
 
 
 def _explain(episode: Episode, name: str, data_version: object) -> None:
@@ -167,7 +160,7 @@ def render() -> None:
         return
     shown = tables.spikes_as_shown(episodes, names)
     if shown.empty:
-        _write_url(SpikesView(entity_id=entity_id))
+        layout.write_url(SpikesView(entity_id=entity_id).to_params(), written_key=_WRITTEN_KEY)
         st.info(
             f"No spikes found for {names[entity_id]}: no day stood far above its 28 days before.",
             icon=":material/horizontal_rule:",
@@ -182,7 +175,7 @@ def render() -> None:
         format_func=lambda chosen: tables.episode_label(chosen, shown),
         key=_EPISODE_KEY,
     )
-    _write_url(SpikesView(entity_id=entity_id, episode_id=episode_id))
+    layout.write_url(SpikesView(entity_id=entity_id, episode_id=episode_id).to_params(), written_key=_WRITTEN_KEY)
 
     chosen = next(episode for episode in episodes if episode.episode_id == episode_id)
     _explain(chosen, names[entity_id], corpus.facts.data_version)

@@ -49,15 +49,11 @@ def _restore_controls(view: TrendsView, names: dict[str, str], *, first_day: dat
         "metric": view.metric,
         "split": view.per_outlet,
     }
-    for name, key in _STATE_KEYS.items():
-        if key not in st.session_state:
-            st.session_state[key] = initial[name]
-    entities_key = _STATE_KEYS["entities"]
-    st.session_state[entities_key] = [e for e in st.session_state[entities_key] if e in names]
-    for key in (_STATE_KEYS["from"], _STATE_KEYS["to"]):
-        day = st.session_state[key]
-        if not isinstance(day, date) or not first_day <= day <= last_day:
-            st.session_state[key] = initial["from" if key == _STATE_KEYS["from"] else "to"]
+    layout.seed_controls({key: initial[name] for name, key in _STATE_KEYS.items()})
+    layout.keep_known(_STATE_KEYS["entities"], names)
+    layout.keep_days_in_range(
+        {_STATE_KEYS[name]: initial[name] for name in ("from", "to")}, first_day=first_day, last_day=last_day
+    )
 
 
 def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, last_day: date) -> TrendsView:
@@ -70,10 +66,14 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         max_selections=MAX_ENTITIES,
     )
     since, until, bucket, metric, split = st.columns([1.6, 1.6, 2.3, 3.0, 2.0], vertical_alignment="bottom")
-    start = since.date_input(
-        "From", min_value=first_day, max_value=last_day, key=_STATE_KEYS["from"], format="YYYY-MM-DD"
+    start, end = layout.date_range(
+        since,
+        until,
+        keys=(_STATE_KEYS["from"], _STATE_KEYS["to"]),
+        first_day=first_day,
+        last_day=last_day,
+        fallback=(requested.start, requested.end),
     )
-    end = until.date_input("To", min_value=first_day, max_value=last_day, key=_STATE_KEYS["to"], format="YYYY-MM-DD")
     bucket_choice = bucket.segmented_control(
         "Per",
         options=list(BUCKETS),
@@ -93,9 +93,6 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         key=_STATE_KEYS["split"],
         help="Small multiples: the same lines drawn separately for each outlet, busiest first.",
     )
-    start, end = start or requested.start, end or requested.end  # a cleared date input gives None
-    if start > end:
-        start, end = end, start
     return TrendsView(
         entity_ids=tuple(chosen),
         start=start,
@@ -106,20 +103,12 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
     )
 
 
-def _write_url(view: TrendsView) -> None:
-    wanted = view.to_params()
-    stale_split = "split" in st.query_params and "split" not in wanted
-    if {key: st.query_params.get(key) for key in wanted} != wanted or stale_split:
-        st.query_params.from_dict(wanted)
-
-
 @st.fragment(run_every="30s")
 def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
     """The chart, its summary and its downloads; re-run every 30 s so new fetches show up."""
     try:
-        facts = data.corpus_facts(path)
+        facts = layout.current_facts(path)
         if facts is None:
-            st.warning("The warehouse file has gone away; this page recovers once it is back.")
             return
         series = data.entity_series(
             path,
@@ -147,8 +136,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         return
     chosen = {entity_id: names[entity_id] for entity_id in view.entity_ids}
     shown = tables.series_as_shown(series, chosen)
-    theme = st.context.theme.type
-    palette = charts.palette_for(theme)
+    theme, palette = layout.page_theme()
     gaps = tables.gap_days(completeness)
 
     def chart() -> alt.TopLevelMixin:
@@ -282,7 +270,7 @@ def render() -> None:
     )
     _restore_controls(requested, names, first_day=first_day, last_day=last_day)
     view = _controls(requested, names, first_day=first_day, last_day=last_day)
-    _write_url(view)
+    layout.write_url(view.to_params(), also_owns=("split",))
     if not view.entity_ids:
         st.info("Pick at least one entity to draw its coverage.", icon=":material/touch_app:")
         return
