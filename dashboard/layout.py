@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import altair as alt
@@ -170,6 +170,24 @@ def write_url(wanted: Mapping[str, str], *, written_key: str | None = None, also
         st.query_params.from_dict(wanted)
 
 
+def show_table(
+    frame: pd.DataFrame,
+    column_config: Mapping[str, Any],
+    *,
+    place: DeltaGenerator | None = None,
+    height: int | Literal["auto"] = "auto",
+) -> None:
+    """List `frame` the way every page lists a table, in `place` or else the page: full width, no index column,
+    the columns headed and formatted by `column_config` (None hides one)."""
+    (place or st).dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config=dict(column_config),
+    )
+
+
 DOWNLOAD_FORMATS = {"csv": "CSV", "parquet": "Parquet"}
 
 
@@ -241,3 +259,25 @@ def chart_downloads(
             help=f"The chart as drawn here, as {'a vector SVG' if image_format == 'svg' else 'a PNG'} image.",
             key=f"chart-{stem}-{image_format}",
         )
+
+
+def table_and_chart_downloads(
+    frame: pd.DataFrame,
+    chart: Callable[[], alt.TopLevelMixin],
+    *,
+    stem: str,
+    palette: charts.Palette,
+    page: str,
+    view: Mapping[str, str],
+    description: str,
+    options: Mapping[str, Any] | None = None,
+    table: str = "series",
+    chart_stem: str | None = None,
+) -> None:
+    """One row under a chart: the table behind it (`table_downloads`), then the chart itself as an image
+    (`chart_downloads`, named `chart_stem` when it differs from the table's `stem`)."""
+    row = st.container(horizontal=True, gap="medium")
+    table_downloads(
+        frame, stem=stem, page=page, view=view, description=description, options=options, table=table, place=row
+    )
+    chart_downloads(chart, stem=chart_stem or stem, palette=palette, place=row)

@@ -127,12 +127,9 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
         return
     first_shown = (page - 1) * ARTICLES_PAGE_SIZE + 1
     shown = tables.articles_as_shown(found, names)
-    st.dataframe(
+    layout.show_table(
         shown,
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(shown), 38 + 35 * 20),
-        column_config={
+        {
             "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
             "source": st.column_config.TextColumn("Outlet"),
             "title": st.column_config.TextColumn("Title", width="large"),
@@ -140,6 +137,7 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
             "url": st.column_config.LinkColumn("Link", display_text="Open ↗", width="small"),
             "summary": st.column_config.TextColumn("Summary"),
         },
+        height=min(38 + 35 * len(shown), 38 + 35 * 20),
     )
     previous, position, following, download = st.columns([1, 2.6, 1, 2.6], vertical_alignment="center")
     previous.button(

@@ -28,7 +28,7 @@ def _restore_controls(requested: ComentionsView, *, first_day: date, last_day: d
         replace=layout.url_is_new(_WRITTEN_KEY, requested.to_params()),
     )
     layout.keep_days_in_range(
-        {_STATE_KEYS[name]: initial[name] for name in ("from", "to")}, first_day=first_day, last_day=last_day
+        {_STATE_KEYS["from"]: requested.start, _STATE_KEYS["to"]: requested.end}, first_day=first_day, last_day=last_day
     )
 
 
@@ -85,17 +85,17 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
         "Leaders with no articles in either period are left out."
     )
     span = f"{view.start}-{view.end}"
-    row = st.container(horizontal=True, gap="medium")
-    layout.table_downloads(
+    layout.table_and_chart_downloads(
         shown,
+        chart,
         stem=f"newstally-comentions-{span}",
+        chart_stem=f"newstally-comentions-{view.show}-{span}",
+        palette=palette,
         page="comentions",
         view=view.to_params(),
         description="Every leader × theme pair: articles, shares in % now and before, change in points.",
         table="comentions",
-        place=row,
     )
-    layout.chart_downloads(chart, stem=f"newstally-comentions-{view.show}-{span}", palette=palette, place=row)
 
     st.subheader("Outlets that diverge most")
     # Read after the heatmap is sent, so the browser draws it while this query runs.
@@ -112,11 +112,9 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
         "Where one outlet ties a leader to a theme far more (or less) often than all outlets together; "
         "outlets with fewer than 5 articles on the leader are left out."
     )
-    st.dataframe(
+    layout.show_table(
         outlets,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "source": st.column_config.TextColumn("Outlet"),
             "leader": st.column_config.TextColumn("Leader"),
             "theme": st.column_config.TextColumn("Theme"),

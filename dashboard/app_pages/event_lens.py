@@ -114,11 +114,9 @@ def _lens(
         baseline += f" ({len(result.days.excluded)} left out: inside another event's window)"
     st.caption(f"Lift: the mean daily share in the window over the mean in the {baseline}.")
     table = tables.lens_table_as_shown(result, names)
-    st.dataframe(
+    layout.show_table(
         table,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "entity": st.column_config.TextColumn("Entity"),
             "window_articles": st.column_config.NumberColumn("Articles in window", format="%d"),
             "window_share_percent": st.column_config.NumberColumn("Window share", format="%.2f %%"),
@@ -130,17 +128,16 @@ def _lens(
         },
     )
     stem = f"newstally-event-lens-{event.event_id}-{view.window_days}-{view.baseline_days}"
-    row = st.container(horizontal=True, gap="medium")
-    layout.table_downloads(
+    layout.table_and_chart_downloads(
         table,
+        chart,
         stem=stem,
+        palette=layout.page_theme()[1],
         page="event_lens",
         view=view.to_params(),
         description="Each entity's lift around the event, as listed.",
         table="event-lens",
-        place=row,
     )
-    layout.chart_downloads(chart, stem=stem, palette=layout.page_theme()[1], place=row)
 
 
 def _window_chart(

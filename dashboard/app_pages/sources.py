@@ -24,7 +24,7 @@ def _restore_controls(requested: SourcesView, names: dict[str, str], *, first_da
     layout.seed_controls({key: initial[name] for name, key in _STATE_KEYS.items()})
     layout.keep_known(_STATE_KEYS["entities"], names)
     layout.keep_days_in_range(
-        {_STATE_KEYS[name]: initial[name] for name in ("from", "to")}, first_day=first_day, last_day=last_day
+        {_STATE_KEYS["from"]: requested.start, _STATE_KEYS["to"]: requested.end}, first_day=first_day, last_day=last_day
     )
 
 
@@ -71,16 +71,15 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
 
     key = (path, facts.data_version, view.start, view.end, theme)
     st.vega_lite_chart(data.chart_spec(("volume", *key), volume_chart), width="stretch")
-    row = st.container(horizontal=True, gap="medium")
-    layout.table_downloads(
+    layout.table_and_chart_downloads(
         volume,
+        volume_chart,
         stem=f"newstally-volume-{span}",
+        palette=palette,
         page="sources",
         view=view.to_params(),
         description="Articles per outlet in the chosen range, as charted.",
-        place=row,
     )
-    layout.chart_downloads(volume_chart, stem=f"newstally-volume-{span}", palette=palette, place=row)
 
     st.subheader("Share of voice")
     if not view.entity_ids:
@@ -99,16 +98,15 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
 
     chosen = tuple((entity_id, names[entity_id]) for entity_id in view.entity_ids)
     st.vega_lite_chart(data.chart_spec(("share-of-voice", *key, chosen), share_chart), width="stretch")
-    row = st.container(horizontal=True, gap="medium")
-    layout.table_downloads(
+    layout.table_and_chart_downloads(
         shown,
+        share_chart,
         stem=f"newstally-share-of-voice-{span}",
+        palette=palette,
         page="sources",
         view=view.to_params(),
         description="Per outlet and entity: articles mentioning it, all the outlet's articles, share in %.",
-        place=row,
     )
-    layout.chart_downloads(share_chart, stem=f"newstally-share-of-voice-{span}", palette=palette, place=row)
 
 
 @st.fragment(run_every="30s")
@@ -129,11 +127,9 @@ def _feed_health(path: str) -> None:
     table = tables.feed_health_table(feeds)
     troubled = int(table["status"].isin(["failing", "disabled"]).sum())
     st.caption(f"{len(table):,} feeds, {troubled:,} failing or disabled. Times are UTC.")
-    st.dataframe(
+    layout.show_table(
         table,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "status": st.column_config.TextColumn("Status"),
             "source": st.column_config.TextColumn("Outlet"),
             "url": st.column_config.TextColumn("Feed URL"),

@@ -39,11 +39,9 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
     )
     st.markdown("**Headlines that drove it**, each story by the outlet that ran it first")
     headlines = tables.headlines_as_shown(episode)
-    st.dataframe(
+    layout.show_table(
         headlines,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
             "source": st.column_config.TextColumn("Outlet"),
             "title": st.column_config.TextColumn("Headline", width="large"),
@@ -66,31 +64,29 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
     if terms.empty:
         words.caption("No word rose clearly.")
     else:
-        words.dataframe(
+        layout.show_table(
             terms,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "term": st.column_config.TextColumn("Word"),
                 "episode_articles": st.column_config.NumberColumn("Titles in the spike", format="%d"),
                 "baseline_articles": st.column_config.NumberColumn("Titles before", format="%d"),
                 "times_as_frequent": st.column_config.NumberColumn("Times as frequent", format="%.1f ×"),
             },
+            place=words,
         )
     nearby.markdown("**Calendar events** within three days")
     if not episode.events:
         nearby.caption("None on the calendar.")
     else:
-        nearby.dataframe(
+        layout.show_table(
             tables.events_as_shown(episode.events),
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "name": st.column_config.TextColumn("Event"),
                 "when": st.column_config.TextColumn("Date"),
                 "participants": st.column_config.TextColumn("Participants"),
                 "place": st.column_config.TextColumn("Place"),
             },
+            place=nearby,
         )
 
 
@@ -119,11 +115,9 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
         st.caption(f"Not one article mentioning {name} in the spike from: {', '.join(ignored)}.")
     else:
         st.caption("Every outlet that published in the spike mentioned it.")
-    st.dataframe(
+    layout.show_table(
         coverage,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "source": st.column_config.TextColumn("Outlet"),
             "articles": st.column_config.NumberColumn(f"Articles mentioning {name}", format="%d"),
             "total_articles": st.column_config.NumberColumn("All its articles", format="%d"),
@@ -181,11 +175,9 @@ def render() -> None:
     _explain(chosen, names[entity_id], corpus.facts.data_version)
 
     st.markdown(f"**Every spike of {names[entity_id]}**")
-    st.dataframe(
+    layout.show_table(
         shown.drop(columns=["episode_id", "entity_id"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "entity": None,
             "start": st.column_config.DateColumn("Start"),
             "peak": st.column_config.DateColumn("Peak"),

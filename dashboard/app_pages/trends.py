@@ -6,12 +6,12 @@ so a copied link restores the view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import charts, data, layout, tables
 from dashboard.url_state import (
@@ -52,7 +52,7 @@ def _restore_controls(view: TrendsView, names: dict[str, str], *, first_day: dat
     layout.seed_controls({key: initial[name] for name, key in _STATE_KEYS.items()})
     layout.keep_known(_STATE_KEYS["entities"], names)
     layout.keep_days_in_range(
-        {_STATE_KEYS[name]: initial[name] for name in ("from", "to")}, first_day=first_day, last_day=last_day
+        {_STATE_KEYS["from"]: view.start, _STATE_KEYS["to"]: view.end}, first_day=first_day, last_day=last_day
     )
 
 
@@ -170,21 +170,12 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             "were not all fetched successfully (see Sources → Feed health): coverage on those days may be "
             "undercounted, not quieter. Hover a band for the outlets affected."
         )
-    row = st.container(horizontal=True, gap="medium")
-    _downloads(shown, view, place=row)
-    layout.chart_downloads(
-        chart,
-        stem=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}{'-per-outlet' if view.per_outlet else ''}",
-        palette=palette,
-        place=row,
-    )
+    _downloads(shown, chart, view, palette=palette)
 
     totals = tables.entity_totals(shown)
-    st.dataframe(
+    layout.show_table(
         totals,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             "entity": st.column_config.TextColumn("Entity"),
             "articles": st.column_config.NumberColumn("Articles mentioning, in range", format="%d"),
             "share_percent": st.column_config.NumberColumn("Share of all articles", format="%.2f %%"),
@@ -201,8 +192,10 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
     )
 
 
-def _downloads(shown: pd.DataFrame, view: TrendsView, *, place: DeltaGenerator) -> None:
-    """The series as charted, with the CLI command that prints the same numbers recorded beside it."""
+def _downloads(
+    shown: pd.DataFrame, chart: Callable[[], alt.TopLevelMixin], view: TrendsView, *, palette: charts.Palette
+) -> None:
+    """The series as charted, with the CLI command that prints the same numbers recorded beside it; the chart."""
     equivalent = [
         "newstally",
         "series",
@@ -216,17 +209,18 @@ def _downloads(shown: pd.DataFrame, view: TrendsView, *, place: DeltaGenerator) 
         view.end.isoformat(),
         *(["--by-source"] if view.per_outlet else []),
     ]
-    layout.table_downloads(
+    layout.table_and_chart_downloads(
         shown,
+        chart,
         stem=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}"
         + ("-per-outlet" if view.per_outlet else ""),
+        palette=palette,
         page="trends",
         view=view.to_params(),
         description="The series as charted: one row per entity and bucket"
         + (" and outlet" if view.per_outlet else "")
         + " in the chosen range.",
         options={"bucket": view.bucket, "tz": "UTC", "equivalent_command": " ".join(equivalent)},
-        place=place,
     )
 
 
