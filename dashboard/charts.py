@@ -8,7 +8,7 @@ every call (tens of milliseconds each, on every draw).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, cast
@@ -22,6 +22,11 @@ from dashboard.url_state import Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
     from warehouse import Event
+
+Chart = alt.TopLevelMixin
+"""Any chart built here: one view, a layer or a concatenation."""
+ChartBuilder = Callable[[], Chart]
+"""Builds a chart when called: a page keeps a drawn chart only as a cached spec, and builds it again on a miss."""
 
 # Okabe & Ito's palette, reordered so the first lines drawn are the most distinct on white;
 # yellow goes last because it is faint on a light background.
@@ -94,7 +99,7 @@ def _chart_title(text: str, subtitle: str, palette: Palette, *, offset: int | No
     )
 
 
-def chart_image(chart: alt.TopLevelMixin, image_format: str, *, palette: Palette = LIGHT) -> bytes:
+def chart_image(chart: Chart, image_format: str, *, palette: Palette = LIGHT) -> bytes:
     """The chart drawn as an SVG or PNG file, as the page shows it, on the page's background.
 
     Rendered by vl-convert (Vega in Rust, no browser), so it is slow-ish: call it when a download is asked for.

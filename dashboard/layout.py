@@ -3,13 +3,12 @@ when a read fails, the controls kept in the URL, the date range, and the downloa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -233,7 +232,7 @@ def table_downloads(
 
 
 def chart_downloads(
-    chart: Callable[[], alt.TopLevelMixin],
+    chart: charts.ChartBuilder,
     *,
     stem: str,
     palette: charts.Palette,
@@ -263,7 +262,7 @@ def chart_downloads(
 
 def table_and_chart_downloads(
     frame: pd.DataFrame,
-    chart: Callable[[], alt.TopLevelMixin],
+    chart: charts.ChartBuilder,
     *,
     stem: str,
     palette: charts.Palette,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import streamlit as st
 
 from dashboard import charts, data, layout, tables
@@ -72,7 +71,7 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
         return
     theme, palette = layout.page_theme()
 
-    def chart() -> alt.TopLevelMixin:
+    def chart() -> charts.Chart:
         return charts.comention_heatmap(
             shown, show=view.show, start=view.start, end=view.end, previous_start=view.previous_start, palette=palette
         )

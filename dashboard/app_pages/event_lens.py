@@ -6,10 +6,8 @@ copied link restores the view; a second event is drawn beside the first. docs/sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
-import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -148,7 +146,7 @@ def _window_chart(
     view: EventLensView,
     names: dict[str, str],
     chosen: list[str],
-) -> Callable[[], alt.TopLevelMixin]:
+) -> charts.ChartBuilder:
     """Draw in `place` the chosen entities' daily share over the window, spikes marked; return its builder."""
     path, data_version = corpus.path, corpus.facts.data_version
     first_day, last_day = days.window[0], days.window[-1]
@@ -166,7 +164,7 @@ def _window_chart(
     drawn = {entity_id: names[entity_id] for entity_id in chosen}
     theme, palette = layout.page_theme()
 
-    def chart() -> alt.TopLevelMixin:
+    def chart() -> charts.Chart:
         return charts.trends_chart(
             tables.series_as_shown(series, drawn),
             [event],

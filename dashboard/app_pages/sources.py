@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import streamlit as st
 
 from dashboard import charts, data, layout, tables
@@ -66,7 +65,7 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
 
     st.subheader("Volume per outlet")
 
-    def volume_chart() -> alt.TopLevelMixin:
+    def volume_chart() -> charts.Chart:
         return charts.source_volume_chart(volume, start=view.start, end=view.end, palette=palette)
 
     key = (path, facts.data_version, view.start, view.end, theme)
@@ -93,7 +92,7 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
         return
     shown = tables.share_of_voice_as_shown(shares, names)
 
-    def share_chart() -> alt.TopLevelMixin:
+    def share_chart() -> charts.Chart:
         return charts.share_of_voice_chart(shown, start=view.start, end=view.end, palette=palette)
 
     chosen = tuple((entity_id, names[entity_id]) for entity_id in view.entity_ids)

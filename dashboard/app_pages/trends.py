@@ -6,10 +6,8 @@ so a copied link restores the view.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -139,7 +137,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
     theme, palette = layout.page_theme()
     gaps = tables.gap_days(completeness)
 
-    def chart() -> alt.TopLevelMixin:
+    def chart() -> charts.Chart:
         if view.per_outlet:
             return charts.outlet_small_multiples(
                 shown,
@@ -192,9 +190,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
     )
 
 
-def _downloads(
-    shown: pd.DataFrame, chart: Callable[[], alt.TopLevelMixin], view: TrendsView, *, palette: charts.Palette
-) -> None:
+def _downloads(shown: pd.DataFrame, chart: charts.ChartBuilder, view: TrendsView, *, palette: charts.Palette) -> None:
     """The series as charted, with the CLI command that prints the same numbers recorded beside it; the chart."""
     equivalent = [
         "newstally",
