@@ -77,16 +77,8 @@ def trends_view_from_params(
     """
     default = default_trends_view(entity_ids, first_day=first_day, last_day=last_day)
 
-    known = set(entity_ids)
-    requested = [entity_id.strip() for value in _all_values(params.get("entities")) for entity_id in value.split(",")]
-    chosen = tuple(dict.fromkeys(e for e in requested if e in known))[:MAX_ENTITIES] or default.entity_ids
-
-    start = _parse_day(_last_value(params.get("from")))
-    end = _parse_day(_last_value(params.get("to")))
-    start = default.start if start is None else min(max(start, first_day), last_day)
-    end = default.end if end is None else min(max(end, first_day), last_day)
-    if start > end:
-        start, end = default.start, default.end
+    chosen = _requested_entities(params, entity_ids) or default.entity_ids
+    start, end = _requested_range(params, first_day=first_day, last_day=last_day, default=(default.start, default.end))
 
     bucket = _last_value(params.get("bucket"))
     metric = _METRIC_ALIASES.get(_last_value(params.get("metric")) or "", default.metric)
@@ -98,6 +90,28 @@ def trends_view_from_params(
         metric=metric,
         per_outlet=_last_value(params.get("split")) == "outlet",
     )
+
+
+def _requested_entities(params: Mapping[str, str | Sequence[str]], entity_ids: Sequence[str]) -> tuple[str, ...]:
+    """The known entities the URL's `entities` names (comma-separated, possibly repeated), first come first, at most
+    `MAX_ENTITIES`; empty when it names none."""
+    known = set(entity_ids)
+    requested = [entity_id.strip() for value in _all_values(params.get("entities")) for entity_id in value.split(",")]
+    return tuple(dict.fromkeys(e for e in requested if e in known))[:MAX_ENTITIES]
+
+
+def _requested_range(
+    params: Mapping[str, str | Sequence[str]], *, first_day: date, last_day: date, default: tuple[date, date]
+) -> tuple[date, date]:
+    """The URL's `from` and `to` days clipped to `first_day`..`last_day`: a missing or unreadable day is its
+    `default`, and a reversed range is the default range."""
+    start = _parse_day(_last_value(params.get("from")))
+    end = _parse_day(_last_value(params.get("to")))
+    start = default[0] if start is None else min(max(start, first_day), last_day)
+    end = default[1] if end is None else min(max(end, first_day), last_day)
+    if start > end:
+        return default
+    return start, end
 
 
 def _default_entities(entity_ids: Sequence[str]) -> tuple[str, ...]:
@@ -218,15 +232,8 @@ def sources_view_from_params(
 ) -> SourcesView:
     """The Sources view a URL asks for; by default the usual leaders over the corpus's last 30 days."""
     default_start = max(first_day, last_day - timedelta(days=SOURCES_DEFAULT_SPAN_DAYS - 1))
-    known = set(entity_ids)
-    requested = [entity_id.strip() for value in _all_values(params.get("entities")) for entity_id in value.split(",")]
-    chosen = tuple(dict.fromkeys(e for e in requested if e in known))[:MAX_ENTITIES] or _default_entities(entity_ids)
-    start = _parse_day(_last_value(params.get("from")))
-    end = _parse_day(_last_value(params.get("to")))
-    start = default_start if start is None else min(max(start, first_day), last_day)
-    end = last_day if end is None else min(max(end, first_day), last_day)
-    if start > end:
-        start, end = default_start, last_day
+    chosen = _requested_entities(params, entity_ids) or _default_entities(entity_ids)
+    start, end = _requested_range(params, first_day=first_day, last_day=last_day, default=(default_start, last_day))
     return SourcesView(entity_ids=chosen, start=start, end=end)
 
 
@@ -333,11 +340,6 @@ def comentions_view_from_params(
 ) -> ComentionsView:
     """The Co-mentions view a URL asks for; by default the corpus's last 28 days, as shares."""
     default_start = max(first_day, last_day - timedelta(days=DEFAULT_COMENTION_PERIOD_DAYS - 1))
-    start = _parse_day(_last_value(params.get("from")))
-    end = _parse_day(_last_value(params.get("to")))
-    start = default_start if start is None else min(max(start, first_day), last_day)
-    end = last_day if end is None else min(max(end, first_day), last_day)
-    if start > end:
-        start, end = default_start, last_day
+    start, end = _requested_range(params, first_day=first_day, last_day=last_day, default=(default_start, last_day))
     show = _last_value(params.get("show"))
     return ComentionsView(start=start, end=end, show=show if show in COMENTION_SHOWS else "share")
