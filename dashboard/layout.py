@@ -96,6 +96,15 @@ def open_corpus(title: str) -> Corpus | None:
     return Corpus(path=path, facts=facts, first_day=first_day, last_day=last_day)
 
 
+def entity_names(corpus: Corpus) -> dict[str, str] | None:
+    """The watchlist's display names by entity id, in its order; None, after saying why, when the read fails."""
+    try:
+        return data.entity_names(corpus.path, corpus.facts.watchlist_hash)
+    except WarehouseError as error:
+        read_failed(error)
+        return None
+
+
 def page_theme() -> tuple[str | None, charts.Palette]:
     """Streamlit's active theme type ("light", "dark" or None) and the palette charts are drawn in for it."""
     theme = st.context.theme.type

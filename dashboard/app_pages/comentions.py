@@ -138,10 +138,8 @@ def render() -> None:
     corpus = layout.open_corpus("Co-mentions")
     if corpus is None:
         return
-    try:
-        names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
-    except WarehouseError as error:
-        layout.read_failed(error)
+    names = layout.entity_names(corpus)
+    if names is None:
         return
     requested = comentions_view_from_params(
         st.query_params.to_dict(), first_day=corpus.first_day, last_day=corpus.last_day

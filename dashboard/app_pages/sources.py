@@ -158,10 +158,8 @@ def render() -> None:
         if has_warehouse:
             _feed_health(path)
         return
-    try:
-        names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
-    except WarehouseError as error:
-        layout.read_failed(error)
+    names = layout.entity_names(corpus)
+    if names is None:
         return
     requested = sources_view_from_params(
         st.query_params.to_dict(), entity_ids=list(names), first_day=corpus.first_day, last_day=corpus.last_day

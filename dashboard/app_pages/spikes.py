@@ -140,10 +140,8 @@ def render() -> None:
     corpus = layout.open_corpus("Spikes")
     if corpus is None:
         return
-    try:
-        names = data.entity_names(corpus.path, corpus.facts.watchlist_hash)
-    except WarehouseError as error:
-        layout.read_failed(error)
+    names = layout.entity_names(corpus)
+    if names is None:
         return
     _restore_controls(spikes_view_from_params(st.query_params.to_dict(), entity_ids=list(names)))
     entity_id = st.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)

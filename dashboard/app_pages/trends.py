@@ -249,10 +249,8 @@ def render() -> None:
     if corpus is None:
         return
     path, first_day, last_day = corpus.path, corpus.first_day, corpus.last_day
-    try:
-        names = data.entity_names(path, corpus.facts.watchlist_hash)
-    except WarehouseError as error:
-        layout.read_failed(error)
+    names = layout.entity_names(corpus)
+    if names is None:
         return
 
     requested = trends_view_from_params(
