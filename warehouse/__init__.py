@@ -10,14 +10,28 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
     └── WatchlistInvalid       a watchlist or events file that cannot be used
 """
 
-from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
-from warehouse.browse import search_articles, share_of_voice, source_volume
-from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
-from warehouse.comention_outlets import OUTLET_DIVERGENCE_COLUMNS, comention_outlet_divergence
-from warehouse.comentions import COMENTION_COLUMNS, comention_matrix
-from warehouse.db import Warehouse
-from warehouse.documents import FeedDocument, PreparedDocument, prepare_document, prepare_storing, store_documents
-from warehouse.downloads import export_bundle
+from warehouse.analysis.browse import search_articles, share_of_voice, source_volume
+from warehouse.analysis.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
+from warehouse.analysis.comention_outlets import OUTLET_DIVERGENCE_COLUMNS, comention_outlet_divergence
+from warehouse.analysis.comentions import COMENTION_COLUMNS, comention_matrix
+from warehouse.analysis.events import add_event, list_events, load_events, load_events_file, remove_event
+from warehouse.analysis.evidence import Headline, RisingTerm
+from warehouse.analysis.explain import ArticleEvidence, UnknownArticle, explain_article
+from warehouse.analysis.health import FeedHealth, FeedState, feed_health, ingest_completeness
+from warehouse.analysis.lens import (
+    EntityLift,
+    LensDays,
+    LensResult,
+    OutletLift,
+    event_lens,
+    lens_days,
+)
+from warehouse.analysis.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
+from warehouse.analysis.spikes import Episode, detect_spikes, spike_episodes, spike_episodes_peaking_within
+from warehouse.analysis.syndication import ORIGINALITY_COLUMNS, coverage_originality
+from warehouse.counting.tally import current_watchlist, retally
+from warehouse.counting.watchlist import Watchlist, load_watchlist
+from warehouse.engine.db import Warehouse
 from warehouse.errors import (
     UnknownEntity,
     UnknownEvent,
@@ -27,19 +41,15 @@ from warehouse.errors import (
     WarehouseUnavailable,
     WatchlistInvalid,
 )
-from warehouse.events import add_event, list_events, load_events, load_events_file, remove_event
-from warehouse.fetch_log import move_feed, record_fetch, record_fetches
-from warehouse.health import FeedHealth, FeedState, feed_health, ingest_completeness
-from warehouse.integrity import IntegrityProblem, check_integrity
-from warehouse.lens import (
-    EntityLift,
-    LensDays,
-    LensResult,
-    OutletLift,
-    event_lens,
-    lens_days,
+from warehouse.export.bundles import export_bundle
+from warehouse.intake.documents import (
+    FeedDocument,
+    PreparedDocument,
+    prepare_document,
+    prepare_storing,
+    store_documents,
 )
-from warehouse.registry import (
+from warehouse.intake.feeds import (
     add_feed,
     claim_due_feeds,
     due_feeds,
@@ -52,6 +62,8 @@ from warehouse.registry import (
     release_feeds,
     remove_feed,
 )
+from warehouse.intake.fetches import move_feed, record_fetch, record_fetches
+from warehouse.intake.store import identity_key, keyed_articles, store_articles
 from warehouse.rows import (
     DateQuality,
     Event,
@@ -64,13 +76,7 @@ from warehouse.rows import (
     KeyedArticles,
     Source,
 )
-from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
-from warehouse.spike_evidence import Headline, RisingTerm
-from warehouse.spikes import Episode, detect_spikes, spike_episodes, spike_episodes_peaking_within
-from warehouse.store import identity_key, keyed_articles, store_articles
-from warehouse.syndication import ORIGINALITY_COLUMNS, coverage_originality
-from warehouse.tally import current_watchlist, retally
-from warehouse.watchlist import Watchlist, load_watchlist
+from warehouse.upkeep.integrity import IntegrityProblem, check_integrity
 
 __all__ = [
     "BUCKETS",

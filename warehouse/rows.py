@@ -66,7 +66,7 @@ class KeyedArticles:
     """One document's articles, each story once, column by column with the keys they are stored by.
 
     Working these out needs no warehouse, so a parser process can do it
-    (warehouse.store.keyed_articles); as columns of strings and datetimes they
+    (warehouse.intake.store.keyed_articles); as columns of strings and datetimes they
     cost little to send between processes, and storing them makes no object per article.
     """
 
