@@ -1,4 +1,4 @@
-"""Writing articles: identity, date quality, idempotent insert, tally on arrival (the fetch log: fetch_log.py).
+"""Writing articles: identity, date quality, idempotent insert, tally on arrival (a whole fetch: fetches.py).
 
 Storing is idempotent: an article already stored for its outlet (same identity) is
 skipped, so re-ingesting a feed, an archive or the demo history adds nothing.
