@@ -56,7 +56,6 @@ from .analysis.lens import (
     lens_days as lens_days,
 )
 from .analysis.series import (
-    BUCKETS as BUCKETS,
     SERIES_COLUMNS as SERIES_COLUMNS,
     UnknownTimeZone as UnknownTimeZone,
     entity_series as entity_series,
@@ -133,6 +132,7 @@ from .intake.store import (
     store_articles as store_articles,
 )
 from .rows import (
+    BUCKETS as BUCKETS,
     DateQuality as DateQuality,
     Event as Event,
     Feed as Feed,

@@ -10,6 +10,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+# The buckets a series counts in (`entity_series(bucket=...)`); here, not in analysis/series.py,
+# so that a CLI can offer them without loading pandas and DuckDB.
+BUCKETS = ("hour", "day", "week", "month")
+
 
 class DateQuality(enum.StrEnum):
     """How far an article's `published_at` can be trusted for bucketing."""

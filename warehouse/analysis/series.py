@@ -23,10 +23,10 @@ from warehouse.counting.rollups import has_rollups
 from warehouse.engine.db import Warehouse, fetch_one
 from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError
+from warehouse.rows import BUCKETS
 
 __all__ = ["BUCKETS", "SERIES_COLUMNS", "UnknownTimeZone", "entity_series"]
 
-BUCKETS = ("hour", "day", "week", "month")
 SERIES_COLUMNS = ["bucket_start", "entity_id", "articles", "mentions", "total_articles", "share"]
 COMPLETE_COLUMN = "complete"
 
