@@ -82,3 +82,18 @@ def test_sub_packages_import_only_the_layers_below(layer: str):
         for path in (REPO_ROOT / "warehouse" / layer).rglob("*.py")
     }
     assert {path: found for path, found in wrong.items() if found} == {}
+
+
+def test_sql_files_are_where_the_one_loader_reads_them():
+    """Queries in warehouse/sql/, migrations in warehouse/engine/migrations/: a file anywhere else is never run."""
+    read = {REPO_ROOT / "warehouse" / "sql", REPO_ROOT / "warehouse" / "engine" / "migrations"}
+    found = (REPO_ROOT / "warehouse").rglob("*.sql")
+    stray = [str(path.relative_to(REPO_ROOT)) for path in found if path.parent not in read]
+    assert stray == []
+    # Every other module reads its SQL with `load_query`.
+    readers = [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "warehouse").rglob("*.py")
+        if "resources.files(" in path.read_text(encoding="utf-8")
+    ]
+    assert readers == ["warehouse/engine/queries.py"]
