@@ -12,7 +12,7 @@ Usage:
   the `streamlit` dashboard process while headless Chromium loads Trends and changes a control (with the
   time to the first chart and to the redraw), and writes the section "Scale: 10M articles" with the build
   figures. Every process runs twice, with the warehouse's DuckDB memory cap (`NEWSTALLY_MEMORY_LIMIT`
-  unset: warehouse.db.DEFAULT_MEMORY_LIMIT) and with DuckDB's own default (80% of RAM), so the table
+  unset: warehouse.engine.db.DEFAULT_MEMORY_LIMIT) and with DuckDB's own default (80% of RAM), so the table
   shows what the cap saves and costs in the same run. The timings of the queries themselves are
   bench/tally.py (`NEWSTALLY_BENCH_TALLY_DB=PATH`) and bench/analytics.py (`--scale PATH`).
 """
@@ -342,7 +342,7 @@ def _ratio(capped: float, uncapped: float) -> str:
 
 def measure(path: Path) -> str:
     import warehouse
-    from warehouse.db import DEFAULT_MEMORY_LIMIT
+    from warehouse.engine.db import DEFAULT_MEMORY_LIMIT
 
     build_facts_path = _build_facts_path(path)
     built = json.loads(build_facts_path.read_text(encoding="utf-8")) if build_facts_path.exists() else None

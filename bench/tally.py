@@ -77,8 +77,8 @@ def _pandas_seconds(watchlist, sample: list[tuple[int, str, str]]) -> float:
 def _small_batches(watchlist, sample: list[tuple[int, str, str]]) -> list[tuple[int, float, float]]:
     import duckdb
 
-    from warehouse.db import migrate
-    from warehouse.tally import mention_rows, tally_articles
+    from warehouse.counting.tally import mention_rows, tally_articles
+    from warehouse.engine.db import migrate
 
     rows = []
     for size in (20, 200, 2_000, 20_000):
@@ -116,9 +116,9 @@ def measure(count: int = ARTICLES) -> tuple[int, str]:
     import resource
 
     import warehouse
-    from warehouse.alias_patterns import sql_match_plan
-    from warehouse.db import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE
-    from warehouse.tally import mention_rows
+    from warehouse.counting.patterns import sql_match_plan
+    from warehouse.counting.tally import mention_rows
+    from warehouse.engine.db import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE
 
     prepared = os.environ.get("NEWSTALLY_BENCH_TALLY_DB")  # reuse a corpus stored by an earlier run
     path = Path(prepared) if prepared else Path(tempfile.mkdtemp(prefix="newstally-bench-tally-")) / "bench.duckdb"

@@ -35,7 +35,7 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
 
 
 def cmd_series(args: argparse.Namespace) -> int:
-    from warehouse.export import csv_ready
+    from warehouse import csv_ready
 
     frame = _series_frame(args, existing_warehouse(args), args.entity)
     csv_ready(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -97,7 +97,7 @@ def _check_export_options(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import EXPORT_SUFFIXES, write_provenance
+    from warehouse import EXPORT_SUFFIXES, write_provenance
 
     out = Path(args.out)
     if out.suffix.lower() not in EXPORT_SUFFIXES:
@@ -120,7 +120,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _export_series(args: argparse.Namespace, wh, out: Path):
     import warehouse
-    from warehouse.export import export_frame, widened
+    from warehouse import export_frame, widened
 
     entity_ids = args.entity or list(warehouse.list_entities(wh)["entity_id"])
     frame = _series_frame(args, wh, entity_ids)
@@ -148,7 +148,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
 def _export_spikes(args: argparse.Namespace, wh, out: Path):
     import warehouse
     from newstally.reports import EPISODE_REPORT_COLUMNS, episode_rows
-    from warehouse.export import export_records
+    from warehouse import export_records
 
     options = {
         "table": "spikes",
@@ -173,7 +173,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
 def _export_event_lens(args: argparse.Namespace, wh, out: Path):
     import warehouse
     from newstally.reports import LENS_REPORT_COLUMNS, lens_rows
-    from warehouse.export import export_records
+    from warehouse import export_records
 
     options = {
         "table": "event-lens",
@@ -189,7 +189,7 @@ def _export_event_lens(args: argparse.Namespace, wh, out: Path):
 def _export_comentions(args: argparse.Namespace, wh, out: Path):
     import warehouse
     from newstally.reports import COMENTION_REPORT_COLUMNS, comention_rows
-    from warehouse.export import export_frame, export_records
+    from warehouse import export_frame, export_records
 
     frame = warehouse.comention_matrix(wh, start=args.date_from, end=args.date_to)
     options = {"table": "comentions", "from": args.date_from, "to": args.date_to, "wide": args.wide}

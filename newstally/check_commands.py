@@ -16,7 +16,7 @@ EXIT_PROBLEMS = 1
 def cmd_check(args: argparse.Namespace) -> int:
     """Migrations, watchlist, mentions, orphan rows and duplicate identities; monitoring reads the exit code."""
     import warehouse
-    from warehouse.integrity import DEFAULT_RECOUNT_ARTICLES, INTEGRITY_COLUMNS, check_integrity
+    from warehouse import DEFAULT_RECOUNT_ARTICLES, INTEGRITY_COLUMNS, check_integrity
 
     wh = existing_warehouse(args)
     config = settings.resolve(args.db, args.watchlist)
@@ -44,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Copy the warehouse under the readers' lock, so the scheduler may keep running."""
-    from warehouse.backup import backup_warehouse
+    from warehouse import backup_warehouse
 
     wh = existing_warehouse(args)
     size = backup_warehouse(wh, Path(args.out))

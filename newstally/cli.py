@@ -123,7 +123,7 @@ def _port(text: str) -> int:
 
 
 def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: bool) -> None:
-    from warehouse.series import BUCKETS
+    from warehouse import BUCKETS
 
     parser.add_argument(
         "--entity",

@@ -10,6 +10,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+# The buckets a series counts in (`entity_series(bucket=...)`); here, not in analysis/series.py,
+# so that a CLI can offer them without loading pandas and DuckDB.
+BUCKETS = ("hour", "day", "week", "month")
+
 
 class DateQuality(enum.StrEnum):
     """How far an article's `published_at` can be trusted for bucketing."""
@@ -66,7 +70,7 @@ class KeyedArticles:
     """One document's articles, each story once, column by column with the keys they are stored by.
 
     Working these out needs no warehouse, so a parser process can do it
-    (warehouse.store.keyed_articles); as columns of strings and datetimes they
+    (warehouse.intake.store.keyed_articles); as columns of strings and datetimes they
     cost little to send between processes, and storing them makes no object per article.
     """
 

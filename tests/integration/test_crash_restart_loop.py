@@ -27,7 +27,7 @@ import warehouse
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
 from tests.integration.soak_load import stored_urls
-from warehouse.integrity import check_integrity
+from warehouse.upkeep.integrity import check_integrity
 
 KILLS = int(os.environ.get("NEWSTALLY_CRASH_KILLS", "5"))
 SEED = int(os.environ.get("NEWSTALLY_CRASH_SEED", str(random.randrange(1_000_000))))

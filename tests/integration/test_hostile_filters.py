@@ -16,7 +16,7 @@ import pytest
 import warehouse
 from newstally.cli import main
 from tests.conftest import SHIPPED_WATCHLIST, article
-from warehouse.integrity import check_integrity
+from warehouse.upkeep.integrity import check_integrity
 
 HOSTILE = [
     "'; DROP TABLE articles; --",

@@ -187,8 +187,7 @@ def test_a_watchlist_file_other_than_the_one_tallied_with_asks_for_a_retally(hea
 
 
 def test_full_recount_finds_an_untallied_article_older_than_the_default_sample(healthy: Path, capsys, monkeypatch):
-    import warehouse.integrity
-    from warehouse.rollups import rebuild_rollups
+    from warehouse.counting.rollups import rebuild_rollups
 
     # The rollups are recounted from the damaged mentions, so only a recount of the article can tell.
     connection = duckdb.connect(str(healthy))
@@ -197,7 +196,8 @@ def test_full_recount_finds_an_untallied_article_older_than_the_default_sample(h
         rebuild_rollups(connection)
     finally:
         connection.close()
-    monkeypatch.setattr(warehouse.integrity, "DEFAULT_RECOUNT_ARTICLES", 2)
+    # `newstally check` reads the sample size from the warehouse face.
+    monkeypatch.setattr(warehouse, "DEFAULT_RECOUNT_ARTICLES", 2)
     assert check(healthy, capsys=capsys)[0] == 0  # only the newest two are recounted
     code, out, _ = check(healthy, "--full", capsys=capsys)
     assert code == 1

@@ -15,7 +15,7 @@ import pytest
 
 import warehouse
 from tests.integration.test_cli import newstally
-from warehouse.db import DEFAULT_MEMORY_LIMIT
+from warehouse.engine.db import DEFAULT_MEMORY_LIMIT
 
 # Two million distinct strings of 50 bytes or so: about 100 MB of keys to deduplicate.
 _SPILLING_QUERY = (

@@ -25,7 +25,7 @@ from ingest import FeedMalformed, FeedUnavailable, fetch_due, parse_feed
 from ingest.workers import ParserPool, start_parser_pool
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
-from warehouse.watchlist import parse_watchlist
+from warehouse.counting.watchlist import parse_watchlist
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "feeds"
 FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

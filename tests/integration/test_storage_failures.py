@@ -24,7 +24,7 @@ import pytest
 
 import warehouse
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST, article
-from warehouse.integrity import check_integrity
+from warehouse.upkeep.integrity import check_integrity
 
 ARTICLES = 2_000
 

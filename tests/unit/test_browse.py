@@ -137,7 +137,7 @@ def test_paging_walks_the_matches_and_total_counts_them_all(corpus):
     ]
     assert titles(second) == ["Putin meets Trump in Helsinki", "World Cup final"]
     assert beyond.empty
-    assert list(beyond.columns) == warehouse.browse.ARTICLE_COLUMNS
+    assert list(beyond.columns) == warehouse.analysis.browse.ARTICLE_COLUMNS
     assert total == total_again == total_beyond == 6
 
 

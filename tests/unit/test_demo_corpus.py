@@ -23,7 +23,7 @@ from ingest.demo_text import (
     compose_story,
 )
 from tests.conftest import SHIPPED_WATCHLIST
-from warehouse.watchlist import load_watchlist
+from warehouse.counting.watchlist import load_watchlist
 
 WATCHLIST = load_watchlist(SHIPPED_WATCHLIST)
 HELSINKI = date(2018, 7, 16)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import warehouse
 from tests.conftest import SHIPPED_WATCHLIST
+from warehouse.counting.watchlist import parse_watchlist
 from warehouse.rows import FetchedArticle
-from warehouse.watchlist import parse_watchlist
 
 FETCHED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOMEPAGE = "https://daily.example"

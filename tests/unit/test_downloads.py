@@ -10,7 +10,7 @@ import pandas as pd
 
 import warehouse
 from tests.conftest import article
-from warehouse.export import write_provenance
+from warehouse.export.files import write_provenance
 
 SHOWN = pd.DataFrame({"entity": ["Donald Trump", "Vladimir Putin"], "articles": [3, 2]})
 

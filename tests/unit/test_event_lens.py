@@ -9,7 +9,7 @@ import pytest
 
 import warehouse
 from tests.conftest import article
-from warehouse.lens import LensDays, entity_lifts, lens_days
+from warehouse.analysis.lens import LensDays, entity_lifts, lens_days
 
 EVENT_DAY = date(2023, 6, 14)  # no shipped calendar event falls near it
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import warehouse
-from warehouse.identity import identity_key, shared_links, syndication_key
+from warehouse.intake.identity import identity_key, shared_links, syndication_key
 from warehouse.rows import FetchedArticle
 
 DAY = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)

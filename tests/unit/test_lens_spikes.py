@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import warehouse
-import warehouse.lens
-import warehouse.spikes
+import warehouse.analysis.lens
+import warehouse.analysis.spikes
 from tests.spike_corpus import SPIKE_DAY, SPIKE_ID, build_spike_corpus
-from warehouse.spikes import spike_episodes_peaking_within
+from warehouse.analysis.spikes import spike_episodes_peaking_within
 
 
 def the_spike_pages_episodes_peaking_within(wh: warehouse.Warehouse, entity_ids: list[str], start: date, end: date):
@@ -98,8 +98,8 @@ def _made_up_series(wh, entity_ids, *, start=None, end=None, **options) -> pd.Da
 
 @pytest.fixture
 def long_episodes(fresh_warehouse, monkeypatch) -> warehouse.Warehouse:
-    monkeypatch.setattr(warehouse.lens, "entity_series", _made_up_series)
-    monkeypatch.setattr(warehouse.spikes, "entity_series", _made_up_series)
+    monkeypatch.setattr(warehouse.analysis.lens, "entity_series", _made_up_series)
+    monkeypatch.setattr(warehouse.analysis.spikes, "entity_series", _made_up_series)
     return fresh_warehouse
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SHIPPED_WATCHLIST
+from warehouse.counting.watchlist import load_watchlist, parse_watchlist
 from warehouse.errors import WatchlistInvalid
-from warehouse.watchlist import load_watchlist, parse_watchlist
 
 WATCHLIST = load_watchlist(SHIPPED_WATCHLIST)
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import warehouse
-import warehouse.series
+import warehouse.analysis.series
 from tests.conftest import SHIPPED_WATCHLIST, article
 
 
@@ -25,7 +25,7 @@ def rows(frame, *columns):
 def scanned_series(monkeypatch, wh, entity_ids, **options) -> pd.DataFrame:
     """The series as counted from the articles themselves, without the rollups."""
     with monkeypatch.context() as patched:
-        patched.setattr(warehouse.series, "has_rollups", lambda connection: False)
+        patched.setattr(warehouse.analysis.series, "has_rollups", lambda connection: False)
         return warehouse.entity_series(wh, entity_ids, **options)
 
 
@@ -130,22 +130,22 @@ def test_a_warehouse_from_before_the_rollups_reads_the_same_before_and_after_its
     # The first write migrates, and the migration counts the articles already stored.
     migrated = warehouse.open_warehouse(edge_corpus.path, watchlist_path=SHIPPED_WATCHLIST)
     with migrated.reading() as connection:
-        assert warehouse.rollups.has_rollups(connection)
-        assert warehouse.rollups.rollup_mismatches(connection) == (0, 0)
+        assert warehouse.counting.rollups.has_rollups(connection)
+        assert warehouse.counting.rollups.rollup_mismatches(connection) == (0, 0)
     pd.testing.assert_frame_equal(warehouse.entity_series(migrated, ["putin", "trump"], by_source=True), expected)
 
 
 def test_a_running_process_applies_only_the_migrations_it_started_with(tmp_path: Path, monkeypatch):
     """A scheduler left running across an upgrade must not create tables its old code does not keep."""
-    import warehouse.db
+    import warehouse.engine.queries
 
-    known = warehouse.db.migration_files()
+    known = warehouse.engine.queries.migration_files()
     newer = tmp_path / "migrations"
     newer.mkdir()
     for _, name, sql in known:
         (newer / name).write_text(sql, encoding="utf-8")
     (newer / "0099_from_the_future.sql").write_text("CREATE TABLE future (x INTEGER);", encoding="utf-8")
-    monkeypatch.setattr(warehouse.db.resources, "files", lambda package: newer)
+    monkeypatch.setattr(warehouse.engine.queries.resources, "files", lambda package: newer)
 
     wh = warehouse.open_warehouse(tmp_path / "running.duckdb", watchlist_path=SHIPPED_WATCHLIST)
     with wh.reading() as connection:

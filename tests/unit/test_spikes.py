@@ -16,8 +16,8 @@ import pytest
 
 import warehouse
 from tests.conftest import article
-from warehouse.spike_evidence import TermCount, episode_headlines, rank_rising_terms
-from warehouse.spikes import detect_spikes
+from warehouse.analysis.evidence import TermCount, episode_headlines, rank_rising_terms
+from warehouse.analysis.spikes import detect_spikes
 
 FIRST_DAY = date(2023, 1, 1)  # a Sunday; no shipped calendar event falls in early 2023
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import warehouse
 from tests.conftest import SHIPPED_WATCHLIST, article
+from warehouse.intake.store import date_quality, identity_key
 from warehouse.rows import DateQuality, FetchedArticle
-from warehouse.store import date_quality, identity_key
 
 FETCHED = datetime(2018, 7, 16, 13, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SHIPPED_WATCHLIST
-from warehouse.db import migrate
-from warehouse.tally import mention_rows, tally_articles
-from warehouse.watchlist import Watchlist, load_watchlist, parse_watchlist
+from warehouse.counting.tally import mention_rows, tally_articles
+from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
+from warehouse.engine.db import migrate
 
 WATCHLIST = load_watchlist(SHIPPED_WATCHLIST)
 

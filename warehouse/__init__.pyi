@@ -1,0 +1,155 @@
+"""The face of the warehouse package: every name other packages may use, and where it lives.
+
+`warehouse/__init__.py` reads this stub (lazy_loader.attach_stub) and imports a module only
+when one of its names is first used; mypy reads it as the package's types. Add a name here
+(and only here) to make it public.
+"""
+
+from .analysis.browse import (
+    search_articles as search_articles,
+    share_of_voice as share_of_voice,
+    source_volume as source_volume,
+)
+from .analysis.catalog import (
+    CorpusFacts as CorpusFacts,
+    corpus_facts as corpus_facts,
+    list_entities as list_entities,
+    open_warehouse as open_warehouse,
+    require_entities as require_entities,
+)
+from .analysis.comention_outlets import (
+    OUTLET_DIVERGENCE_COLUMNS as OUTLET_DIVERGENCE_COLUMNS,
+    comention_outlet_divergence as comention_outlet_divergence,
+)
+from .analysis.comentions import (
+    COMENTION_COLUMNS as COMENTION_COLUMNS,
+    comention_matrix as comention_matrix,
+)
+from .analysis.events import (
+    add_event as add_event,
+    list_events as list_events,
+    load_events as load_events,
+    load_events_file as load_events_file,
+    remove_event as remove_event,
+)
+from .analysis.evidence import (
+    Headline as Headline,
+    RisingTerm as RisingTerm,
+)
+from .analysis.explain import (
+    ArticleEvidence as ArticleEvidence,
+    UnknownArticle as UnknownArticle,
+    explain_article as explain_article,
+)
+from .analysis.health import (
+    FeedHealth as FeedHealth,
+    FeedState as FeedState,
+    feed_health as feed_health,
+    ingest_completeness as ingest_completeness,
+)
+from .analysis.lens import (
+    EntityLift as EntityLift,
+    LensDays as LensDays,
+    LensResult as LensResult,
+    OutletLift as OutletLift,
+    event_lens as event_lens,
+    lens_days as lens_days,
+)
+from .analysis.series import (
+    SERIES_COLUMNS as SERIES_COLUMNS,
+    UnknownTimeZone as UnknownTimeZone,
+    entity_series as entity_series,
+)
+from .analysis.spikes import (
+    Episode as Episode,
+    detect_spikes as detect_spikes,
+    spike_episodes as spike_episodes,
+    spike_episodes_peaking_within as spike_episodes_peaking_within,
+)
+from .analysis.syndication import (
+    ORIGINALITY_COLUMNS as ORIGINALITY_COLUMNS,
+    coverage_originality as coverage_originality,
+)
+from .counting.tally import (
+    current_watchlist as current_watchlist,
+    retally as retally,
+)
+from .counting.watchlist import (
+    Watchlist as Watchlist,
+    load_watchlist as load_watchlist,
+)
+from .engine.db import (
+    Warehouse as Warehouse,
+)
+from .errors import (
+    UnknownEntity as UnknownEntity,
+    UnknownEvent as UnknownEvent,
+    UnknownFeed as UnknownFeed,
+    WarehouseError as WarehouseError,
+    WarehouseNotWritable as WarehouseNotWritable,
+    WarehouseUnavailable as WarehouseUnavailable,
+    WatchlistInvalid as WatchlistInvalid,
+)
+from .export.bundles import (
+    export_bundle as export_bundle,
+)
+from .export.files import (
+    EXPORT_SUFFIXES as EXPORT_SUFFIXES,
+    csv_ready as csv_ready,
+    export_frame as export_frame,
+    export_records as export_records,
+    widened as widened,
+    write_provenance as write_provenance,
+)
+from .intake.documents import (
+    FeedDocument as FeedDocument,
+    PreparedDocument as PreparedDocument,
+    prepare_document as prepare_document,
+    prepare_storing as prepare_storing,
+    store_documents as store_documents,
+)
+from .intake.feeds import (
+    add_feed as add_feed,
+    claim_due_feeds as claim_due_feeds,
+    due_feeds as due_feeds,
+    enable_feed as enable_feed,
+    ensure_source as ensure_source,
+    get_feed as get_feed,
+    list_feeds as list_feeds,
+    list_sources as list_sources,
+    release_abandoned_claims as release_abandoned_claims,
+    release_feeds as release_feeds,
+    remove_feed as remove_feed,
+)
+from .intake.fetches import (
+    move_feed as move_feed,
+    record_fetch as record_fetch,
+    record_fetches as record_fetches,
+)
+from .intake.store import (
+    identity_key as identity_key,
+    keyed_articles as keyed_articles,
+    store_articles as store_articles,
+)
+from .rows import (
+    BUCKETS as BUCKETS,
+    DateQuality as DateQuality,
+    Event as Event,
+    Feed as Feed,
+    FeedPlan as FeedPlan,
+    FetchedArticle as FetchedArticle,
+    FetchOutcome as FetchOutcome,
+    FetchResult as FetchResult,
+    FoundMentions as FoundMentions,
+    KeyedArticles as KeyedArticles,
+    Source as Source,
+)
+from .upkeep.backup import (
+    backup_warehouse as backup_warehouse,
+)
+from .upkeep.integrity import (
+    DEFAULT_RECOUNT_ARTICLES as DEFAULT_RECOUNT_ARTICLES,
+    INTEGRITY_COLUMNS as INTEGRITY_COLUMNS,
+    IntegrityProblem as IntegrityProblem,
+    check_integrity as check_integrity,
+)

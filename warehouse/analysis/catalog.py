@@ -1,0 +1,100 @@
+"""Small facts about what the warehouse holds: entities, corpus extent, demo flag, data version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse.analysis.events import load_events_file, upsert_events
+from warehouse.counting.tally import install_watchlist
+from warehouse.engine.clock import from_stored
+from warehouse.engine.db import Warehouse, fetch_one, migrate
+from warehouse.errors import UnknownEntity, WarehouseUnavailable
+
+__all__ = ["CorpusFacts", "corpus_facts", "list_entities", "open_warehouse", "require_entities"]
+
+
+@dataclass(frozen=True)
+class CorpusFacts:
+    """What a page header or a cache key needs to know about the corpus."""
+
+    articles: int
+    sources: int
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    last_fetched_at: datetime | None
+    is_demo: bool
+    watchlist_hash: str
+    data_version: str  # changes with every committed write: articles, tallies, feeds, events
+
+
+def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path | None = None) -> Warehouse:
+    """A warehouse at `path`, created with the watchlist and calendar if it does not exist yet."""
+    wh = Warehouse(path)
+    with wh.writing() as connection:
+        migrate(connection)
+        has_watchlist = fetch_one(
+            connection.execute("SELECT count(*) FROM warehouse_facts WHERE key = 'watchlist_toml'")
+        )
+        if has_watchlist is not None and has_watchlist[0] == 0:
+            install_watchlist(connection, watchlist_path)
+            if events_path is not None:
+                upsert_events(connection, load_events_file(events_path))
+    return wh
+
+
+_ENTITIES_QUERY = "SELECT entity_id, kind, name FROM entities ORDER BY kind, rowid"
+
+
+def list_entities(wh: Warehouse) -> pd.DataFrame:
+    """entity_id, kind, name of every watchlist entity, leaders first, in watchlist order."""
+    with wh.reading() as connection:
+        return connection.execute(_ENTITIES_QUERY).df()
+
+
+def require_entities(wh: Warehouse, entity_ids: list[str]) -> list[str]:
+    """The ids, checked against the watchlist; an unknown one raises with the known ones listed."""
+    with wh.reading() as connection:
+        return check_entities(connection, entity_ids)
+
+
+def check_entities(connection: duckdb.DuckDBPyConnection, entity_ids: list[str]) -> list[str]:
+    """require_entities inside an open connection."""
+    known = [row[0] for row in connection.execute(_ENTITIES_QUERY).fetchall()]
+    unknown = [entity_id for entity_id in entity_ids if entity_id not in known]
+    if unknown:
+        raise UnknownEntity(f"unknown entity {', '.join(unknown)}; known: {', '.join(known)}")
+    return entity_ids
+
+
+def corpus_facts(wh: Warehouse) -> CorpusFacts:
+    if not wh.exists():
+        raise WarehouseUnavailable(f"no warehouse at {wh.path}")
+    with wh.reading() as connection:
+        row = fetch_one(
+            connection.execute(
+                """
+            SELECT count(*), count(DISTINCT source_id), min(published_at), max(published_at), max(fetched_at),
+                   (SELECT coalesce(bool_or(is_demo), false) FROM sources),
+                   (SELECT coalesce(max(value), '') FROM warehouse_facts WHERE key = 'watchlist_hash'),
+                   (SELECT coalesce(max(value), '0') FROM warehouse_facts WHERE key = 'write_count')
+            FROM articles WHERE date_quality IN ('ok', 'missing')
+            """
+            )
+        )
+    assert row is not None
+    articles, sources, first, last, fetched, is_demo, watchlist_hash, write_count = row
+    return CorpusFacts(
+        articles=articles,
+        sources=sources,
+        first_published_at=from_stored(first),
+        last_published_at=from_stored(last),
+        last_fetched_at=from_stored(fetched),
+        is_demo=bool(is_demo),
+        watchlist_hash=watchlist_hash,
+        data_version=f"{write_count}-{watchlist_hash}",
+    )

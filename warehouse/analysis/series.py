@@ -1,0 +1,380 @@
+"""Time series of coverage: per entity, per bucket in a chosen time zone, per outlet or all.
+
+Counting in SQL, zero-filling, smoothing and labelling in pandas. Day, week and month
+buckets are local calendar dates of the zone (a DST day is 23 or 25 hours long and
+still one bucket); hour buckets are real hours, labelled with their UTC offset so the
+repeated hour of an autumn DST change is two distinct buckets. docs/counting.md
+states the rules, including `unique`, `smooth` and `complete`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from warehouse.analysis.catalog import check_entities
+from warehouse.analysis.health import ingest_completeness
+from warehouse.counting.rollups import has_rollups
+from warehouse.engine.db import Warehouse, fetch_one
+from warehouse.engine.queries import load_query
+from warehouse.errors import WarehouseError
+from warehouse.rows import BUCKETS
+
+__all__ = ["BUCKETS", "SERIES_COLUMNS", "UnknownTimeZone", "entity_series"]
+
+SERIES_COLUMNS = ["bucket_start", "entity_id", "articles", "mentions", "total_articles", "share"]
+COMPLETE_COLUMN = "complete"
+
+_LOCAL = "timezone($tz, a.published_at::TIMESTAMPTZ)"
+_BUCKET_EXPRESSIONS = {
+    # An hour bucket is the instant the local hour began: correct for zones offset by :30 or :45 too.
+    "hour": f"date_trunc('second', a.published_at) - to_seconds(minute({_LOCAL}) * 60 + second({_LOCAL}))",
+    "day": f"date_trunc('day', {_LOCAL})",
+    "week": f"date_trunc('week', {_LOCAL})",  # ISO weeks, starting Monday
+    "month": f"date_trunc('month', {_LOCAL})",
+}
+# In UTC the stored naive timestamps are already local: no zone conversion per article.
+_UTC_BUCKET_EXPRESSIONS = {
+    "hour": "date_trunc('hour', a.published_at)",
+    "day": "date_trunc('day', a.published_at)",
+    "week": "date_trunc('week', a.published_at)",
+    "month": "date_trunc('month', a.published_at)",
+}
+
+
+# Articles are counted per slot before the slots are bucketed: zone conversion per slot, not per article.
+# Every offset since 1990 is a multiple of 15 minutes and changes on such a boundary.
+_LOCAL_TIME_SLOT = "time_bucket(INTERVAL 15 MINUTE, a.published_at)"
+
+
+_QUERY = load_query("entity_series")
+_ALL_OUTLETS_QUERY = load_query("entity_series_all")
+_UNIQUE_QUERY = load_query("entity_series_unique")
+_ROLLUP_QUERY = load_query("entity_series_rollup")
+_FIRST_BUCKETED_AT = "SELECT min(published_at) FROM articles WHERE date_quality IN ('ok', 'missing')"
+
+
+class UnknownTimeZone(WarehouseError):
+    """A time zone name that the IANA database does not know."""
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        # OSError: a name too long to be a file name ("file name too long").
+        shown = name if len(name) <= 80 else f"{name[:77]}..."
+        raise UnknownTimeZone(f"unknown time zone {shown!r}; use an IANA name like Europe/Berlin") from error
+
+
+def _utc_bound(day: date, tz: ZoneInfo) -> datetime:
+    """Local midnight starting `day`, as naive UTC."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+
+
+def entity_series(
+    wh: Warehouse,
+    entity_ids: list[str],
+    *,
+    bucket: str = "day",
+    start: date | None = None,
+    end: date | None = None,
+    tz: str = "UTC",
+    by_source: bool = False,
+    with_entity: str | None = None,
+    unique: bool = False,
+    smooth: int = 1,
+    completeness: bool = False,
+) -> pd.DataFrame:
+    """Coverage series with no holes: bucket_start, [source,] entity_id, articles, mentions, total_articles, share.
+
+    `start` and `end` are inclusive local dates in `tz`; without them the series spans
+    the buckets that hold articles. `share` is articles / total_articles (0 when empty).
+    With `with_entity`, articles and mentions count only articles that also mention it
+    (co-mentions); total_articles stays all articles of the bucket. With `unique`, copies
+    of one syndicated story within a row's bucket and outlets count once, in
+    total_articles too. With `smooth` N > 1 every value is the trailing mean over the
+    bucket and the N - 1 before it (fewer at the start of the data) and share the ratio
+    of the window's sums. With `completeness`, a last column `complete` says whether
+    every outlet in the row fetched all its feeds successfully on every UTC day the
+    bucket (or smoothing window) touches.
+    """
+    if bucket not in BUCKETS:
+        raise WarehouseError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
+    if smooth < 1:
+        raise WarehouseError(f"smoothing needs a window of 1 bucket or more, not {smooth}")
+    zone_info = zone(tz)
+    with wh.reading() as connection:
+        check_entities(connection, entity_ids + ([with_entity] if with_entity else []))
+        query_start = start
+        if start is not None and smooth > 1:
+            query_start = _lookback_start(connection, start, bucket, smooth, zone_info)
+        start_utc = _utc_bound(query_start, zone_info) if query_start else datetime(1900, 1, 1)
+        end_utc = _utc_bound(end + timedelta(days=1), zone_info) if end else datetime(2200, 1, 1)
+        parameters: dict[str, object] = {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": entity_ids}
+        template = _template(connection, unique=unique, with_entity=with_entity, by_source=by_source)
+        if template is _ROLLUP_QUERY:
+            parameters["by_source"] = by_source
+        elif template is not _ALL_OUTLETS_QUERY:
+            parameters.update(by_source=by_source, with_entity=with_entity)
+        if tz != "UTC":
+            parameters["tz"] = tz
+        expressions = _UTC_BUCKET_EXPRESSIONS if tz == "UTC" else _BUCKET_EXPRESSIONS
+        slot = _UTC_BUCKET_EXPRESSIONS[bucket] if tz == "UTC" else _LOCAL_TIME_SLOT
+        query = template.replace("{slot_expression}", slot).replace("{bucket_expression}", expressions[bucket])
+        counted = connection.execute(query, parameters).df()
+    grid = _grid(counted, sorted(dict.fromkeys(entity_ids)), bucket, zone_info, query_start, end)
+    if grid is None:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in _columns(by_source, completeness)})
+    if completeness:
+        grid.complete = _complete(wh, grid, bucket, zone_info, by_source)
+    if smooth > 1:
+        grid = grid.smoothed(smooth)
+    if start is not None and query_start != start:
+        grid = grid.since(_first_bucket(start, bucket, zone_info))
+    return grid.frame(_labels(grid.buckets, bucket, zone_info), by_source=by_source)
+
+
+def _template(connection: duckdb.DuckDBPyConnection, *, unique: bool, with_entity: str | None, by_source: bool) -> str:
+    """The counting query for these options.
+
+    Plain counts (every copy, no co-mention filter) come from the slot rollups, which
+    hold them already summed per 15 minutes and outlet; co-mentions and unique stories
+    depend on which articles, so they scan the articles. A warehouse not yet migrated to
+    the rollups is scanned too: the answer is the same, only slower.
+    """
+    if unique:
+        return _UNIQUE_QUERY
+    if with_entity:
+        return _QUERY
+    if has_rollups(connection):
+        return _ROLLUP_QUERY
+    return _QUERY if by_source else _ALL_OUTLETS_QUERY
+
+
+def _columns(by_source: bool, completeness: bool) -> list[str]:
+    return ["bucket_start", *(["source"] if by_source else []), *SERIES_COLUMNS[1:]] + (
+        [COMPLETE_COLUMN] if completeness else []
+    )
+
+
+_FREQUENCIES = {"hour": "h", "day": "D", "week": "W-MON", "month": "MS"}
+
+
+def _bucket_of(day: date, bucket: str) -> pd.Timestamp:
+    stamp = pd.Timestamp(day)
+    if bucket == "week":
+        return stamp - pd.Timedelta(days=stamp.weekday())
+    if bucket == "month":
+        return stamp.replace(day=1)
+    return stamp
+
+
+def _first_bucket(start: date, bucket: str, zone_info: ZoneInfo) -> pd.Timestamp:
+    """The internal key of the bucket holding local midnight of `start`."""
+    return pd.Timestamp(_utc_bound(start, zone_info)) if bucket == "hour" else _bucket_of(start, bucket)
+
+
+def first_bucketed_at(connection: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the earliest article that series count was published (naive UTC), or None without one."""
+    row = fetch_one(connection.execute(_FIRST_BUCKETED_AT))
+    return row[0] if row is not None else None
+
+
+def _lookback_start(connection, start: date, bucket: str, smooth: int, zone_info: ZoneInfo) -> date:
+    """A date early enough that the first bucket from `start` has smooth - 1 buckets before it.
+
+    Never earlier than the first bucketed article (before it there is no data, not zero
+    coverage), nor later than `start` itself.
+    """
+    days_back = {
+        "hour": -(-(smooth - 1) // 23) + 1,  # a spring-forward day has 23 hours
+        "day": smooth - 1,
+        "week": 7 * (smooth - 1),
+        "month": 31 * (smooth - 1),
+    }[bucket]
+    first_at = first_bucketed_at(connection)
+    if first_at is None:
+        return start
+    first_local_day = first_at.replace(tzinfo=UTC).astimezone(zone_info).date()
+    return max(start - timedelta(days=days_back), min(start, first_local_day))
+
+
+@dataclass
+class _Grid:
+    """Counts on the full bucket × source × entity grid: the series before it becomes rows.
+
+    `buckets` are internal keys: naive UTC instants for hours, local midnights otherwise.
+    Values are integers until smoothing turns them into window means.
+    """
+
+    buckets: pd.DatetimeIndex
+    sources: list[str]
+    entity_ids: list[str]
+    articles: np.ndarray  # buckets × sources × entities
+    mentions: np.ndarray  # buckets × sources × entities
+    totals: np.ndarray  # buckets × sources
+    shares: np.ndarray  # buckets × sources × entities
+    complete: np.ndarray | None = None  # buckets × sources
+
+    def smoothed(self, window: int) -> _Grid:
+        """Trailing means over `window` buckets per source and entity; share from the window's sums.
+
+        The share of a window is sum(articles) / sum(total_articles), not the mean of the
+        buckets' shares: a quiet Sunday with 3 articles must not weigh as much as a weekday
+        with 300, an empty bucket has no share to average, and the row keeps
+        share = articles / total_articles. At the start of the data the window holds the
+        buckets there are. `complete` holds only when every bucket of the window is complete.
+        """
+        filled = np.minimum(np.arange(1, len(self.buckets) + 1), window)
+        articles, mentions, totals = (
+            _window_sums(values, window) for values in (self.articles, self.mentions, self.totals)
+        )
+        complete = None
+        if self.complete is not None:
+            complete = _window_sums((~self.complete).astype("int64"), window) == 0
+        return _Grid(
+            self.buckets,
+            self.sources,
+            self.entity_ids,
+            articles=np.round(articles / filled[:, None, None], 6),
+            mentions=np.round(mentions / filled[:, None, None], 6),
+            totals=np.round(totals / filled[:, None], 6),
+            shares=_ratio(articles, totals[:, :, None]),
+            complete=complete,
+        )
+
+    def since(self, first: pd.Timestamp) -> _Grid:
+        keep = self.buckets >= first
+        return _Grid(
+            self.buckets[keep],
+            self.sources,
+            self.entity_ids,
+            self.articles[keep],
+            self.mentions[keep],
+            self.totals[keep],
+            self.shares[keep],
+            None if self.complete is None else self.complete[keep],
+        )
+
+    def frame(self, labels: np.ndarray, *, by_source: bool) -> pd.DataFrame:
+        """One row per bucket, source and entity, in that order."""
+        buckets, sources, entities = len(self.buckets), len(self.sources), len(self.entity_ids)
+        columns: dict[str, object] = {"bucket_start": np.repeat(labels, sources * entities)}
+        if by_source:
+            columns["source"] = np.tile(np.repeat(np.array(self.sources, dtype=object), entities), buckets)
+        columns["entity_id"] = np.tile(np.array(self.entity_ids, dtype=object), buckets * sources)
+        columns["articles"] = self.articles.ravel()
+        columns["mentions"] = self.mentions.ravel()
+        columns["total_articles"] = np.repeat(self.totals.ravel(), entities)
+        columns["share"] = self.shares.ravel()
+        if self.complete is not None:
+            columns[COMPLETE_COLUMN] = np.repeat(self.complete.ravel(), entities)
+        return pd.DataFrame(columns)
+
+
+def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """Sums over the `window` rows ending at each row (fewer at the start), exact for integers."""
+    running = np.concatenate([np.zeros((1, *values.shape[1:]), dtype=values.dtype), np.cumsum(values, axis=0)])
+    ends = np.arange(1, len(values) + 1)
+    return running[ends] - running[np.maximum(ends - window, 0)]
+
+
+def _grid(
+    counted: pd.DataFrame,
+    entity_ids: list[str],
+    bucket: str,
+    zone_info: ZoneInfo,
+    start: date | None,
+    end: date | None,
+) -> _Grid | None:
+    """Counts spread on every bucket of the span × outlet × entity, zeros where nothing was counted."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(counted["bucket"]))
+    first = stamps.min() if len(stamps) else None
+    if start:
+        first = _first_bucket(start, bucket, zone_info)
+    if end:
+        after = _first_bucket(end + timedelta(days=1), bucket, zone_info)
+        last = after - pd.Timedelta(hours=1) if bucket == "hour" else _bucket_of(end, bucket)
+    else:
+        last = stamps.max() if len(stamps) else None
+    sources = sorted(counted["source"].unique())
+    if first is None or last is None or pd.isna(first) or not sources:
+        return None
+    buckets = pd.date_range(first, last, freq=_FREQUENCIES[bucket])
+    bucket_positions = buckets.get_indexer(stamps)
+    source_positions = pd.Index(sources).get_indexer(counted["source"])
+    inside = bucket_positions >= 0
+    totals = np.zeros((len(buckets), len(sources)), dtype="int64")
+    totals[bucket_positions[inside], source_positions[inside]] = counted["total_articles"].to_numpy()[inside]
+    articles = np.zeros((len(buckets), len(sources), len(entity_ids)), dtype="int64")
+    mentions = np.zeros_like(articles)
+    entity_positions = pd.Index(entity_ids).get_indexer(counted["entity_id"])
+    hit = inside & (entity_positions >= 0)
+    where = (bucket_positions[hit], source_positions[hit], entity_positions[hit])
+    articles[where] = counted["articles"].to_numpy()[hit]
+    mentions[where] = counted["mentions"].to_numpy()[hit]
+    return _Grid(buckets, sources, entity_ids, articles, mentions, totals, _ratio(articles, totals[:, :, None]))
+
+
+def _ratio(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """numerators / denominators rounded to 6 decimals, 0 where the denominator is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominators > 0, np.round(numerators / np.where(denominators > 0, denominators, 1), 6), 0.0)
+
+
+def _utc_span(stamp: pd.Timestamp, bucket: str, zone_info: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of a bucket in naive UTC, from its internal key."""
+    if bucket == "hour":
+        return stamp.to_pydatetime(), (stamp + pd.Timedelta(hours=1)).to_pydatetime()
+    first = stamp.date()
+    if bucket == "day":
+        after = first + timedelta(days=1)
+    elif bucket == "week":
+        after = first + timedelta(days=7)
+    else:
+        after = (stamp + pd.offsets.MonthBegin(1)).date()
+    return _utc_bound(first, zone_info), _utc_bound(after, zone_info)
+
+
+def _complete(wh: Warehouse, grid: _Grid, bucket: str, zone_info: ZoneInfo, by_source: bool) -> np.ndarray:
+    """Per bucket and source: every outlet fetched all its feeds successfully on every UTC day the bucket touches.
+
+    Outlets without registered feeds (archives, demo history) had nothing to fetch and
+    count as complete. Completeness is kept per UTC day by the fetch log, so a local
+    day in another zone touches two UTC days and needs both.
+    """
+    spans = [_utc_span(stamp, bucket, zone_info) for stamp in grid.buckets]
+    first_day = spans[0][0].date()
+    last_day = (spans[-1][1] - timedelta(microseconds=1)).date()
+    days = ingest_completeness(wh, first_day, last_day)
+    failed = days[~days["complete"].astype(bool)]
+    failed_days: dict[str, set[date]] = {}
+    for source, day in zip(failed["source"], failed["day"], strict=True):
+        failed_days.setdefault(source if by_source else "", set()).add(day)
+    complete = np.ones((len(grid.buckets), len(grid.sources)), dtype=bool)
+    for column, source in enumerate(grid.sources):
+        missing = failed_days.get(source)
+        if not missing:
+            continue
+        for row, (span_start, span_end) in enumerate(spans):
+            day = span_start.date()
+            while datetime.combine(day, time(0)) < span_end:
+                if day in missing:
+                    complete[row, column] = False
+                    break
+                day += timedelta(days=1)
+    return complete
+
+
+def _labels(buckets: pd.DatetimeIndex, bucket: str, zone_info: ZoneInfo) -> np.ndarray:
+    """ISO 8601: a local date for day/week/month, the local time with its UTC offset for hours."""
+    if bucket == "hour":
+        local = buckets.tz_localize("UTC").tz_convert(zone_info)
+        return np.array([stamp.isoformat() for stamp in local], dtype=object)
+    return np.asarray(buckets.strftime("%Y-%m-%d"), dtype=object)

@@ -1,0 +1,92 @@
+"""The slot rollups: bucketed articles and mentions per 15-minute UTC slot and outlet.
+
+Series read these instead of joining every mention to its article (migration 0004 says
+why 15 minutes serves every zone and bucket). They are derived like the mentions, and
+written in the same transactions: `add_to_rollups` after new articles are stored and
+tallied, `rebuild_rollups` when a retally replaces every mention, so a reader sees
+rollups that agree with the mentions it would see. `rollup_mismatches` is the recount
+`newstally check` compares them with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from warehouse.engine.db import fetch_one
+from warehouse.engine.queries import load_query
+
+__all__ = ["ROLLUP_MIGRATION", "add_to_rollups", "has_rollups", "rebuild_rollups", "rollup_mismatches"]
+
+ROLLUP_MIGRATION = 4  # the schema version that created slot_articles and slot_mentions
+
+
+_SLOT_ARTICLES = load_query("rollup_slot_articles")
+_SLOT_MENTIONS = load_query("rollup_slot_mentions")
+# Each rollup table and the query (a SELECT over the articles in {scope}) that fills it.
+_ROLLUPS = (("slot_articles", _SLOT_ARTICLES), ("slot_mentions", _SLOT_MENTIONS))
+# The just-stored articles have consecutive ids from one sequence, mostly at the end of
+# the table: the range lets DuckDB skip every older row group before the exact semi join.
+_NEW_ARTICLES_SCOPE = (
+    "SEMI JOIN rollup_scope s ON a.article_id = s.article_id AND a.article_id BETWEEN $first_id AND $last_id"
+)
+_HAS_ROLLUPS = "SELECT count(*) FROM schema_migrations WHERE version = ?"
+# Keys whose summed rollup differs from a recount (either side missing counts too); {counted} is
+# the query that fills the table, over every article.
+_MISMATCHES = """
+    WITH kept AS (SELECT {keys}, {sums} FROM {table} GROUP BY ALL),
+    counted AS ({counted})
+    SELECT count(*) FROM kept k FULL JOIN counted c USING ({keys})
+    WHERE {differs}
+"""
+_ARTICLE_MISMATCHES = _MISMATCHES.format(
+    keys="slot, source_id",
+    sums="sum(articles) AS articles",
+    table="slot_articles",
+    counted=_SLOT_ARTICLES.format(scope=""),
+    differs="k.articles IS DISTINCT FROM c.articles",
+)
+_MENTION_MISMATCHES = _MISMATCHES.format(
+    keys="slot, source_id, entity_id",
+    sums="sum(articles) AS articles, sum(mentions) AS mentions",
+    table="slot_mentions",
+    counted=_SLOT_MENTIONS.format(scope=""),
+    differs="k.articles IS DISTINCT FROM c.articles OR k.mentions IS DISTINCT FROM c.mentions",
+)
+
+
+def has_rollups(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this file has the rollup tables: a warehouse from an older version has not been migrated
+    until a writing command opens it, and read-only commands must still answer meanwhile."""
+    row = fetch_one(connection.execute(_HAS_ROLLUPS, [ROLLUP_MIGRATION]))
+    return row is not None and row[0] > 0
+
+
+def add_to_rollups(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[int]) -> None:
+    """Count just-stored, just-tallied articles into the rollups (in the caller's transaction)."""
+    if not article_ids:
+        return
+    scope = pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")})
+    parameters = {"first_id": int(scope["article_id"].min()), "last_id": int(scope["article_id"].max())}
+    connection.register("rollup_scope", scope)
+    try:
+        for table, query in _ROLLUPS:
+            connection.execute(f"INSERT INTO {table} " + query.format(scope=_NEW_ARTICLES_SCOPE), parameters)
+    finally:
+        connection.unregister("rollup_scope")
+
+
+def rebuild_rollups(connection: duckdb.DuckDBPyConnection) -> None:
+    """Recount both rollups from every article and mention, one row per key (in the caller's transaction)."""
+    for table, query in _ROLLUPS:
+        connection.execute(f"DELETE FROM {table}")
+        connection.execute(f"INSERT INTO {table} " + query.format(scope=""))
+
+
+def rollup_mismatches(connection: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(slot × outlet keys, slot × outlet × entity keys) whose rollup disagrees with a recount."""
+    articles = fetch_one(connection.execute(_ARTICLE_MISMATCHES))
+    mentions = fetch_one(connection.execute(_MENTION_MISMATCHES))
+    return (articles[0] if articles else 0), (mentions[0] if mentions else 0)

@@ -1,0 +1,278 @@
+"""Opening the DuckDB file, the cross-process lock discipline, and migrations.
+
+DuckDB lets one process write a file or many read it, never both, and a second
+process that meets the lock gets an error. So no connection here lives long: every
+read takes a shared `fcntl.flock` on a sidecar `.lock` file and opens the database
+read-only; every write takes the exclusive lock and opens it read-write. Nobody
+ever meets DuckDB's own lock, so no caller ever sees a lock error; they wait a few
+milliseconds instead. docs/concurrency.md has the measurements behind the choice.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.engine.queries import migration_files
+from warehouse.errors import WarehouseNotWritable, WarehouseUnavailable
+
+logger = logging.getLogger(__name__)
+
+_BUMP_WRITE_COUNT = (
+    "INSERT INTO warehouse_facts VALUES ('write_count', '1')"
+    " ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(warehouse_facts.value AS BIGINT) + 1 AS VARCHAR)"
+)
+
+
+class Warehouse:
+    """A handle on one warehouse file; cheap to create, holds no connection."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.wal_path = self.path.with_name(self.path.name + ".wal")
+        # flock excludes other processes; threads of this process share one
+        # open file description, so they also need an in-process lock.
+        self._thread_lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def _flock(self, mode: int) -> Iterator[None]:
+        fd = self._open_lock_file(mode)
+        if fd is None:
+            yield
+            return
+        try:
+            fcntl.flock(fd, mode)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _open_lock_file(self, mode: int) -> int | None:
+        """The sidecar lock file, open; None when reading a warehouse whose folder nobody here may write."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o664)
+        except OSError as error:
+            if mode == fcntl.LOCK_SH and error.errno in _NOT_PERMITTED:
+                # A read-only copy (a backup, a read-only mount) is still readable: a shared
+                # lock works on a file opened read-only, and where even the lock file cannot
+                # be made, no writer of ours can be at work in that folder either.
+                try:
+                    return os.open(self.lock_path, os.O_RDONLY)
+                except OSError:
+                    return None
+            if error.errno in _NOT_PERMITTED:
+                reason = _STORAGE_REASONS.get(error.strerror or "", error.strerror)
+                raise WarehouseNotWritable(
+                    f"cannot write warehouse {self.path}: {reason}; nothing was changed"
+                ) from error
+            raise WarehouseUnavailable(f"cannot use warehouse {self.path}: {error.strerror or error}") from error
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection, held only for the block."""
+        if not self.path.exists():
+            raise WarehouseUnavailable(
+                f"no warehouse at {self.path}: run 'newstally demo' or 'newstally feeds add' first"
+            )
+        with self._thread_lock, self._flock(fcntl.LOCK_SH):
+            connection = _connect(self.path, read_only=True)
+            try:
+                yield connection
+            except duckdb.OutOfMemoryException as error:
+                raise _out_of_memory(self.path) from error
+            finally:
+                connection.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection inside one transaction: all of the block or none of it."""
+        with self._thread_lock, self._flock(fcntl.LOCK_EX):
+            connection = _connect(self.path, read_only=False)
+            failed: duckdb.Error | None = None
+            try:
+                try:
+                    migrate(connection)
+                except duckdb.IOException as error:
+                    raise _write_failure(self.path, error) from error
+                wal_size = _file_size(self.wal_path)
+                connection.execute("BEGIN TRANSACTION")
+                try:
+                    yield connection
+                    # Every committed write bumps the version readers key their caches on.
+                    connection.execute(_BUMP_WRITE_COUNT)
+                except duckdb.IOException as error:
+                    _roll_back(connection)
+                    raise _write_failure(self.path, error) from error
+                except duckdb.OutOfMemoryException as error:
+                    _roll_back(connection)
+                    raise _out_of_memory(self.path) from error
+                except BaseException:
+                    _roll_back(connection)
+                    raise
+                try:
+                    connection.execute("COMMIT")
+                except duckdb.Error as error:
+                    failed = error
+            finally:
+                connection.close()
+            if failed is not None:
+                # A commit that failed half-way through writing the log (disk full, file
+                # size limit) can leave the whole transaction in it, and the next open
+                # would replay what the caller was told failed. Cut the log back to where
+                # it was; shrinking a file needs no space. The writer lock is still held.
+                _truncate_to(self.wal_path, wal_size)
+                raise _write_failure(self.path, failed) from failed
+
+
+# Why a write can fail without any fault of the data: no room, a size limit, no permission.
+# DuckDB reports the operating system's error only as text, so these are matched by it.
+_NOT_PERMITTED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+_STORAGE_REASONS = {
+    os.strerror(errno.ENOSPC): "no space left on the device",
+    os.strerror(errno.EDQUOT): "disk quota exceeded",
+    os.strerror(errno.EFBIG): "file size limit reached",
+    os.strerror(errno.EROFS): "read-only file system",
+    os.strerror(errno.EACCES): "permission denied",
+    os.strerror(errno.EPERM): "operation not permitted",
+}
+
+
+def _write_failure(path: Path, error: BaseException) -> WarehouseUnavailable:
+    """The typed error for a failed write: WarehouseNotWritable when space or permission ran out."""
+    text = str(error)
+    for os_text, reason in _STORAGE_REASONS.items():
+        if os_text in text:
+            return WarehouseNotWritable(f"cannot write warehouse {path}: {reason}; nothing of this write was stored")
+    first_line = (text.strip().splitlines() or [type(error).__name__])[0]
+    return WarehouseUnavailable(f"cannot write warehouse {path}: {first_line}")
+
+
+def _roll_back(connection: duckdb.DuckDBPyConnection) -> None:
+    try:
+        connection.execute("ROLLBACK")
+    except duckdb.Error:
+        # After an I/O failure DuckDB may have ended the transaction itself; the error
+        # that caused it is the one worth reporting.
+        logger.debug("rollback after a failed write failed too", exc_info=True)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _truncate_to(path: Path, size: int | None) -> None:
+    """Cut the file back to `size` bytes (remove it when it did not exist); never lengthen it."""
+    current = _file_size(path)
+    if current is None or (size is not None and current <= size):
+        return
+    try:
+        if size is None:
+            path.unlink()
+        else:
+            os.truncate(path, size)
+    except OSError:
+        logger.exception("could not cut the write-ahead log %s back after a failed commit", path)
+
+
+# DuckDB's own default lets its buffer pool grow to 80% of the machine's memory, so one
+# big query (spikes over ten years) could take gigabytes while the scheduler and the
+# dashboard share the box. With a cap, joins and aggregates past it spill to a temporary
+# folder beside the warehouse instead (docs/operations.md, "Memory").
+DEFAULT_MEMORY_LIMIT = "500MB"
+MEMORY_LIMIT_VARIABLE = "NEWSTALLY_MEMORY_LIMIT"
+TEMP_DIRECTORY_VARIABLE = "NEWSTALLY_TEMP_DIRECTORY"
+
+
+def connection_config(path: Path) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings for every connection to the warehouse at `path`.
+
+    Read from the environment here rather than passed down, because every process
+    (scheduler, CLI, each dashboard session) opens the warehouse through this module and
+    the cap must hold in all of them. `NEWSTALLY_MEMORY_LIMIT` takes DuckDB's own syntax
+    ("500MB", "2GB", "50%"); `NEWSTALLY_TEMP_DIRECTORY` moves the spill folder, which
+    otherwise sits beside the warehouse as `FILE.tmp` (created only when a query spills).
+    """
+    return {
+        "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT,
+        "temp_directory": os.environ.get(TEMP_DIRECTORY_VARIABLE) or str(path.with_name(path.name + ".tmp")),
+    }
+
+
+def _out_of_memory(path: Path) -> WarehouseUnavailable:
+    """The one-line error for a query that needed more than the memory cap and could not spill."""
+    limit = connection_config(path)["memory_limit"]
+    return WarehouseUnavailable(
+        f"a query on warehouse {path} needed more memory than the limit of {limit} allows;"
+        f" raise {MEMORY_LIMIT_VARIABLE} (e.g. {MEMORY_LIMIT_VARIABLE}=2GB); nothing was changed"
+    )
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only, config=connection_config(path))
+    except duckdb.IOException as error:
+        if not read_only:
+            failure = _write_failure(path, error)
+            if isinstance(failure, WarehouseNotWritable):
+                raise failure from error
+        raise WarehouseUnavailable(f"cannot open warehouse {path}: {error}") from error
+    except duckdb.ParserException as error:
+        # The only text parsed before the file is opened is the settings from the environment.
+        raise WarehouseUnavailable(
+            f"cannot open warehouse {path}: {MEMORY_LIMIT_VARIABLE} or {TEMP_DIRECTORY_VARIABLE} is not valid: {error}"
+        ) from error
+    except duckdb.Error as error:
+        raise WarehouseUnavailable(f"cannot open warehouse {path}: {error}") from error
+    # Timestamps are stored as naive UTC; the session zone only matters for casts.
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def migrate(connection: duckdb.DuckDBPyConnection) -> None:
+    """Apply the migrations this file has not seen, each in its own transaction."""
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    applied = {row[0] for row in connection.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, name, sql in migration_files():
+        if version in applied:
+            continue
+        logger.debug("applying migration %s", name)
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(sql)
+            connection.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name])
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+
+def fetch_one(result: duckdb.DuckDBPyConnection) -> tuple | None:
+    """The first row of a result, reading it to the end.
+
+    DuckDB 2 refuses further work on a connection whose last result was only partly
+    read, so a lone `fetchone()` would poison the rest of a transaction.
+    """
+    rows = result.fetchall()
+    return rows[0] if rows else None
