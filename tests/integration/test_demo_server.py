@@ -12,9 +12,7 @@ import feedparser
 import httpx
 import pytest
 
-from ingest.demo_corpus import generate_history
-from ingest.demo_outlets import demo_outlets
-from ingest.demo_server import DemoFeedServer, demo_feed_urls, serve_demo_feeds
+from ingest import DemoFeedServer, demo_feed_urls, demo_outlets, generate_history, serve_demo_feeds
 
 SEED = 11
 # Mid-afternoon of the Anchorage summit: a busy news day.
@@ -197,7 +195,7 @@ def test_unknown_paths_are_404(demo, path):
 
 
 def test_requests_are_logged_through_logging_not_printed(demo, capfd, caplog):
-    caplog.set_level("DEBUG", logger="ingest.demo_server")
+    caplog.set_level("DEBUG", logger="ingest.demo.server")
     demo.get(demo_feed_urls(demo.server.url)[0][1])
     assert capfd.readouterr().err == ""
     assert any("GET /feeds/meridian-ledger.rss" in record.getMessage() for record in caplog.records)

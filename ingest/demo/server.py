@@ -23,8 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from xml.etree import ElementTree
 
-from ingest.demo_corpus import generate_day, live_items
-from ingest.demo_outlets import DemoOutlet, demo_feed_urls, demo_outlet, demo_outlets
+from ingest.demo.corpus import generate_day, live_items
+from ingest.demo.outlets import DemoOutlet, demo_feed_urls, demo_outlet, demo_outlets
 from ingest.feedlist import FeedListEntry, opml_document
 from warehouse import FetchedArticle
 
