@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -213,7 +214,11 @@ class _DemoHTTPServer(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
-        # The stdlib prints the traceback to stderr; route it to logging instead.
+        # The stdlib prints the traceback to stderr; route it to logging instead. A client
+        # that hangs up (a reset kept-alive connection, a fetch that gave up) is no failure.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("demo feed server: %s hung up", client_address[0])
+            return
         logger.exception("demo feed server: request from %s failed", client_address[0])
 
 

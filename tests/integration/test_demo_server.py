@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -199,6 +203,26 @@ def test_requests_are_logged_through_logging_not_printed(demo, capfd, caplog):
     demo.get(demo_feed_urls(demo.server.url)[0][1])
     assert capfd.readouterr().err == ""
     assert any("GET /feeds/meridian-ledger.rss" in record.getMessage() for record in caplog.records)
+
+
+def test_a_client_hanging_up_is_no_error(demo, capfd, caplog):
+    """A reader that resets its connection mid-request (as HTTP clients do) leaves no traceback behind."""
+    caplog.set_level("DEBUG", logger="ingest.demo.server")
+    host, port = demo.server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.sendall(b"GET /feeds/meridian-ledger.rss HTTP/1.1\r\nHost: x\r\n")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not hang_ups(caplog):
+        time.sleep(0.02)
+    assert hang_ups(caplog) == ["demo feed server: 127.0.0.1 hung up"]
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert capfd.readouterr().err == ""
+    assert demo.get(demo_feed_urls(demo.server.url)[0][1]).status_code == 200
+
+
+def hang_ups(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if "hung up" in record.getMessage()]
 
 
 def test_serve_demo_feeds_serves_until_the_stop_event_is_set():
