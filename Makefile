@@ -10,13 +10,14 @@ STAMP := $(VENV)/.installed
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
+# pip -qq: errors still print; warnings about index locations in a machine's pip config do not.
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys, ensurepip; assert sys.version_info >= (3, 11)' 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
 	  else echo "newstally needs Python >= 3.11 with venv: run 'sudo apt-get install python3-venv' and retry" >&2; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)  ## Create .venv and install newstally with pinned dependencies

@@ -63,6 +63,16 @@ def feed_body(feed_number: int, items: int) -> bytes:
     ).encode()
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """Clients hanging up (kept-alive connections closed with a reset) are not printed as tracebacks."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serving(feeds: int, hosts: int, items: int) -> Iterator[list[str]]:
     """One server per loopback address; yields the feed URLs. Answers 304 to a matching ETag."""
@@ -93,8 +103,7 @@ def serving(feeds: int, hosts: int, items: int) -> Iterator[list[str]]:
 
     servers = []
     for host_number in range(hosts):
-        server = ThreadingHTTPServer((f"127.0.0.{host_number + 2}", 0), Handler)
-        server.daemon_threads = True
+        server = _QuietHTTPServer((f"127.0.0.{host_number + 2}", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     urls = [

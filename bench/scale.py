@@ -222,7 +222,7 @@ def _free_port() -> int:
 def _scheduler_run(path: Path) -> dict[str, float]:
     """`newstally schedule` on a scratch copy, fed by `newstally serve-demo`, for SCHEDULER_SECONDS; then SIGTERM."""
     import warehouse
-    from ingest.demo_outlets import demo_feed_urls
+    from ingest import demo_feed_urls
 
     with _scratch_copy(path) as copy:
         wh = warehouse.Warehouse(copy)

@@ -37,7 +37,7 @@ SAMPLE = 20_000
 def _store_demo_corpus(wh, count: int, progress: Callable[[int], None] | None = None) -> int:
     """Store `count` demo articles, 200,000 at a time; `progress` hears the running total after each."""
     import warehouse
-    from ingest.demo_corpus import generate_history
+    from ingest import generate_history
 
     stories = generate_history(7, date(2017, 1, 1), datetime(2030, 1, 1, tzinfo=UTC), articles_per_day=4_000)
     stored = 0

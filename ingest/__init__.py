@@ -12,40 +12,14 @@ nothing about leaders, themes or charts. Exceptions (ingest.errors):
 `fetch_feed` and `fetch_due` never raise for network trouble: every outcome is a
 `FetchResult` whose `outcome` says transient or permanent. When to fetch a feed
 again, and when to disable one, is `ingest.pacing`; docs/ingest.md has the rules.
+
+The demo generator and its feed server are the sub-package `ingest.demo`.
+
+The names below load on first use (lazy_loader reads them from `__init__.pyi`), so
+`import ingest` costs nothing until a command needs, say, `fetch_feed` (and httpx).
+Set EAGER_IMPORT=1 to import everything at once.
 """
 
-from ingest.archive import ArchiveReport, archive_files, ingest_archive
-from ingest.errors import ArchiveNotFound, FeedListInvalid, FeedMalformed, FeedUnavailable, IngestError
-from ingest.feedlist import FeedListEntry, export_opml, import_opml, opml_document, read_opml
-from ingest.feeds import USER_AGENT, fetch_feed, make_client
-from ingest.parsing import ParsedFeed, parse_feed
-from ingest.scheduler import fetch_due, next_fetch_time, run_scheduler
-from ingest.text import plain_text
-from ingest.urls import canonical_url, require_http_url
+import lazy_loader
 
-__all__ = [
-    "USER_AGENT",
-    "ArchiveNotFound",
-    "ArchiveReport",
-    "FeedListEntry",
-    "FeedListInvalid",
-    "FeedMalformed",
-    "FeedUnavailable",
-    "IngestError",
-    "ParsedFeed",
-    "archive_files",
-    "canonical_url",
-    "export_opml",
-    "fetch_due",
-    "fetch_feed",
-    "import_opml",
-    "ingest_archive",
-    "make_client",
-    "next_fetch_time",
-    "opml_document",
-    "parse_feed",
-    "plain_text",
-    "read_opml",
-    "require_http_url",
-    "run_scheduler",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

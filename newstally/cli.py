@@ -422,7 +422,7 @@ def _run(args: argparse.Namespace) -> int:
     import warehouse
 
     try:
-        from ingest.errors import IngestError
+        from ingest import IngestError
     except ImportError:  # pragma: no cover - ingest always ships with the CLI
         IngestError = warehouse.WarehouseError  # type: ignore[misc,assignment]
     try:

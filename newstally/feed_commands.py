@@ -13,11 +13,11 @@ from newstally.output import print_rows
 
 def cmd_feeds_add(args: argparse.Namespace) -> int:
     import warehouse
-    from ingest.urls import require_http_url
+    from ingest import require_http_url
 
     require_http_url(args.url)
     if args.block_private:
-        from ingest.addresses import require_public_url
+        from ingest import require_public_url
 
         require_public_url(args.url)
     wh = warehouse_for_writing(args)
@@ -121,7 +121,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_import(args: argparse.Namespace) -> int:
-    from ingest.feedlist import import_opml
+    from ingest import import_opml
 
     path = Path(args.file) if args.file else settings.DEFAULT_FEEDS_OPML
     if not path.exists():
@@ -132,7 +132,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_export(args: argparse.Namespace) -> int:
-    from ingest.feedlist import export_opml
+    from ingest import export_opml
 
     document = export_opml(existing_warehouse(args))
     if args.out:
@@ -144,7 +144,7 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_archive(args: argparse.Namespace) -> int:
-    from ingest.archive import ingest_archive
+    from ingest import ingest_archive
 
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]

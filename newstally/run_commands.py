@@ -18,7 +18,7 @@ from newstally.handles import UsageError, warehouse_for_writing
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.demo_corpus import load_demo
+    from ingest import load_demo
 
     wh = warehouse_for_writing(args)
     config = settings.resolve(args.db, args.watchlist)
@@ -40,7 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_demo(args: argparse.Namespace) -> int:
-    from ingest.demo_server import serve_demo_feeds
+    from ingest import serve_demo_feeds
 
     config = settings.resolve(args.db, args.watchlist)
     stop = _stop_on_signals()
@@ -60,8 +60,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     import warehouse
-    from ingest.scheduler import fetch_due
-    from ingest.workers import start_parser_pool
+    from ingest import fetch_due, start_parser_pool
 
     wh = warehouse_for_writing(args)
     # Parser processes are forked before rich starts its refresh thread (see ingest.workers).
@@ -93,7 +92,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from ingest.scheduler import run_scheduler
+    from ingest import run_scheduler
 
     wh = warehouse_for_writing(args)
     run_scheduler(
@@ -201,7 +200,7 @@ def _stop_children(children: Sequence[subprocess.Popen], grace_seconds: float = 
 
 def _stop_on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT, so long-running commands stop cleanly."""
-    from ingest.scheduler import set_on_signals
+    from ingest import set_on_signals
 
     stop = threading.Event()
     set_on_signals(stop)

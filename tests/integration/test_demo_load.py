@@ -8,10 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import warehouse
-from ingest.demo_corpus import DemoReport, generate_history, load_demo
-from ingest.demo_outlets import demo_feed_urls, demo_outlets
-from ingest.demo_server import DemoFeedServer
-from ingest.scheduler import fetch_due
+from ingest import DemoFeedServer, DemoReport, demo_feed_urls, demo_outlets, fetch_due, generate_history, load_demo
 from tests.conftest import SHIPPED_EVENTS, SHIPPED_WATCHLIST
 
 SEED = 5

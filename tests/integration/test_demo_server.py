@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,9 +16,7 @@ import feedparser
 import httpx
 import pytest
 
-from ingest.demo_corpus import generate_history
-from ingest.demo_outlets import demo_outlets
-from ingest.demo_server import DemoFeedServer, demo_feed_urls, serve_demo_feeds
+from ingest import DemoFeedServer, demo_feed_urls, demo_outlets, generate_history, serve_demo_feeds
 
 SEED = 11
 # Mid-afternoon of the Anchorage summit: a busy news day.
@@ -197,10 +199,30 @@ def test_unknown_paths_are_404(demo, path):
 
 
 def test_requests_are_logged_through_logging_not_printed(demo, capfd, caplog):
-    caplog.set_level("DEBUG", logger="ingest.demo_server")
+    caplog.set_level("DEBUG", logger="ingest.demo.server")
     demo.get(demo_feed_urls(demo.server.url)[0][1])
     assert capfd.readouterr().err == ""
     assert any("GET /feeds/meridian-ledger.rss" in record.getMessage() for record in caplog.records)
+
+
+def test_a_client_hanging_up_is_no_error(demo, capfd, caplog):
+    """A reader that resets its connection mid-request (as HTTP clients do) leaves no traceback behind."""
+    caplog.set_level("DEBUG", logger="ingest.demo.server")
+    host, port = demo.server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.sendall(b"GET /feeds/meridian-ledger.rss HTTP/1.1\r\nHost: x\r\n")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not hang_ups(caplog):
+        time.sleep(0.02)
+    assert hang_ups(caplog) == ["demo feed server: 127.0.0.1 hung up"]
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert capfd.readouterr().err == ""
+    assert demo.get(demo_feed_urls(demo.server.url)[0][1]).status_code == 200
+
+
+def hang_ups(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if "hung up" in record.getMessage()]
 
 
 def test_serve_demo_feeds_serves_until_the_stop_event_is_set():

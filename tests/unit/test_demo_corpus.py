@@ -12,9 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ingest.demo_corpus import generate_day, generate_history, live_items
-from ingest.demo_outlets import demo_outlets
-from ingest.demo_text import (
+from ingest import demo_outlets, generate_day, generate_history, live_items
+from ingest.demo.text import (
     HEADLINE_TEMPLATE_COUNT,
     LEADER_IDS,
     PICK_COUNT,

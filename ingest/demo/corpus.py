@@ -24,8 +24,8 @@ from time import perf_counter
 import numpy as np
 
 import warehouse
-from ingest.demo_outlets import DemoOutlet, demo_feed_urls, demo_outlets
-from ingest.demo_text import PICK_COUNT, TRAP_GATES, NewsHook, compose_story, headline_slug
+from ingest.demo.outlets import DemoOutlet, demo_feed_urls, demo_outlets
+from ingest.demo.text import PICK_COUNT, TRAP_GATES, NewsHook, compose_story, headline_slug
 from warehouse import Event, FetchedArticle
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 HISTORY_START = date(2017, 1, 1)
-DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parent.parent / "events.toml"
+DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parents[2] / "events.toml"
 
 # The random streams: history days and live minutes never share a generator.
 _HISTORY_STREAM = 0

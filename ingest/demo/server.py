@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from xml.etree import ElementTree
 
-from ingest.demo_corpus import generate_day, live_items
-from ingest.demo_outlets import DemoOutlet, demo_feed_urls, demo_outlet, demo_outlets
+from ingest.demo.corpus import generate_day, live_items
+from ingest.demo.outlets import DemoOutlet, demo_feed_urls, demo_outlet, demo_outlets
 from ingest.feedlist import FeedListEntry, opml_document
 from warehouse import FetchedArticle
 
@@ -213,7 +214,11 @@ class _DemoHTTPServer(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
-        # The stdlib prints the traceback to stderr; route it to logging instead.
+        # The stdlib prints the traceback to stderr; route it to logging instead. A client
+        # that hangs up (a reset kept-alive connection, a fetch that gave up) is no failure.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("demo feed server: %s hung up", client_address[0])
+            return
         logger.exception("demo feed server: request from %s failed", client_address[0])
 
 

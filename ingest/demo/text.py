@@ -1,6 +1,6 @@
 """Headlines and summaries for demo stories, built from templates by index.
 
-The coverage model (demo_corpus) decides what a story is about; this module only
+The coverage model (corpus.py) decides what a story is about; this module only
 turns that decision into English text. Names are written the way outlets really
 write them (possessives, "Trump-Putin summit", Zelenskyy or Zelensky), and a few
 stories carry traps the matcher must not count ("trump card", "Melania Trump",
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from ingest.demo_outlets import DemoOutlet
+from ingest.demo.outlets import DemoOutlet
 
 INVASION_DAY = date(2022, 2, 24)
 
