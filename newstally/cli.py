@@ -283,7 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", help="file (default: stdout)")
     sub.set_defaults(handler=cmd_feeds_export)
 
-    sub = command("ingest-archive", cmd_ingest_archive, "ingest saved feed files (files or folders of .xml/.rss/.atom)")
+    sub = command(
+        "ingest-archive",
+        cmd_ingest_archive,
+        "ingest saved feed files (files or folders of .xml/.rss/.atom/.json feeds, gzipped or in .zip files)",
+    )
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_argument("--source", help="outlet name for every file (default: each feed's title)")
 

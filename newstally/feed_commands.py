@@ -153,9 +153,11 @@ def cmd_ingest_archive(args: argparse.Namespace) -> int:
     report = ingest_archive(warehouse_for_writing(args), paths, source_name=args.source)
     print(
         f"{report.files} files: {report.items_seen} items seen, {report.items_new} new;"
-        f" {len(report.files_failed)} files could not be used",
+        f" {len(report.files_failed)} files could not be used, {len(report.files_partial)} partly broken",
         file=sys.stderr,
     )
     for path, reason in report.files_failed:
-        print(f"  {path}: {reason}", file=sys.stderr)
+        print(f"  {path}: not used: {reason}", file=sys.stderr)
+    for path, problem in report.files_partial:
+        print(f"  {path}: partly broken, its readable items stored: {problem}", file=sys.stderr)
     return 0
