@@ -7,7 +7,8 @@ nothing about leaders, themes or charts. Exceptions (ingest.errors):
     ├── FeedUnavailable    transient: timeout, connection failure, HTTP 5xx or 429
     ├── FeedMalformed      permanent: not a feed, HTTP 404/410/other 4xx, not an http(s) URL
     ├── FeedListInvalid    an OPML file that is missing or is not OPML
-    └── ArchiveNotFound    an archive path that does not exist
+    ├── ArchiveNotFound    an archive path that does not exist
+    └── ArticleListInvalid an article list to import that is missing, unreadable or of no known layout
 
 `fetch_feed` and `fetch_due` never raise for network trouble: every outcome is a
 `FetchResult` whose `outcome` says transient or permanent. When to fetch a feed
@@ -15,7 +16,15 @@ again, and when to disable one, is `ingest.pacing`; docs/ingest.md has the rules
 """
 
 from ingest.archive import ArchiveReport, archive_files, ingest_archive
-from ingest.errors import ArchiveNotFound, FeedListInvalid, FeedMalformed, FeedUnavailable, IngestError
+from ingest.article_lists import ARTICLE_LIST_FORMATS, ArticleListReport, import_articles
+from ingest.errors import (
+    ArchiveNotFound,
+    ArticleListInvalid,
+    FeedListInvalid,
+    FeedMalformed,
+    FeedUnavailable,
+    IngestError,
+)
 from ingest.feedlist import FeedListEntry, export_opml, import_opml, opml_document, read_opml
 from ingest.feeds import USER_AGENT, fetch_feed, make_client
 from ingest.parsing import ParsedFeed, parse_feed
@@ -24,9 +33,12 @@ from ingest.text import plain_text
 from ingest.urls import canonical_url, require_http_url
 
 __all__ = [
+    "ARTICLE_LIST_FORMATS",
     "USER_AGENT",
     "ArchiveNotFound",
     "ArchiveReport",
+    "ArticleListInvalid",
+    "ArticleListReport",
     "FeedListEntry",
     "FeedListInvalid",
     "FeedMalformed",
@@ -38,6 +50,7 @@ __all__ = [
     "export_opml",
     "fetch_due",
     "fetch_feed",
+    "import_articles",
     "import_opml",
     "ingest_archive",
     "make_client",
