@@ -259,6 +259,8 @@ def _read_member(
         body = archive.read(member)
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
         return _ReadFile(name, None, f"not readable from the zip file: {error}")
+    if body.startswith(_ZIP_MAGIC):
+        return _ReadFile(name, None, "a zip file inside the zip file: unpack it first")
     folder = Path(member.filename).parent.name or path.stem
     return _read_document(name, body, modified_at, folder=folder, source_name=source_name)
 

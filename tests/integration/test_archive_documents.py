@@ -246,3 +246,25 @@ def test_other_json_beside_the_feeds_is_passed_over_but_reported_when_named(fres
 
     assert (in_folder.files, in_folder.files_failed, in_folder.items_new) == (1, (), 3)
     assert named.files_failed == ((metadata, "a JSON document, not a feed"),)
+
+
+@pytest.mark.parametrize(
+    ("channel_date", "expected"),
+    [
+        ("<lastBuildDate>Sun, 04 Jan 2026 18:00:00 GMT</lastBuildDate>", datetime(2026, 1, 4, 18, 0, tzinfo=UTC)),
+        ("<pubDate>Sat, 03 Jan 2026 06:00:00 +0300</pubDate>", datetime(2026, 1, 3, 3, 0, tzinfo=UTC)),
+        # A generator's epoch default, and a clock ahead of the file's: the file's time instead.
+        ("<lastBuildDate>Thu, 01 Jan 1970 00:00:00 GMT</lastBuildDate>", datetime(2026, 2, 1, tzinfo=UTC)),
+        ("<lastBuildDate>Fri, 01 Jan 2100 00:00:00 GMT</lastBuildDate>", datetime(2026, 2, 1, tzinfo=UTC)),
+        ("", datetime(2026, 2, 1, tzinfo=UTC)),
+    ],
+    ids=["lastBuildDate", "channel-pubDate", "epoch", "ahead-of-the-file", "none"],
+)
+def test_the_document_time_is_its_own_when_believable_else_the_files(channel_date: str, expected: datetime):
+    from ingest import parse_feed
+    from ingest.archive import document_time
+
+    body = f'<rss version="2.0"><channel><title>T</title>{channel_date}<item><title>x</title></item></channel></rss>'
+    for reader_input in (body.encode(), b"<!DOCTYPE rss>" + body.encode()):  # the fast reader, then feedparser
+        parsed = parse_feed(reader_input, fetched_at=datetime(2026, 2, 1, tzinfo=UTC))
+        assert document_time(parsed) == expected
