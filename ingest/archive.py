@@ -39,8 +39,6 @@ __all__ = ["FEED_FILE_SUFFIXES", "ArchiveReport", "archive_files", "document_tim
 logger = logging.getLogger(__name__)
 
 FEED_FILE_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
-# Compressed files looked at in a folder: any .zip, and a .gz of a feed file (feed.xml.gz).
-COMPRESSED_SUFFIXES = frozenset({".gz", ".zip"})
 _ZIP_MAGIC = b"PK\x03\x04"
 # Files are stored in groups, one transaction each, so commits do not dominate and
 # the tally runs in SQL over many articles at once; small enough that an interrupted
