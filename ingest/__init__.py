@@ -7,7 +7,8 @@ nothing about leaders, themes or charts. Exceptions (ingest.errors):
     ├── FeedUnavailable    transient: timeout, connection failure, HTTP 5xx or 429
     ├── FeedMalformed      permanent: not a feed, HTTP 404/410/other 4xx, not an http(s) URL
     ├── FeedListInvalid    an OPML file that is missing or is not OPML
-    └── ArchiveNotFound    an archive path that does not exist
+    ├── ArchiveNotFound    an archive path that does not exist
+    └── ArticleListInvalid an article list to import that is missing, unreadable or of no known layout
 
 `fetch_feed` and `fetch_due` never raise for network trouble: every outcome is a
 `FetchResult` whose `outcome` says transient or permanent. When to fetch a feed

@@ -5,6 +5,7 @@ A name listed in `__all__` is re-exported for type checkers; add a name here and
 
 from .addresses import require_public_url
 from .archive import ArchiveReport, archive_files, ingest_archive
+from .article_lists import ARTICLE_LIST_FORMATS, ArticleListReport, import_articles
 from .demo import (
     DemoFeedServer,
     DemoOutlet,
@@ -17,7 +18,7 @@ from .demo import (
     load_demo,
     serve_demo_feeds,
 )
-from .errors import ArchiveNotFound, FeedListInvalid, FeedMalformed, FeedUnavailable, IngestError
+from .errors import ArchiveNotFound, ArticleListInvalid, FeedListInvalid, FeedMalformed, FeedUnavailable, IngestError
 from .feedlist import FeedListEntry, export_opml, import_opml, opml_document, read_opml
 from .feeds import USER_AGENT, fetch_feed, make_client
 from .parsing import ParsedFeed, parse_feed
@@ -27,9 +28,12 @@ from .urls import canonical_url, require_http_url
 from .workers import start_parser_pool
 
 __all__ = [
+    "ARTICLE_LIST_FORMATS",
     "USER_AGENT",
     "ArchiveNotFound",
     "ArchiveReport",
+    "ArticleListInvalid",
+    "ArticleListReport",
     "DemoFeedServer",
     "DemoOutlet",
     "DemoReport",
@@ -48,6 +52,7 @@ __all__ = [
     "fetch_feed",
     "generate_day",
     "generate_history",
+    "import_articles",
     "import_opml",
     "ingest_archive",
     "live_items",

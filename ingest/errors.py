@@ -6,7 +6,8 @@
     ├── FeedMalformed      permanent: not a feed, HTTP 404/410/other 4xx, a URL that is not http(s);
     │                      retrying soon will not help
     ├── FeedListInvalid    an OPML feed list that is missing or is not OPML
-    └── ArchiveNotFound    a file or folder given to the archive ingest does not exist
+    ├── ArchiveNotFound    a file or folder given to the archive ingest does not exist
+    └── ArticleListInvalid an article list to import that is missing, unreadable or of no known layout
 
 Callers decide what to do by type, never by reading messages. Each message is fit
 for one line on stderr and names the URL or file it is about.
@@ -14,7 +15,14 @@ for one line on stderr and names the URL or file it is about.
 
 from __future__ import annotations
 
-__all__ = ["ArchiveNotFound", "FeedListInvalid", "FeedMalformed", "FeedUnavailable", "IngestError"]
+__all__ = [
+    "ArchiveNotFound",
+    "ArticleListInvalid",
+    "FeedListInvalid",
+    "FeedMalformed",
+    "FeedUnavailable",
+    "IngestError",
+]
 
 
 class IngestError(Exception):
@@ -35,3 +43,7 @@ class FeedListInvalid(IngestError):
 
 class ArchiveNotFound(IngestError):
     """A path handed to the archive ingest does not exist."""
+
+
+class ArticleListInvalid(IngestError):
+    """An article list to import (Media Cloud, GDELT, CSV, Parquet): missing, unreadable or of no known layout."""

@@ -26,9 +26,11 @@ import feedparser
 import feedparser.exceptions
 from selectolax.lexbor import LexborHTMLParser
 
+from ingest.compression import GZIP_MAGIC, gunzipped
 from ingest.dates import usable_date
 from ingest.encoding import in_declared_encoding
 from ingest.errors import FeedMalformed
+from ingest.json_feed import is_json_document, read_json_feed
 from ingest.raw import RawEntry, RawFeed
 from ingest.text import plain_text
 from ingest.urls import canonical_url, require_http_url
@@ -67,25 +69,49 @@ class ParsedFeed:
     error: str | None  # why the document is partly broken; its readable items are still in `articles`
     items_seen: int  # items in the document, including any too empty to keep
     fetched_at: datetime  # UTC; when the bytes were fetched, as `store_articles` wants it
+    # The document's own time, UTC: RSS lastBuildDate (else the channel's pubDate), Atom's updated; None when none.
+    updated_at: datetime | None = None
     # The articles keyed for storing where they were parsed (ingest.workers); `articles` is then empty.
     keyed: KeyedArticles | None = None
 
 
 def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> ParsedFeed:
-    """Parse an RSS 0.9x/1.0/2.0 or Atom document given as raw bytes.
+    """Parse an RSS 0.9x/1.0/2.0, Atom or JSON Feed (1.0, 1.1) document given as raw bytes.
 
     The bytes go to the parsers untouched so that they, not we, decide the encoding
     from the XML declaration and byte-order mark. Relative links resolve against
     `base_url`. A document that is partly broken keeps the items that parsed and
     says what is wrong in `error`.
 
-    Entity declarations are removed before parsing, so entity attacks cost nothing.
+    Gzip-compressed bytes (a body saved as it came over the wire) are decompressed
+    first; when they were cut off, `error` says so. Entity declarations are removed
+    before parsing, so entity attacks cost nothing.
     A document declared as UTF-8 but written in another encoding is read in the one
     it really uses (ingest.encoding), and `error` says so.
 
     Raises FeedMalformed when there is no feed at all: an empty body, an HTML page,
     an XML document of another kind, or a feed so truncated that nothing is left.
     """
+    cut_off = None
+    if body.startswith(GZIP_MAGIC):
+        try:
+            body, cut_off = gunzipped(body)
+        except ValueError as error:
+            raise FeedMalformed(str(error)) from error
+    try:
+        raw = _raw_feed(body)
+    except FeedMalformed as error:
+        if cut_off:
+            raise FeedMalformed(f"{cut_off}; {error}") from error
+        raise
+    if cut_off:
+        raw = raw.with_problem(cut_off, first=True)
+    return _parsed_feed(raw, fetched_at, base_url=base_url)
+
+
+def _raw_feed(body: bytes) -> RawFeed:
+    if is_json_document(body):
+        return read_json_feed(body)
     body, declared_entities = _without_entity_declarations(body)
     body = _without_surrogate_references(body)
     body, misdeclared = in_declared_encoding(body)
@@ -96,7 +122,7 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
         raw = raw.with_problem(misdeclared, first=True)
     if declared_entities:
         raw = raw.with_problem("entity declarations removed unread", first=True)
-    return _parsed_feed(raw, fetched_at, base_url=base_url)
+    return raw
 
 
 def parse_with_feedparser(body: bytes) -> RawFeed:
@@ -138,6 +164,7 @@ def parse_with_feedparser(body: bytes) -> RawFeed:
         entries=tuple(_raw_entry(entry) for entry in readable),
         items_seen=len(entries),
         problem=problem,
+        updated=usable_date(dict.get(channel, "updated_parsed")) or usable_date(dict.get(channel, "published_parsed")),
     )
 
 
@@ -157,6 +184,7 @@ def _parsed_feed(raw: RawFeed, fetched_at: datetime, *, base_url: str = "") -> P
         error=problem,
         items_seen=raw.items_seen,
         fetched_at=fetched_at,
+        updated_at=_utc_datetime(raw.updated),
     )
 
 
@@ -251,10 +279,6 @@ def _not_a_feed_reason(body: bytes, problem: str | None) -> str:
     head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not head:
         return "empty document, not a feed"
-    if head.startswith((b"{", b"[")):
-        # PHP's json_encode writes "jsonfeed.org\/version", so the version URL is matched by its host.
-        unsupported = " (JSON Feed is not supported)" if b"jsonfeed.org" in head else ""
-        return f"a JSON document{unsupported}, not a feed"
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
         title = _html_title(body)
         return f"an HTML page{f' ({title!r})' if title else ''}, not a feed"

@@ -34,6 +34,8 @@ class RawFeed:
     entries: tuple[RawEntry, ...]
     items_seen: int
     problem: str | None = None
+    # The document's own time: RSS lastBuildDate (else the channel's pubDate), Atom's feed-level updated; UTC.
+    updated: time.struct_time | None = None
 
     def with_problem(self, problem: str, *, first: bool = False) -> RawFeed:
         """The same feed with one more problem noted, before or after those already known."""

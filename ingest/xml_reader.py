@@ -166,9 +166,9 @@ def _read_root(root: etree._Element, base: str) -> RawFeed | None:
         items = root.findall(f"{{{_ATOM}}}entry")
     else:
         return None
-    title, link = _channel_fields(channel, base)
+    title, link, updated = _channel_fields(channel, base)
     entries = tuple(_Entry(item, base).raw_entry() for item in items)
-    return RawFeed(title=title, link=link, entries=entries, items_seen=len(entries))
+    return RawFeed(title=title, link=link, entries=entries, items_seen=len(entries), updated=updated)
 
 
 def _name(element: etree._Element) -> tuple[str, str]:
@@ -207,19 +207,28 @@ def _role(element: etree._Element) -> tuple[str | None, str, str]:
     return found
 
 
-def _channel_fields(channel: etree._Element, base: str) -> tuple[str, str]:
-    """The feed's own title and link, by feedparser's rules for the channel's direct children."""
+def _channel_fields(channel: etree._Element, base: str) -> tuple[str, str, time.struct_time | None]:
+    """The feed's own title, link and time, by feedparser's rules for the channel's direct children.
+
+    Its time is the last updated date (lastBuildDate, updated, dc:date), else the last published one (pubDate).
+    """
     title: str | None = None
     link: str | None = None
+    updated: time.struct_time | None = None
+    published: time.struct_time | None = None
     for child in channel:
         role = _ROLES.get(_name(child))
-        if role == "title" and not title:
+        if role == "updated" and not len(child):
+            updated = _date(_field_text(child.text or ""))
+        elif role == "published" and not len(child):
+            published = _date(_field_text(child.text or ""))
+        elif role == "title" and not title:
             title = _field_text(_text(child))
         elif role == "link":
             link = _link(child, link, base, in_item=False)
         elif role == "id" and link is None and _attribute(child, "ispermalink", "true") == "true":
             link = _repaired(_resolved(_text(child).strip(), base))
-    return title or "", link or ""
+    return title or "", link or "", updated or published
 
 
 class _Entry:

@@ -35,6 +35,7 @@ from newstally.feed_commands import (
     cmd_feeds_import,
     cmd_feeds_list,
     cmd_feeds_remove,
+    cmd_import_articles,
     cmd_ingest_archive,
     cmd_status,
 )
@@ -283,9 +284,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", help="file (default: stdout)")
     sub.set_defaults(handler=cmd_feeds_export)
 
-    sub = command("ingest-archive", cmd_ingest_archive, "ingest saved feed files (files or folders of .xml/.rss/.atom)")
+    sub = command(
+        "ingest-archive",
+        cmd_ingest_archive,
+        "ingest saved feed files (files or folders of .xml/.rss/.atom/.json feeds, gzipped or in .zip files)",
+    )
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_argument("--source", help="outlet name for every file (default: each feed's title)")
+
+    sub = command(
+        "import-articles",
+        cmd_import_articles,
+        "store an article list other tools export (Media Cloud story CSV, GDELT article list, a CSV or Parquet"
+        " with title, url, date, outlet) as articles of their outlets",
+    )
+    sub.add_argument("file", metavar="FILE")
+    sub.add_argument(
+        "--format",
+        choices=("mediacloud", "gdelt", "generic"),
+        help="the file's layout (default: told from its header)",
+    )
 
     sub = command(
         "status",

@@ -1,4 +1,4 @@
-"""Commands about feeds: adding, listing, health, OPML, fetching archives."""
+"""Commands about feeds: adding, listing, health, OPML, fetching archives, importing article lists."""
 
 from __future__ import annotations
 
@@ -153,9 +153,29 @@ def cmd_ingest_archive(args: argparse.Namespace) -> int:
     report = ingest_archive(warehouse_for_writing(args), paths, source_name=args.source)
     print(
         f"{report.files} files: {report.items_seen} items seen, {report.items_new} new;"
-        f" {len(report.files_failed)} files could not be used",
+        f" {len(report.files_failed)} files could not be used, {len(report.files_partial)} partly broken",
         file=sys.stderr,
     )
     for path, reason in report.files_failed:
-        print(f"  {path}: {reason}", file=sys.stderr)
+        print(f"  {path}: not used: {reason}", file=sys.stderr)
+    for path, problem in report.files_partial:
+        print(f"  {path}: partly broken, its readable items stored: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_import_articles(args: argparse.Namespace) -> int:
+    """Store an article list other tools export; one line per unusable row, the rest stored."""
+    from ingest import import_articles
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    report = import_articles(warehouse_for_writing(args), path, format=args.format)
+    for problem in report.problems:
+        print(f"{path}: row {problem.row}: {problem.reason}", file=sys.stderr)
+    print(
+        f"{path} ({report.format}): {report.rows} rows, {report.articles_new} new articles"
+        f" of {len(report.outlets)} outlets; {len(report.problems)} rows could not be used",
+        file=sys.stderr,
+    )
     return 0

@@ -35,6 +35,8 @@ class FeedDocument:
     source_name: str
     articles: Sequence[FetchedArticle]
     fetched_at: datetime  # UTC; stands in for missing item dates
+    # UTC; the time dates are judged against ("future": more than a day after it); None: `fetched_at`.
+    dates_judged_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,12 @@ def prepare_document(document: FeedDocument, *, watchlist: Watchlist | None = No
     """
     return PreparedDocument(
         document.source_name,
-        keyed_articles(document.articles, fetched_at=document.fetched_at, watchlist=watchlist),
+        keyed_articles(
+            document.articles,
+            fetched_at=document.fetched_at,
+            watchlist=watchlist,
+            dates_judged_at=document.dates_judged_at,
+        ),
         document.fetched_at,
     )
 

@@ -60,13 +60,20 @@ def date_quality(published_at: datetime | None, fetched_at: datetime) -> DateQua
 
 
 def keyed_articles(
-    articles: Sequence[FetchedArticle], *, fetched_at: datetime, watchlist: Watchlist | None = None
+    articles: Sequence[FetchedArticle],
+    *,
+    fetched_at: datetime,
+    watchlist: Watchlist | None = None,
+    dates_judged_at: datetime | None = None,
 ) -> KeyedArticles:
     """The distinct articles of one document (`distinct_articles`) with their keys, as columns.
 
     With a `watchlist`, their mentions are found too, so that a parser process can take
     that work off the storing process (which checks it still tallies with that watchlist).
+    A date more than a day after `dates_judged_at` (default `fetched_at`) is in the future:
+    a saved document's dates are judged against its own time, not the clock's.
     """
+    judged_at = dates_judged_at or fetched_at
     keyed = KeyedArticles([], [], [], [], [], [], [], [], [])
     for item in distinct_articles(articles, fetched_at=fetched_at) if articles else ():
         article = item.article
@@ -74,7 +81,7 @@ def keyed_articles(
         keyed.syndication_keys.append(item.syndication_key)
         keyed.dedupe_by_title.append(item.dedupe_by_title)
         keyed.published_at.append(item.stored_published_at)
-        keyed.date_quality.append(date_quality(article.published_at, fetched_at).value)
+        keyed.date_quality.append(date_quality(article.published_at, judged_at).value)
         keyed.guids.append(article.guid)
         keyed.urls.append(article.url)
         keyed.titles.append(article.title)
