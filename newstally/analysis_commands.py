@@ -18,6 +18,7 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
     frame = warehouse.entity_series(
         wh,
         entity_ids,
+        queries=args.query or (),
         bucket=args.bucket,
         start=args.date_from,
         end=args.date_to,
@@ -37,7 +38,9 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
 def cmd_series(args: argparse.Namespace) -> int:
     from warehouse.export import csv_ready
 
-    frame = _series_frame(args, existing_warehouse(args), args.entity)
+    if not args.entity and not args.query:
+        raise UsageError("series needs --entity ID or --query QUERY (see 'newstally series --help')")
+    frame = _series_frame(args, existing_warehouse(args), args.entity or [])
     csv_ready(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
@@ -63,6 +66,7 @@ _OPTION_FLAGS = {
     "event": "--event",
     "baseline": "--baseline",
     "entity": "--entity",
+    "query": "--query",
     "date_from": "--from",
     "date_to": "--to",
     "window": "--window",
@@ -70,6 +74,7 @@ _OPTION_FLAGS = {
 _DEFAULTS = {"bucket": "day", "tz": "UTC", "smooth": 1}
 _SHARED_OPTIONS = {
     "entity": ("series", "spikes"),
+    "query": ("series", "spikes"),
     "date_from": ("series", "comentions"),
     "date_to": ("series", "comentions"),
     "window": ("spikes", "event-lens"),
@@ -122,7 +127,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
     import warehouse
     from warehouse.export import export_frame, widened
 
-    entity_ids = args.entity or list(warehouse.list_entities(wh)["entity_id"])
+    entity_ids = args.entity or ([] if args.query else list(warehouse.list_entities(wh)["entity_id"]))
     frame = _series_frame(args, wh, entity_ids)
     if args.wide:
         frame = widened(frame, value=args.metric or "articles")
@@ -130,6 +135,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
     options = {
         "table": "series",
         "entity": args.entity,
+        "query": args.query,
         "bucket": args.bucket,
         "from": args.date_from,
         "to": args.date_to,

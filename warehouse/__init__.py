@@ -7,7 +7,8 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
     │   └── WarehouseNotWritable   a write failed for lack of space or permission; nothing of it was stored
     ├── UnknownEntity / UnknownFeed / UnknownEvent
     ├── UnknownTimeZone
-    └── WatchlistInvalid       a watchlist or events file that cannot be used
+    ├── WatchlistInvalid       a watchlist or events file that cannot be used
+    └── QueryInvalid           a search query that does not parse
 """
 
 from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
@@ -19,6 +20,7 @@ from warehouse.db import Warehouse
 from warehouse.documents import FeedDocument, PreparedDocument, prepare_document, prepare_storing, store_documents
 from warehouse.downloads import export_bundle
 from warehouse.errors import (
+    QueryInvalid,
     UnknownEntity,
     UnknownEvent,
     UnknownFeed,
@@ -39,6 +41,7 @@ from warehouse.lens import (
     event_lens,
     lens_days,
 )
+from warehouse.queries import Query, parse_query
 from warehouse.registry import (
     add_feed,
     claim_due_feeds,
@@ -100,6 +103,8 @@ __all__ = [
     "LensResult",
     "OutletLift",
     "PreparedDocument",
+    "Query",
+    "QueryInvalid",
     "RisingTerm",
     "Source",
     "UnknownArticle",
@@ -145,6 +150,7 @@ __all__ = [
     "load_watchlist",
     "move_feed",
     "open_warehouse",
+    "parse_query",
     "prepare_document",
     "prepare_storing",
     "record_fetch",
