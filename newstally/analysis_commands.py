@@ -159,6 +159,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
     options = {
         "table": "spikes",
         "entity": args.entity,
+        "query": args.query,
         "since": args.since,
         "window": 28 if args.window is None else args.window,
         "threshold": 3.5 if args.threshold is None else args.threshold,
@@ -167,6 +168,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
     episodes = warehouse.spike_episodes(
         wh,
         entity_ids=args.entity,
+        queries=args.query or (),
         since=args.since,
         window_days=options["window"],
         threshold=options["threshold"],
@@ -323,6 +325,7 @@ def cmd_spikes(args: argparse.Namespace) -> int:
     episodes = warehouse.spike_episodes(
         existing_warehouse(args),
         entity_ids=args.entity,
+        queries=args.query or (),
         since=args.since,
         window_days=args.window,
         threshold=args.threshold,
@@ -331,6 +334,20 @@ def cmd_spikes(args: argparse.Namespace) -> int:
     rows = episode_rows(episodes, nested=args.format == "json")
     columns = EPISODE_TABLE_COLUMNS if args.format == "table" else EPISODE_REPORT_COLUMNS
     print_report(rows, columns, fmt=args.format, title="spike episodes (UTC days)")
+    return 0
+
+
+def cmd_rising(args: argparse.Namespace) -> int:
+    import warehouse
+
+    report = warehouse.rising_terms(existing_warehouse(args), window_days=warehouse.RISING_WINDOWS[args.window])
+    (first, last), (base_first, base_last) = report.window, report.baseline
+    print(
+        f"window {first} to {last} (UTC, {report.window_articles} articles) against {base_first} to {base_last}"
+        f" ({report.baseline_articles} articles)",
+        file=sys.stderr,
+    )
+    print_rows(report.rows, warehouse.RISING_COLUMNS, fmt=args.format, title=f"rising terms, last {args.window}")
     return 0
 
 

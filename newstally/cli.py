@@ -24,6 +24,7 @@ from newstally.analysis_commands import (
     cmd_explain,
     cmd_export,
     cmd_retally,
+    cmd_rising,
     cmd_series,
     cmd_spikes,
 )
@@ -363,6 +364,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--window", type=_positive_int, default=28, help="days of past each day is judged against (28)")
     sub.add_argument("--threshold", type=float, default=3.5, help="score a spike day must reach (default 3.5)")
     sub.add_argument("--min-count", type=_positive_int, default=5, help="articles a spike day needs (default 5)")
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
+    sub = command(
+        "rising",
+        cmd_rising,
+        "title words and two-word phrases whose share of articles rose most in the last day or week against the"
+        " 28 days before (stop words of each outlet's language left out)",
+    )
+    sub.add_argument("--window", choices=("1d", "7d"), default="1d", help="the last day or week (default 1d)")
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command("event-lens", cmd_event_lens, "how much an event lifted each entity's coverage, and in which outlets")

@@ -55,6 +55,7 @@ from warehouse.registry import (
     release_feeds,
     remove_feed,
 )
+from warehouse.rising import RISING_COLUMNS, RISING_WINDOWS, RisingReport, rising_terms
 from warehouse.rows import (
     DateQuality,
     Event,
@@ -80,6 +81,8 @@ __all__ = [
     "COMENTION_COLUMNS",
     "ORIGINALITY_COLUMNS",
     "OUTLET_DIVERGENCE_COLUMNS",
+    "RISING_COLUMNS",
+    "RISING_WINDOWS",
     "SERIES_COLUMNS",
     "ArticleEvidence",
     "CorpusFacts",
@@ -105,6 +108,7 @@ __all__ = [
     "PreparedDocument",
     "Query",
     "QueryInvalid",
+    "RisingReport",
     "RisingTerm",
     "Source",
     "UnknownArticle",
@@ -161,6 +165,7 @@ __all__ = [
     "remove_feed",
     "require_entities",
     "retally",
+    "rising_terms",
     "search_articles",
     "share_of_voice",
     "source_volume",
