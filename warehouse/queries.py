@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 import duckdb
@@ -26,7 +27,7 @@ from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError
 from luqum.parser import parser as lucene_parser
 
-from warehouse.alias_patterns import _patterns_can_overlap
+from warehouse.alias_patterns import _patterns_can_overlap, sql_match_plan
 from warehouse.errors import QueryInvalid
 from warehouse.tally import counted_hits
 from warehouse.watchlist import Entity, Watchlist
@@ -442,6 +443,15 @@ FROM tally_hits h
 JOIN tally_hit_entities m ON m.pass_number = h.pass_number AND m.matched = h.matched
 GROUP BY ALL
 """
+_EARLIEST, _LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
+_CANDIDATES = """
+SELECT article_id
+FROM articles
+WHERE date_quality IN ('ok', 'missing')
+  AND published_at >= $start_utc
+  AND published_at < $end_utc
+  AND (regexp_matches(title, $pattern) OR regexp_matches(summary, $pattern))
+"""
 _CREATE_QUERY_MENTIONS = (
     f"CREATE OR REPLACE TEMP TABLE {QUERY_MENTIONS_TABLE}"
     " (article_id BIGINT, entity_id VARCHAR, occurrences INTEGER, in_title BOOLEAN)"
@@ -461,17 +471,33 @@ WHERE {matches}
 """
 
 
-def write_query_mentions(connection: duckdb.DuckDBPyConnection, queries: Sequence[Query], keys: Sequence[str]) -> None:
+def write_query_mentions(
+    connection: duckdb.DuckDBPyConnection,
+    queries: Sequence[Query],
+    keys: Sequence[str],
+    *,
+    start_utc: datetime | None = None,
+    end_utc: datetime | None = None,
+) -> None:
     """Fill the temporary table QUERY_MENTIONS_TABLE with every article each query matches, as mentions of `keys`.
 
     One scan of all articles finds the terms of all the queries together; then each
-    query's tree picks its articles and counts its occurrences, in SQL.
+    query's tree picks its articles and counts its occurrences, in SQL. Only articles a
+    series can count are read: a trustworthy date, published from `start_utc` (naive UTC)
+    to before `end_utc`. The scan first asks only whether the pattern occurs at all
+    (RE2 stops at the first hit), and collects the hits of the articles where it does.
     """
     connection.execute(_CREATE_QUERY_MENTIONS)
     if not queries:
         return
     counting = _counting(queries)
-    with counted_hits(connection, counting.watchlist):
+    bounds = {
+        "pattern": sql_match_plan(counting.watchlist).first_pass.extract_pattern,
+        "start_utc": start_utc or _EARLIEST,
+        "end_utc": end_utc or _LATEST,
+    }
+    candidates = connection.execute(_CANDIDATES, bounds).fetchnumpy()["article_id"]
+    with counted_hits(connection, counting.watchlist, candidates):
         connection.execute(_TERM_HITS)
     try:
         for number, (query, key) in enumerate(zip(queries, keys, strict=True)):
@@ -597,8 +623,21 @@ def keyed_queries(texts: Sequence[str], entity_ids: Sequence[str]) -> dict[str, 
     return queries
 
 
-def mentions_with_queries(connection: duckdb.DuckDBPyConnection, queries: dict[str, Query]) -> str:
-    """The name of a relation like `mentions` that also holds the queries' matches under their keys."""
-    write_query_mentions(connection, list(queries.values()), list(queries))
+def mentions_with_queries(
+    connection: duckdb.DuckDBPyConnection,
+    queries: dict[str, Query],
+    *,
+    start_utc: datetime | None = None,
+    end_utc: datetime | None = None,
+    with_entities: bool = True,
+) -> str:
+    """The name of a relation like `mentions` that also holds the queries' matches under their keys.
+
+    The matches are those of articles published from `start_utc` to before `end_utc` (naive UTC).
+    Without `with_entities` the relation holds the queries' matches only, sparing a read of every mention.
+    """
+    write_query_mentions(connection, list(queries.values()), list(queries), start_utc=start_utc, end_utc=end_utc)
+    if not with_entities:
+        return QUERY_MENTIONS_TABLE
     connection.execute(_CREATE_COUNTED_MENTIONS)
     return _COUNTED_MENTIONS_VIEW

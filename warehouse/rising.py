@@ -98,6 +98,7 @@ def rising_terms(
             _COUNTS,
             {
                 **bounds,
+                "listed_languages": sorted(set(languages)),
                 "stop_languages": languages,
                 "stop_words": words,
                 "fallback_language": FALLBACK_LANGUAGE,
@@ -106,7 +107,7 @@ def rising_terms(
         ).fetchall()
         totals = connection.execute(_PERIOD_TOTALS, bounds).fetchone()
     window_total, baseline_total = (int(totals[0]), int(totals[1])) if totals else (0, 0)
-    counts = [TermCount("window", term, int(w), int(b), int(wt), int(bt)) for term, w, b, wt, bt in rows]
+    counts = [TermCount("window", term, int(w), int(b), window_total, baseline_total) for term, w, b in rows]
     ranked = rank_rising_terms(counts, limit=limit)
     return RisingReport(
         window=(window_start, last_day),

@@ -120,12 +120,16 @@ def entity_series(
     keyed = keyed_queries(queries, entity_ids)
     with wh.reading() as connection:
         check_entities(connection, entity_ids + ([with_entity] if with_entity else []))
-        mentions = mentions_with_queries(connection, keyed) if keyed else "mentions"
         query_start = start
         if start is not None and smooth > 1:
             query_start = _lookback_start(connection, start, bucket, smooth, zone_info)
         start_utc = _utc_bound(query_start, zone_info) if query_start else datetime(1900, 1, 1)
         end_utc = _utc_bound(end + timedelta(days=1), zone_info) if end else datetime(2200, 1, 1)
+        bounds = {"start_utc": start_utc, "end_utc": end_utc}
+        with_entities = bool(entity_ids or with_entity)
+        mentions = (
+            mentions_with_queries(connection, keyed, with_entities=with_entities, **bounds) if keyed else "mentions"
+        )
         counted_ids = [*entity_ids, *keyed]
         parameters: dict[str, object] = {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": counted_ids}
         template = _template(
