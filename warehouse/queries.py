@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import cast
 
 import duckdb
 from luqum import tree
@@ -496,7 +497,8 @@ def write_query_mentions(
         "start_utc": start_utc or _EARLIEST,
         "end_utc": end_utc or _LATEST,
     }
-    candidates = connection.execute(_CANDIDATES, bounds).fetchnumpy()["article_id"]
+    # An array of ids, as the tally's scope frame takes them, without a Python list in between.
+    candidates = cast("Sequence[int]", connection.execute(_CANDIDATES, bounds).fetchnumpy()["article_id"])
     with counted_hits(connection, counting.watchlist, candidates):
         connection.execute(_TERM_HITS)
     try:

@@ -8,6 +8,7 @@ term's share of articles in the window to its share in the baseline.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -24,6 +25,9 @@ __all__ = ["RISING_COLUMNS", "RISING_WINDOWS", "RisingReport", "rising_terms"]
 RISING_WINDOWS = {"1d": 1, "7d": 7}
 BASELINE_DAYS = 28
 MIN_WINDOW_ARTICLES = 3  # fewer is chance: one story's headline words
+# ... and at least 1 in 1,000 of the window's articles: in a week of 20,000 articles, three
+# headlines sharing a word are noise, which the smoothed ratio would still rank above a story.
+MIN_WINDOW_SHARE = 0.001
 FALLBACK_LANGUAGE = "en"  # outlets whose feed list gives no language (or one without a stop-word list)
 RISING_COLUMNS = [
     "term",
@@ -74,7 +78,7 @@ def rising_terms(
 
     The window ends with the day of the newest article (a live warehouse: today, so far).
     A term is a title word or two neighbouring title words; it must be in at least
-    MIN_WINDOW_ARTICLES articles of the window and rise at least 1.5-fold
+    MIN_WINDOW_ARTICLES articles of the window, and MIN_WINDOW_SHARE of them, and rise at least 1.5-fold
     (warehouse.spike_evidence.rank_rising_terms says how the rise is measured).
     """
     if window_days < 1 or baseline_days < 1:
@@ -94,6 +98,8 @@ def rising_terms(
             "window_end": datetime.combine(last_day + timedelta(days=1), time(0)),
             "baseline_start": datetime.combine(baseline_start, time(0)),
         }
+        totals = connection.execute(_PERIOD_TOTALS, bounds).fetchone()
+        window_total, baseline_total = (int(totals[0]), int(totals[1])) if totals else (0, 0)
         rows = connection.execute(
             _COUNTS,
             {
@@ -102,11 +108,9 @@ def rising_terms(
                 "stop_languages": languages,
                 "stop_words": words,
                 "fallback_language": FALLBACK_LANGUAGE,
-                "min_window_articles": MIN_WINDOW_ARTICLES,
+                "min_window_articles": max(MIN_WINDOW_ARTICLES, math.ceil(window_total * MIN_WINDOW_SHARE)),
             },
         ).fetchall()
-        totals = connection.execute(_PERIOD_TOTALS, bounds).fetchone()
-    window_total, baseline_total = (int(totals[0]), int(totals[1])) if totals else (0, 0)
     counts = [TermCount("window", term, int(w), int(b), window_total, baseline_total) for term, w, b in rows]
     ranked = rank_rising_terms(counts, limit=limit)
     return RisingReport(
