@@ -125,11 +125,12 @@ def entity_series(
             query_start = _lookback_start(connection, start, bucket, smooth, zone_info)
         start_utc = _utc_bound(query_start, zone_info) if query_start else datetime(1900, 1, 1)
         end_utc = _utc_bound(end + timedelta(days=1), zone_info) if end else datetime(2200, 1, 1)
-        bounds = {"start_utc": start_utc, "end_utc": end_utc}
-        with_entities = bool(entity_ids or with_entity)
-        mentions = (
-            mentions_with_queries(connection, keyed, with_entities=with_entities, **bounds) if keyed else "mentions"
-        )
+        mentions = "mentions"
+        if keyed:
+            with_entities = bool(entity_ids or with_entity)
+            mentions = mentions_with_queries(
+                connection, keyed, start_utc=start_utc, end_utc=end_utc, with_entities=with_entities
+            )
         counted_ids = [*entity_ids, *keyed]
         parameters: dict[str, object] = {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": counted_ids}
         template = _template(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -317,9 +317,15 @@ def _with_evidence(
     table["episode_id"] = table["entity_id"] + ":" + table["start"].map(date.isoformat)
     terms_by_episode: dict[str, list[TermCount]] = defaultdict(list)
     with wh.reading() as connection:
-        # A query's episodes carry its text as entity_id: its matches are written under that key.
+        # A query's episodes carry its text as entity_id: its matches (of the days the evidence
+        # reads, UTC) are written under that key.
         searched = {text: parse_query(text) for text in dict.fromkeys(queries)}
-        mentions = mentions_with_queries(connection, searched) if searched else "mentions"
+        first = min(table["start"]) - timedelta(days=terms_baseline_days or 0)
+        after = max(table["end"]) + timedelta(days=1)
+        mentions = "mentions"
+        if searched:
+            start_utc, end_utc = datetime.combine(first, time(0)), datetime.combine(after, time(0))
+            mentions = mentions_with_queries(connection, searched, start_utc=start_utc, end_utc=end_utc)
         headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE, mentions=mentions)
         if terms_baseline_days is not None:
             counts = episode_term_counts(connection, table, baseline_days=terms_baseline_days, mentions=mentions)
