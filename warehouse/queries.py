@@ -445,14 +445,16 @@ JOIN tally_hit_entities m ON m.pass_number = h.pass_number AND m.matched = h.mat
 GROUP BY ALL
 """
 _EARLIEST, _LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
+# {condition}: built by _candidate_condition from the queries' trees, patterns as parameters.
 _CANDIDATES = """
 SELECT article_id
 FROM articles
 WHERE date_quality IN ('ok', 'missing')
   AND published_at >= $start_utc
   AND published_at < $end_utc
-  AND (regexp_matches(title, $pattern) OR regexp_matches(summary, $pattern))
+  AND ({condition})
 """
+_HOLDS_ONE = "(regexp_matches(title, $pattern_{n}) OR regexp_matches(summary, $pattern_{n}))"
 _CREATE_QUERY_MENTIONS = (
     f"CREATE OR REPLACE TEMP TABLE {QUERY_MENTIONS_TABLE}"
     " (article_id BIGINT, entity_id VARCHAR, occurrences INTEGER, in_title BOOLEAN)"
@@ -485,20 +487,18 @@ def write_query_mentions(
     One scan of all articles finds the terms of all the queries together; then each
     query's tree picks its articles and counts its occurrences, in SQL. Only articles a
     series can count are read: a trustworthy date, published from `start_utc` (naive UTC)
-    to before `end_utc`. The scan first asks only whether the pattern occurs at all
-    (RE2 stops at the first hit), and collects the hits of the articles where it does.
+    to before `end_utc`. The scan first asks only which articles can match (RE2 stops at
+    the first hit; `_candidate_condition`), and collects the hits of just those.
     """
     connection.execute(_CREATE_QUERY_MENTIONS)
     if not queries:
         return
     counting = _counting(queries)
-    bounds = {
-        "pattern": sql_match_plan(counting.watchlist).first_pass.extract_pattern,
-        "start_utc": start_utc or _EARLIEST,
-        "end_utc": end_utc or _LATEST,
-    }
+    condition, parameters = _candidate_condition(queries)
+    parameters.update(start_utc=start_utc or _EARLIEST, end_utc=end_utc or _LATEST)
+    found = connection.execute(_CANDIDATES.format(condition=condition), parameters).fetchnumpy()["article_id"]
     # An array of ids, as the tally's scope frame takes them, without a Python list in between.
-    candidates = cast("Sequence[int]", connection.execute(_CANDIDATES, bounds).fetchnumpy()["article_id"])
+    candidates = cast("Sequence[int]", found)
     with counted_hits(connection, counting.watchlist, candidates):
         connection.execute(_TERM_HITS)
     try:
@@ -506,6 +506,44 @@ def write_query_mentions(
             _insert_query_mentions(connection, counting, number, query, key)
     finally:
         connection.execute("DROP TABLE IF EXISTS query_term_hits")
+
+
+def _candidate_condition(queries: Sequence[Query]) -> tuple[str, dict[str, object]]:
+    """SQL that is true for every article some query may match, and its parameters (one RE2 pattern per term set).
+
+    Each query is a conjunction of term sets, an article matching it holding a term of
+    each (`_required_term_sets`); DuckDB tests the next set only on the articles that
+    passed the one before, so `"Alaska summit" tariffs` reads every text once for the
+    phrase, and only the few articles holding it for tariffs.
+    """
+    patterns: dict[tuple[Term, ...], int] = {}
+    alternatives = []
+    for query in queries:
+        conjuncts = []
+        for terms in _required_term_sets(query):
+            number = patterns.setdefault(terms, len(patterns))
+            conjuncts.append(_HOLDS_ONE.format(n=number))
+        alternatives.append("(" + " AND ".join(conjuncts) + ")")
+    parameters: dict[str, object] = {f"pattern_{n}": _presence_pattern(terms) for terms, n in patterns.items()}
+    return " OR ".join(alternatives), parameters
+
+
+def _required_term_sets(query: Query) -> list[tuple[Term, ...]]:
+    """Sets of terms an article the query matches holds one of each: a part of a top-level AND that no
+    article without its terms satisfies (NOT Trump is not one), or all the terms of any other query."""
+    parts = query.root.parts if isinstance(query.root, _All) else (query.root,)
+    required = [
+        tuple(dict.fromkeys(node.term for node in _leaves(part))) for part in parts if not _holds(part, frozenset())
+    ]
+    return required or [query.terms]
+
+
+def _presence_pattern(terms: tuple[Term, ...]) -> str:
+    """The tally's first-pass RE2 pattern for these terms: it matches wherever any of them does, and more."""
+    entities = tuple(_entity(f"e{number}", (term,)) for number, term in enumerate(terms))
+    content = repr([(term.text, term.case_sensitive) for term in terms])
+    watchlist = Watchlist(entities, "presence:" + hashlib.sha256(content.encode()).hexdigest()[:16])
+    return sql_match_plan(watchlist).first_pass.extract_pattern
 
 
 def _insert_query_mentions(
