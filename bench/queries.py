@@ -75,7 +75,7 @@ def _measure(path: Path, stored_how: str) -> str:
     wh = warehouse.Warehouse(path)
     facts = warehouse.corpus_facts(wh)
     rows = []
-    verdicts = []
+    under_target, within_ratio = [], []
     for query in QUERIES:
         pattern = _floor_pattern(query)
         floor_durations: list[float] = []
@@ -103,7 +103,8 @@ def _measure(path: Path, stored_how: str) -> str:
         )
         shell_s = time.perf_counter() - started
         ratio = series_s / floor_s
-        verdicts.append(series_s < TARGET_SECONDS and ratio <= TARGET_RATIO)
+        under_target.append(series_s < TARGET_SECONDS)
+        within_ratio.append(ratio <= TARGET_RATIO)
         rows.append(
             f"| `{query}` | {matched:,} | {days:,} | {floor_s * 1000:,.0f} | {series_s * 1000:,.0f} | {ratio:.2f}x"
             f" | {shell_s:.2f} |"
@@ -116,7 +117,8 @@ def _measure(path: Path, stored_how: str) -> str:
         rising_durations.append(time.perf_counter() - started)
     rising_s = median(rising_durations)
     load = os.getloadavg()[0]
-    met = "met" if all(verdicts) else "not met for every query"
+    ratios = "met" if all(within_ratio) else "not met for every query"
+    seconds = "met" if all(under_target) else "not met for every query"
     return (
         f"{facts.articles:,} demo articles from {facts.sources} outlets"
         f" ({facts.first_published_at:%Y-%m-%d} to {facts.last_published_at:%Y-%m-%d}), {stored_how}."
@@ -130,8 +132,8 @@ def _measure(path: Path, stored_how: str) -> str:
         "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
         f"`rising_terms(window_days=7)` (words and two-word phrases of the last week's titles against the 28"
         f" days before; {len(report.rows)} terms listed): {rising_s * 1000:,.0f} ms, median of {RUNS}.\n\n"
-        f"Targets (issue 15) at 1,000,000 articles: a query line under {TARGET_SECONDS:.0f} s and within"
-        f" {TARGET_RATIO:.0f}x the floor: {met}; `rising` for the last week under 2 s:"
+        f"Targets (issue 15) at 1,000,000 articles: a query line within {TARGET_RATIO:.0f}x the floor: {ratios};"
+        f" under {TARGET_SECONDS:.0f} s: {seconds}; `rising` for the last week under 2 s:"
         f" {'met' if rising_s < 2 else 'not met'}.\n"
     )
 
