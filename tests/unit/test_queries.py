@@ -5,6 +5,7 @@ Every expected number is counted by hand from the articles of the fixture.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -223,3 +224,41 @@ def test_a_query_of_the_longest_allowed_length_is_counted(summit_day):
     query += " " * (2_000 - len(query))
     assert len(query) == 2_000
     assert counts(summit_day, query) == (2, 2, 6)  # articles 1 and 4
+
+
+def test_generated_queries_count_alike_in_sql_and_in_the_python_reference(fresh_warehouse):
+    # Words that overlap, nest and differ in case, in random articles and random Boolean queries:
+    # the SQL plan must pick the same articles with the same occurrences as the reference.
+    rng = random.Random(15)
+    words = ["Putin", "putin", "Vladimir Putin", "Trump", "Trump-Putin", "summit", "Summit", "sanction", "Putinism"]
+    filler = ["the", "met", "in", "Helsinki", "'s", "-", "and", "talks", "sanctions"]
+    articles = []
+    for number in range(60):
+        title = " ".join(rng.choice(words + filler) for _ in range(rng.randint(1, 6)))
+        summary = " ".join(rng.choice(words + filler) for _ in range(rng.randint(0, 10)))
+        articles.append(article(f"g{number}", title.replace(" 's", "'s"), summary, at(16, 9)))
+    warehouse.store_articles(fresh_warehouse, "Outlet A", articles)
+    terms = ["Putin", "putin", '"Vladimir Putin"', "Trump", "sanction*", "title:summit", "Summit", "talks", "Putin*"]
+
+    def generated(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(terms)
+        left, right = generated(depth - 1), generated(depth - 1)
+        return rng.choice([f"({left} OR {right})", f"{left} {right}", f"{left} -{right}", f"({left} AND {right})"])
+
+    queries = []
+    while len(queries) < 25:
+        text = generated(3)
+        try:
+            warehouse.parse_query(text)
+        except warehouse.QueryInvalid:  # only NOT parts: nothing to look for
+            continue
+        queries.append(text)
+    queries = list(dict.fromkeys(queries))
+    frame = warehouse.entity_series(fresh_warehouse, [], queries=queries, start=DAY, end=DAY)
+    counted = {row.entity_id: (row.articles, row.mentions) for row in frame.itertuples(index=False)}
+    for text in queries:
+        query = warehouse.parse_query(text)
+        found = [query_matches(query, a.title, a.summary) for a in articles]
+        assert counted[text] == (sum(1 for n in found if n), sum(found)), text
+    assert sum(1 for matched, _ in counted.values() if matched) >= 10  # most queries find something
