@@ -100,8 +100,11 @@ class Query:
 
     @cached_property
     def counted(self) -> tuple[_Has, ...]:
-        """The term uses whose hits make up `occurrences`: those not under a NOT."""
-        return tuple(dict.fromkeys(_positive_leaves(self.root, negated=False)))
+        """The term uses whose hits make up `occurrences`: those not under a NOT (a title-only use of a
+        term also searched everywhere adds nothing: its title hits are among the others)."""
+        positive = tuple(dict.fromkeys(_positive_leaves(self.root, negated=False)))
+        everywhere = {node.term for node in positive if not node.title_only}
+        return tuple(node for node in positive if not (node.title_only and node.term in everywhere))
 
     def alias_list(self) -> tuple[Term, ...] | None:
         """The query's terms when it is one alias list: terms joined by OR, one field and one letter-case rule.

@@ -70,6 +70,7 @@ def counts(wh, query: str) -> tuple[int, int, int]:
         ("Putinism", 1, 1),  # asked for by name, it is found
         ("Moscow sanction* -EU", 0, 0),  # article 3 has EU
         ("title:(Putin OR sanction*)", 2, 2),  # 1: Trump-Putin; 3: sanctions
+        ("title:Putin Putin", 1, 3),  # article 1, its title hit counted once
     ],
 )
 def test_query_counts_articles_and_occurrences_by_the_alias_rules(summit_day, query, articles, mentions):
