@@ -182,7 +182,7 @@ def parse_query(text: str) -> Query:
     try:
         parsed = lucene_parser.parse(prepared)
     except IllegalCharacterError as error:
-        raise QueryInvalid(f"cannot read the query: {error}") from error
+        raise QueryInvalid(_illegal_message(str(error), origin)) from error
     except ParseError as error:
         raise QueryInvalid(_syntax_message(str(error), prepared, origin)) from error
     root = _node(parsed, title_only=False, origin=origin)
@@ -298,7 +298,16 @@ def _syntax_message(message: str, prepared: str, origin: list[int]) -> str:
         position = int(found.group(2))
         where = origin[position] + 1 if position < len(origin) else len(origin)
         return f"cannot read the query at character {where}: {found.group(1)!r} is not expected there"
-    return "cannot read the query: it ends where a word was expected"
+    return f"cannot read the query: it ends where a word was expected (after character {len(origin)})"
+
+
+def _illegal_message(message: str, origin: list[int]) -> str:
+    found = re.search(r"Illegal character '(.*)' at position (\d+)", message, re.S)
+    if not found:
+        return f"cannot read the query: {message}"
+    position = int(found.group(2))
+    where = origin[position] + 1 if position < len(origin) else len(origin)
+    return f"cannot read the query at character {where}: {found.group(1)[:20]!r} cannot start a word (put it in quotes)"
 
 
 _UNSUPPORTED = {
