@@ -263,3 +263,12 @@ def test_generated_queries_count_alike_in_sql_and_in_the_python_reference(fresh_
         found = [query_matches(query, a.title, a.summary) for a in articles]
         assert counted[text] == (sum(1 for n in found if n), sum(found)), text
     assert sum(1 for matched, _ in counted.values() if matched) >= 10  # most queries find something
+
+
+def test_the_articles_behind_a_query_are_searched_with_the_same_rules(summit_day):
+    page, total = warehouse.search_articles(summit_day, query="Helsinki -Putin", start=DAY, end=DAY)
+    assert (total, list(page["title"])) == (1, ["Helsinki weather"])
+    page, total = warehouse.search_articles(summit_day, query="putin", source="Outlet A")
+    assert (total, list(page["title"])) == (2, ["PUTIN SPEAKS", "Trump-Putin summit in Helsinki"])  # newest first
+    with pytest.raises(warehouse.QueryInvalid, match="unclosed quote"):
+        warehouse.search_articles(summit_day, query='"Putin')
