@@ -18,6 +18,7 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
     frame = warehouse.entity_series(
         wh,
         entity_ids,
+        queries=args.query or (),
         bucket=args.bucket,
         start=args.date_from,
         end=args.date_to,
@@ -37,7 +38,9 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
 def cmd_series(args: argparse.Namespace) -> int:
     from warehouse import csv_ready
 
-    frame = _series_frame(args, existing_warehouse(args), args.entity)
+    if not args.entity and not args.query:
+        raise UsageError("series needs --entity ID or --query QUERY (see 'newstally series --help')")
+    frame = _series_frame(args, existing_warehouse(args), args.entity or [])
     csv_ready(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
@@ -63,6 +66,7 @@ _OPTION_FLAGS = {
     "event": "--event",
     "baseline": "--baseline",
     "entity": "--entity",
+    "query": "--query",
     "date_from": "--from",
     "date_to": "--to",
     "window": "--window",
@@ -70,6 +74,7 @@ _OPTION_FLAGS = {
 _DEFAULTS = {"bucket": "day", "tz": "UTC", "smooth": 1}
 _SHARED_OPTIONS = {
     "entity": ("series", "spikes"),
+    "query": ("series", "spikes"),
     "date_from": ("series", "comentions"),
     "date_to": ("series", "comentions"),
     "window": ("spikes", "event-lens"),
@@ -122,7 +127,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
     import warehouse
     from warehouse import export_frame, widened
 
-    entity_ids = args.entity or list(warehouse.list_entities(wh)["entity_id"])
+    entity_ids = args.entity or ([] if args.query else list(warehouse.list_entities(wh)["entity_id"]))
     frame = _series_frame(args, wh, entity_ids)
     if args.wide:
         frame = widened(frame, value=args.metric or "articles")
@@ -130,6 +135,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
     options = {
         "table": "series",
         "entity": args.entity,
+        "query": args.query,
         "bucket": args.bucket,
         "from": args.date_from,
         "to": args.date_to,
@@ -153,6 +159,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
     options = {
         "table": "spikes",
         "entity": args.entity,
+        "query": args.query,
         "since": args.since,
         "window": 28 if args.window is None else args.window,
         "threshold": 3.5 if args.threshold is None else args.threshold,
@@ -161,6 +168,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
     episodes = warehouse.spike_episodes(
         wh,
         entity_ids=args.entity,
+        queries=args.query or (),
         since=args.since,
         window_days=options["window"],
         threshold=options["threshold"],
@@ -317,6 +325,7 @@ def cmd_spikes(args: argparse.Namespace) -> int:
     episodes = warehouse.spike_episodes(
         existing_warehouse(args),
         entity_ids=args.entity,
+        queries=args.query or (),
         since=args.since,
         window_days=args.window,
         threshold=args.threshold,
@@ -325,6 +334,20 @@ def cmd_spikes(args: argparse.Namespace) -> int:
     rows = episode_rows(episodes, nested=args.format == "json")
     columns = EPISODE_TABLE_COLUMNS if args.format == "table" else EPISODE_REPORT_COLUMNS
     print_report(rows, columns, fmt=args.format, title="spike episodes (UTC days)")
+    return 0
+
+
+def cmd_rising(args: argparse.Namespace) -> int:
+    import warehouse
+
+    report = warehouse.rising_terms(existing_warehouse(args), window_days=warehouse.RISING_WINDOWS[args.window])
+    (first, last), (base_first, base_last) = report.window, report.baseline
+    print(
+        f"window {first} to {last} (UTC, {report.window_articles} articles) against {base_first} to {base_last}"
+        f" ({report.baseline_articles} articles)",
+        file=sys.stderr,
+    )
+    print_rows(report.rows, warehouse.RISING_COLUMNS, fmt=args.format, title=f"rising terms, last {args.window}")
     return 0
 
 

@@ -24,6 +24,7 @@ from newstally.analysis_commands import (
     cmd_explain,
     cmd_export,
     cmd_retally,
+    cmd_rising,
     cmd_series,
     cmd_spikes,
 )
@@ -123,15 +124,26 @@ def _port(text: str) -> int:
 # --- the parser ---------------------------------------------------------------------------------
 
 
+def _add_query_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--query",
+        action="append",
+        metavar="QUERY",
+        help='a search in Lucene syntax, counted like an entity: words, "exact phrases", AND, OR, NOT, -word,'
+        " (parentheses), word*, title:word (repeatable; its rows carry the query as entity_id; docs/counting.md)",
+    )
+
+
 def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: bool) -> None:
     from warehouse import BUCKETS
 
     parser.add_argument(
         "--entity",
         type=_entity_list,
-        required=entity_required,
-        help="entity id(s), comma-separated (see watchlist.toml)",
+        required=False,
+        help="entity id(s), comma-separated (see watchlist.toml)" + ("; or --query" if entity_required else ""),
     )
+    _add_query_option(parser)
     parser.add_argument("--bucket", choices=BUCKETS, default="day", help="time bucket (default: day)")
     parser.add_argument("--from", dest="date_from", type=_iso_date, help="first local date, YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)")
@@ -365,10 +377,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("spikes", cmd_spikes, "list spike episodes with the headlines, rising words and events behind them")
     sub.add_argument("--entity", type=_entity_list, help="entity id(s), comma-separated (default: all)")
+    _add_query_option(sub)
     sub.add_argument("--since", type=_iso_date, help="only episodes ending on or after this UTC date, YYYY-MM-DD")
     sub.add_argument("--window", type=_positive_int, default=28, help="days of past each day is judged against (28)")
     sub.add_argument("--threshold", type=float, default=3.5, help="score a spike day must reach (default 3.5)")
     sub.add_argument("--min-count", type=_positive_int, default=5, help="articles a spike day needs (default 5)")
+    sub.add_argument("--format", choices=FORMATS, default="table")
+
+    sub = command(
+        "rising",
+        cmd_rising,
+        "title words and two-word phrases whose share of articles rose most in the last day or week against the"
+        " 28 days before (stop words of each outlet's language left out)",
+    )
+    sub.add_argument("--window", choices=("1d", "7d"), default="1d", help="the last day or week (default 1d)")
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command("event-lens", cmd_event_lens, "how much an event lifted each entity's coverage, and in which outlets")

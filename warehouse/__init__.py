@@ -19,7 +19,8 @@ Exceptions (warehouse.errors):
     │   └── WarehouseNotWritable   a write failed for lack of space or permission; nothing of it was stored
     ├── UnknownEntity / UnknownFeed / UnknownEvent
     ├── UnknownTimeZone
-    └── WatchlistInvalid       a watchlist or events file that cannot be used
+    ├── WatchlistInvalid       a watchlist or events file that cannot be used
+    └── QueryInvalid           a search query that does not parse
 """
 
 import lazy_loader

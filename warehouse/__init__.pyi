@@ -55,6 +55,12 @@ from .analysis.lens import (
     event_lens as event_lens,
     lens_days as lens_days,
 )
+from .analysis.rising import (
+    RISING_COLUMNS as RISING_COLUMNS,
+    RISING_WINDOWS as RISING_WINDOWS,
+    RisingReport as RisingReport,
+    rising_terms as rising_terms,
+)
 from .analysis.series import (
     SERIES_COLUMNS as SERIES_COLUMNS,
     UnknownTimeZone as UnknownTimeZone,
@@ -70,6 +76,10 @@ from .analysis.syndication import (
     ORIGINALITY_COLUMNS as ORIGINALITY_COLUMNS,
     coverage_originality as coverage_originality,
 )
+from .counting.queries import (
+    Query as Query,
+    parse_query as parse_query,
+)
 from .counting.tally import (
     current_watchlist as current_watchlist,
     retally as retally,
@@ -82,6 +92,7 @@ from .engine.db import (
     Warehouse as Warehouse,
 )
 from .errors import (
+    QueryInvalid as QueryInvalid,
     UnknownEntity as UnknownEntity,
     UnknownEvent as UnknownEvent,
     UnknownFeed as UnknownFeed,

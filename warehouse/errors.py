@@ -6,7 +6,8 @@
     ├── UnknownEntity          an entity id that is not in the watchlist
     ├── UnknownFeed            a feed id that is not registered
     ├── UnknownEvent           an event id that is not on the calendar
-    └── WatchlistInvalid       a watchlist or events file that cannot be used
+    ├── WatchlistInvalid       a watchlist or events file that cannot be used
+    └── QueryInvalid           a search query that does not parse (says what is wrong and where)
 
 Each carries a message fit for one line on stderr.
 """
@@ -41,3 +42,7 @@ class UnknownEvent(WarehouseError):
 
 class WatchlistInvalid(WarehouseError):
     """A watchlist or events file that cannot be parsed or is inconsistent."""
+
+
+class QueryInvalid(WarehouseError):
+    """A search query that cannot be read: unclosed quote or parenthesis, a lone operator, too long, empty."""

@@ -13,6 +13,7 @@ import pandas as pd
 
 from warehouse.analysis.catalog import check_entities
 from warehouse.analysis.series import zone
+from warehouse.counting.queries import QUERY_MENTIONS_TABLE, parse_query, write_query_mentions
 from warehouse.engine.db import Warehouse
 from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError
@@ -42,6 +43,8 @@ _SEARCH_FILTERS = {
     "start_utc": "(a.published_at >= $start_utc AND a.date_quality IN ('ok', 'missing'))",
     "end_utc": "(a.published_at < $end_utc AND a.date_quality IN ('ok', 'missing'))",
 }
+# The articles a query matched, written for this search by warehouse.counting.queries.write_query_mentions.
+_QUERY_FILTER = f"a.article_id IN (SELECT article_id FROM {QUERY_MENTIONS_TABLE})"
 _SOURCE_VOLUME = load_query("source_volume")
 _SHARE_OF_VOICE = load_query("share_of_voice")
 
@@ -69,12 +72,14 @@ def search_articles(
     tz: str = "UTC",
     limit: int = 50,
     offset: int = 0,
+    query: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of matching articles, newest first, and how many match in all.
 
     `text` is a case-insensitive substring of the title or the summary, taken literally
     (no wildcards); `entity_id` keeps articles that mention that entity; `source` is an
-    outlet's name; `start`..`end` are inclusive local days in `tz`. Blank or None means any.
+    outlet's name; `start`..`end` are inclusive local days in `tz`; `query` keeps the articles
+    an ad-hoc query matches, by the rules of series (warehouse.counting.queries). Blank or None means any.
     Columns: article_id, published_at (aware, in `tz`), source, title, summary, url, and
     entity_ids (a sorted list of the entities the article mentions).
     """
@@ -86,11 +91,15 @@ def search_articles(
     start_utc, end_utc = _utc_range(start, end, zone_info)
     requested = {"text": text, "source": source, "entity_id": entity_id, "start_utc": start_utc, "end_utc": end_utc}
     filters = {name: value for name, value in requested.items() if value}
-    query = _SEARCH_ARTICLES.replace("{filters}", " AND ".join(_SEARCH_FILTERS[name] for name in filters) or "true")
+    searched = parse_query(query) if query and query.strip() else None
+    conditions = [_SEARCH_FILTERS[name] for name in filters] + ([_QUERY_FILTER] if searched else [])
+    statement = _SEARCH_ARTICLES.replace("{filters}", " AND ".join(conditions) or "true")
     with wh.reading() as connection:
         if entity_id:
             check_entities(connection, [entity_id])
-        found = connection.execute(query, {**filters, "limit": limit, "offset": offset}).df()
+        if searched:
+            write_query_mentions(connection, [searched], ["query"], start_utc=start_utc, end_utc=end_utc)
+        found = connection.execute(statement, {**filters, "limit": limit, "offset": offset}).df()
     total_count = int(found["total_count"].iloc[0])
     page = found.dropna(subset=["article_id"])
     published_at = pd.to_datetime(page["published_at"]).dt.tz_localize("UTC").dt.tz_convert(zone_info)

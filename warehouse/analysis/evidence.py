@@ -86,7 +86,7 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def episode_headlines(
-    connection: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, *, limit: int = 5
+    connection: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, *, limit: int = 5, mentions: str = "mentions"
 ) -> dict[str, tuple[Headline, ...]]:
     """Per episode id, the `limit` stories most widely carried, each by the outlet that published it first.
 
@@ -105,7 +105,7 @@ def episode_headlines(
             entity_ids.append(entity_id)
             days.append(day)
     rows = connection.execute(
-        _EPISODE_HEADLINES,
+        _EPISODE_HEADLINES.replace("{mentions}", mentions),
         {
             "episode_ids": episode_ids,
             "entity_ids": entity_ids,
@@ -130,7 +130,7 @@ def episode_headlines(
 
 
 def episode_term_counts(
-    connection: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, *, baseline_days: int
+    connection: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, *, baseline_days: int, mentions: str = "mentions"
 ) -> list[TermCount]:
     """Per episode and title word: titles containing it in the episode and in the `baseline_days` before.
 
@@ -147,7 +147,7 @@ def episode_term_counts(
             days.append(day)
             in_episode.append(day >= start)
     rows = connection.execute(
-        _EPISODE_TERM_COUNTS,
+        _EPISODE_TERM_COUNTS.replace("{mentions}", mentions),
         {
             "episode_ids": episode_ids,
             "entity_ids": entity_ids,

@@ -9,6 +9,7 @@ states the rules, including `unique`, `smooth` and `complete`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ import pandas as pd
 
 from warehouse.analysis.catalog import check_entities
 from warehouse.analysis.health import ingest_completeness
+from warehouse.counting.queries import keyed_queries, mentions_with_queries
 from warehouse.counting.rollups import has_rollups
 from warehouse.engine.db import Warehouse, fetch_one
 from warehouse.engine.queries import load_query
@@ -81,6 +83,7 @@ def entity_series(
     wh: Warehouse,
     entity_ids: list[str],
     *,
+    queries: Sequence[str] = (),
     bucket: str = "day",
     start: date | None = None,
     end: date | None = None,
@@ -102,13 +105,15 @@ def entity_series(
     bucket and the N - 1 before it (fewer at the start of the data) and share the ratio
     of the window's sums. With `completeness`, a last column `complete` says whether
     every outlet in the row fetched all its feeds successfully on every UTC day the
-    bucket (or smoothing window) touches.
+    bucket (or smoothing window) touches. `queries` (warehouse.counting.queries) are counted like
+    entities, their rows after the entities' with the query text as entity_id.
     """
     if bucket not in BUCKETS:
         raise WarehouseError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
     if smooth < 1:
         raise WarehouseError(f"smoothing needs a window of 1 bucket or more, not {smooth}")
     zone_info = zone(tz)
+    keyed = keyed_queries(queries, entity_ids)
     with wh.reading() as connection:
         check_entities(connection, entity_ids + ([with_entity] if with_entity else []))
         query_start = start
@@ -116,8 +121,17 @@ def entity_series(
             query_start = _lookback_start(connection, start, bucket, smooth, zone_info)
         start_utc = _utc_bound(query_start, zone_info) if query_start else datetime(1900, 1, 1)
         end_utc = _utc_bound(end + timedelta(days=1), zone_info) if end else datetime(2200, 1, 1)
-        parameters: dict[str, object] = {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": entity_ids}
-        template = _template(connection, unique=unique, with_entity=with_entity, by_source=by_source)
+        mentions = "mentions"
+        if keyed:
+            with_entities = bool(entity_ids or with_entity)
+            mentions = mentions_with_queries(
+                connection, keyed, start_utc=start_utc, end_utc=end_utc, with_entities=with_entities
+            )
+        counted_ids = [*entity_ids, *keyed]
+        parameters: dict[str, object] = {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": counted_ids}
+        template = _template(
+            connection, unique=unique, with_entity=with_entity, by_source=by_source, queries=bool(keyed)
+        )
         if template is _ROLLUP_QUERY:
             parameters["by_source"] = by_source
         elif template is not _ALL_OUTLETS_QUERY:
@@ -127,8 +141,8 @@ def entity_series(
         expressions = _UTC_BUCKET_EXPRESSIONS if tz == "UTC" else _BUCKET_EXPRESSIONS
         slot = _UTC_BUCKET_EXPRESSIONS[bucket] if tz == "UTC" else _LOCAL_TIME_SLOT
         query = template.replace("{slot_expression}", slot).replace("{bucket_expression}", expressions[bucket])
-        counted = connection.execute(query, parameters).df()
-    grid = _grid(counted, sorted(dict.fromkeys(entity_ids)), bucket, zone_info, query_start, end)
+        counted = connection.execute(query.replace("{mentions}", mentions), parameters).df()
+    grid = _grid(counted, sorted(dict.fromkeys(counted_ids)), bucket, zone_info, query_start, end)
     if grid is None:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in _columns(by_source, completeness)})
     if completeness:
@@ -137,22 +151,28 @@ def entity_series(
         grid = grid.smoothed(smooth)
     if start is not None and query_start != start:
         grid = grid.since(_first_bucket(start, bucket, zone_info))
-    return grid.frame(_labels(grid.buckets, bucket, zone_info), by_source=by_source)
+    frame = grid.frame(_labels(grid.buckets, bucket, zone_info), by_source=by_source)
+    if keyed:
+        frame["entity_id"] = frame["entity_id"].replace({key: query.text for key, query in keyed.items()})
+    return frame
 
 
-def _template(connection: duckdb.DuckDBPyConnection, *, unique: bool, with_entity: str | None, by_source: bool) -> str:
+def _template(
+    connection: duckdb.DuckDBPyConnection, *, unique: bool, with_entity: str | None, by_source: bool, queries: bool
+) -> str:
     """The counting query for these options.
 
     Plain counts (every copy, no co-mention filter) come from the slot rollups, which
     hold them already summed per 15 minutes and outlet; co-mentions and unique stories
     depend on which articles, so they scan the articles. A warehouse not yet migrated to
-    the rollups is scanned too: the answer is the same, only slower.
+    the rollups is scanned too: the answer is the same, only slower. So are queries, whose
+    matches have no rollup: read beside the entities' mentions, through the same query.
     """
     if unique:
         return _UNIQUE_QUERY
     if with_entity:
         return _QUERY
-    if has_rollups(connection):
+    if not queries and has_rollups(connection):
         return _ROLLUP_QUERY
     return _QUERY if by_source else _ALL_OUTLETS_QUERY
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from warehouse.analysis.evidence import (
     rank_rising_terms,
 )
 from warehouse.analysis.series import entity_series, first_bucketed_at
+from warehouse.counting.queries import mentions_with_queries, parse_query
 from warehouse.engine.db import Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.rows import Event
@@ -196,6 +197,7 @@ def spike_episodes(
     wh: Warehouse,
     *,
     entity_ids: list[str] | None = None,
+    queries: Sequence[str] = (),
     since: date | None = None,
     until: date | None = None,
     window_days: int = DEFAULT_WINDOW_DAYS,
@@ -206,18 +208,21 @@ def spike_episodes(
 
     Days are UTC calendar days and only trustworthy dates count (docs/counting.md), so a
     pile-up of articles with a bogus future or 1970 date can never make a spike.
+    With `queries` (warehouse.counting.queries) and no `entity_ids`, only the queries are judged;
+    their episodes carry the query text as entity_id.
     """
     if window_days < 1:
         raise WarehouseError(f"the spike window needs 1 day or more, not {window_days}")
-    ids = require_entities(wh, entity_ids) if entity_ids else list(list_entities(wh)["entity_id"])
+    everyone = [] if queries else list(list_entities(wh)["entity_id"])
+    ids = require_entities(wh, entity_ids) if entity_ids else everyone
     # Judging starts window_days before `since`, so an episode already under way on
     # `since` keeps its true start (and its id) unless it began even earlier.
     load_from = since - timedelta(days=2 * window_days) if since else None
-    series = entity_series(wh, ids, start=load_from, end=until)
+    series = entity_series(wh, ids, queries=queries, start=load_from, end=until)
     table = _episode_table(series, window_days=window_days, threshold=threshold, min_count=min_count)
     if since is not None:
         table = table[table["end"] >= since]
-    return _with_evidence(wh, table, series, calendar=list_events(wh), terms_baseline_days=window_days)
+    return _with_evidence(wh, table, series, calendar=list_events(wh), terms_baseline_days=window_days, queries=queries)
 
 
 def spike_episodes_peaking_within(
@@ -303,6 +308,7 @@ def _with_evidence(
     *,
     calendar: Sequence[Event],
     terms_baseline_days: int | None,
+    queries: Sequence[str] = (),
 ) -> list[Episode]:
     """The episodes of `table`, by start date, with headlines, nearby events and (given a baseline) rising terms."""
     if table.empty:
@@ -311,9 +317,19 @@ def _with_evidence(
     table["episode_id"] = table["entity_id"] + ":" + table["start"].map(date.isoformat)
     terms_by_episode: dict[str, list[TermCount]] = defaultdict(list)
     with wh.reading() as connection:
-        headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE)
+        # A query's episodes carry its text as entity_id: its matches (of the days the evidence
+        # reads, UTC) are written under that key.
+        searched = {text: parse_query(text) for text in dict.fromkeys(queries)}
+        first = min(table["start"]) - timedelta(days=terms_baseline_days or 0)
+        after = max(table["end"]) + timedelta(days=1)
+        mentions = "mentions"
+        if searched:
+            start_utc, end_utc = datetime.combine(first, time(0)), datetime.combine(after, time(0))
+            mentions = mentions_with_queries(connection, searched, start_utc=start_utc, end_utc=end_utc)
+        headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE, mentions=mentions)
         if terms_baseline_days is not None:
-            for term in episode_term_counts(connection, table, baseline_days=terms_baseline_days):
+            counts = episode_term_counts(connection, table, baseline_days=terms_baseline_days, mentions=mentions)
+            for term in counts:
                 terms_by_episode[term.episode_id].append(term)
     totals_by_day = _totals_by_day(series)
     events = list(calendar)

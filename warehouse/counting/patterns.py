@@ -187,7 +187,7 @@ def _alias_groups(entity: Entity) -> list[_AliasGroup]:
 
     for i, first in enumerate(patterns):
         for j in range(i):
-            if _patterns_can_overlap(first, patterns[j]):
+            if patterns_can_overlap(first, patterns[j]):
                 component[root(i)] = root(j)
     groups = []
     for index in sorted({root(i) for i in range(len(entity.aliases))}):
@@ -205,7 +205,7 @@ def _alias_groups(entity: Entity) -> list[_AliasGroup]:
 @cache
 def _groups_can_overlap(first: _AliasGroup, second: _AliasGroup) -> bool:
     return any(
-        _patterns_can_overlap(a, b)
+        patterns_can_overlap(a, b)
         for a in (*first.aliases, *first.exclusions)
         for b in (*second.aliases, *second.exclusions)
     )
@@ -438,7 +438,7 @@ def _mapper(case_sensitive: bool, aliases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @cache
-def _patterns_can_overlap(a: str, b: str) -> bool:
+def patterns_can_overlap(a: str, b: str) -> bool:
     """Could a hit of `a` and a hit of `b` share a character in some text? False only when surely not.
 
     Compared case-folded with white space normalised, at every offset, honouring the

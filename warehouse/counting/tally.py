@@ -13,7 +13,8 @@ the RE2 patterns costs more than matching a few articles in Python.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -118,16 +119,30 @@ def tally_articles(
 ) -> int:
     """Insert the mentions of the listed articles (every article when None) in SQL; returns rows written.
 
+    All in the caller's transaction: the hits table is temporary and the mentions appear all at once.
+    """
+    if article_ids is not None and not article_ids:
+        return 0
+    with counted_hits(connection, watchlist, article_ids):
+        row = fetch_one(connection.execute(_MENTIONS_QUERY))
+    return int(row[0]) if row else 0
+
+
+@contextmanager
+def counted_hits(
+    connection: duckdb.DuckDBPyConnection, watchlist: Watchlist, article_ids: Sequence[int] | None = None
+) -> Iterator[None]:
+    """Within the block, every alias hit of the listed articles (all when None) is in the temporary table
+    `tally_hits` (pass_number, article_id, matched, in_title) and `tally_hit_entities` (pass_number,
+    matched, entity_id) says whose it is; a hit that is no entity's has no row there.
+
     One scan of every article for all aliases and exclusions at once; the articles
     whose hits say an exclusion or an overlap between entities may be in play are
-    scanned again exactly (warehouse.counting.patterns.SqlMatchPlan). All in the caller's
-    transaction: the hits table is temporary and the mentions appear all at once.
+    scanned again exactly (warehouse.counting.patterns.SqlMatchPlan).
     """
     plan = sql_match_plan(watchlist)
     scope = "all"
     if article_ids is not None:
-        if not article_ids:
-            return 0
         connection.register("tally_scope", pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")}))
         scope = "listed"
     try:
@@ -144,8 +159,7 @@ def tally_articles(
             owners = _owners(connection, [plan.first_pass, *plan.exact_passes])
         counted = [(number, text, entity_id) for number, text, entity_id, _ in owners if entity_id is not None]
         connection.register("tally_hit_entities", _frame(counted, ["pass_number", "matched", "entity_id"]))
-        row = fetch_one(connection.execute(_MENTIONS_QUERY))
-        return int(row[0]) if row else 0
+        yield
     finally:
         for statement in _CLEAN_UP:
             connection.execute(statement)

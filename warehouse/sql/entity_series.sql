@@ -6,6 +6,7 @@
 -- As in entity_series_all.sql, articles are counted per slot ({slot_expression}: the UTC
 -- bucket, or 15 minutes of UTC in other zones) and only the slots are put into local
 -- buckets (a.published_at in the bucket expression is a slot's start).
+-- {mentions}: the mentions table, or a view adding the matches of ad-hoc queries (warehouse/queries.py).
 WITH scoped AS (
     SELECT a.article_id,
            CASE WHEN $by_source THEN s.name ELSE '' END AS source,
@@ -24,9 +25,9 @@ slot_totals AS (
 slot_hits AS (
     SELECT sc.slot AS published_at, sc.source, m.entity_id, count(*) AS articles, sum(m.occurrences) AS mentions
     FROM scoped sc
-    JOIN mentions m USING (article_id)
+    JOIN {mentions} m USING (article_id)
     WHERE list_contains($entity_ids, m.entity_id)
-      AND ($with_entity IS NULL OR m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $with_entity))
+      AND ($with_entity IS NULL OR m.article_id IN (SELECT article_id FROM {mentions} WHERE entity_id = $with_entity))
     GROUP BY ALL
 ),
 totals AS (

@@ -8,6 +8,7 @@
 -- in the same local bucket. {slot_expression} and {bucket_expression} come from
 -- series.py, never from user text; the bucket expression reads a.published_at, here the
 -- slot's start.
+-- {mentions}: the mentions table, or a view adding the matches of ad-hoc queries (warehouse/queries.py).
 WITH slot_totals AS (
     SELECT {slot_expression} AS published_at, count(*) AS total_articles
     FROM articles a
@@ -19,7 +20,7 @@ WITH slot_totals AS (
 slot_hits AS (
     SELECT {slot_expression} AS published_at, m.entity_id,
            count(*) AS articles, sum(m.occurrences) AS mentions
-    FROM mentions m
+    FROM {mentions} m
     JOIN articles a USING (article_id)
     WHERE list_contains($entity_ids, m.entity_id)
       AND a.date_quality IN ('ok', 'missing')

@@ -4,6 +4,7 @@
 -- entity when any copy does, with the most occurrences of any copy; total_articles
 -- counts stories too, so share stays at most 1.
 -- {bucket_expression} is one of series._BUCKET_EXPRESSIONS, never user text.
+-- {mentions}: the mentions table, or a view adding the matches of ad-hoc queries (warehouse/queries.py).
 WITH scoped AS (
     SELECT a.article_id,
            CASE WHEN $by_source THEN s.name ELSE '' END AS source,
@@ -23,9 +24,9 @@ totals AS (
 story_hits AS (
     SELECT sc.bucket, sc.source, m.entity_id, sc.story, max(m.occurrences) AS occurrences
     FROM scoped sc
-    JOIN mentions m USING (article_id)
+    JOIN {mentions} m USING (article_id)
     WHERE list_contains($entity_ids, m.entity_id)
-      AND ($with_entity IS NULL OR m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $with_entity))
+      AND ($with_entity IS NULL OR m.article_id IN (SELECT article_id FROM {mentions} WHERE entity_id = $with_entity))
     GROUP BY ALL
 ),
 hits AS (

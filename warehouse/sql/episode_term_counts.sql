@@ -21,7 +21,7 @@ entity_days AS (
 -- days first would pair every article with every entity of that day.
 mention_days AS MATERIALIZED (
     SELECT m.article_id, m.entity_id, CAST(a.published_at AS DATE) AS day
-    FROM mentions m
+    FROM {mentions} m  -- the mentions table, or a view adding ad-hoc queries' matches
     JOIN articles a USING (article_id)
     WHERE a.date_quality IN ('ok', 'missing')
       AND m.entity_id IN (SELECT entity_id FROM entity_days)
