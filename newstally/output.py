@@ -8,10 +8,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
-
 FORMATS = ("table", "csv", "json")
 
 
@@ -34,6 +30,10 @@ def print_rows(
     out: TextIO | None = None,
 ) -> None:
     """Rows as a table, CSV or JSON; `columns` fixes the order and the CSV header."""
+    import pandas as pd  # here, not above: `newstally --help` must not pay for pandas and rich
+    from rich.console import Console
+    from rich.table import Table
+
     stream = out or sys.stdout
     if fmt == "json":
         payload = [

@@ -110,8 +110,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
     env = {**os.environ, "NEWSTALLY_DB": str(config.db_path.resolve())}
-    # Streamlit reads .streamlit/config.toml from the working folder.
-    os.chdir(settings.PROJECT_ROOT)
+    # Streamlit reads .streamlit/config.toml (the theme) from the working folder: in a checkout,
+    # the folder above the dashboard package; an installed package runs with Streamlit's defaults.
+    os.chdir(settings.dashboard_app().parent.parent)
     os.execve(sys.executable, command, env)
     return 0  # not reached
 
@@ -122,7 +123,7 @@ def _dashboard_command(host: str, port: int) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(settings.DASHBOARD_APP),
+        str(settings.dashboard_app()),
         "--server.address",
         host,
         "--server.port",
