@@ -81,7 +81,9 @@ def build(path: Path, count: int) -> dict:
     if path.exists():
         raise SystemExit(f"{path} exists: building adds to an empty warehouse only")
     # The calendar too: the event-lens rows of bench/analytics.py need it.
-    wh = warehouse.open_warehouse(path, watchlist_path=WATCHLIST, events_path=REPO_ROOT / "newstally" / "defaults" / "events.toml")
+    wh = warehouse.open_warehouse(
+        path, watchlist_path=WATCHLIST, events_path=REPO_ROOT / "newstally" / "defaults" / "events.toml"
+    )
     started = time.perf_counter()
     checkpoints: list[tuple[int, float, float]] = []
 
