@@ -110,9 +110,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
     env = {**os.environ, "NEWSTALLY_DB": str(config.db_path.resolve())}
-    # Streamlit reads .streamlit/config.toml (the theme) from the working folder: in a checkout,
-    # the folder above the dashboard package; an installed package runs with Streamlit's defaults.
-    os.chdir(settings.dashboard_app().parent.parent)
+    # Streamlit reads .streamlit/config.toml (theme, toolbar) from the working folder: the
+    # dashboard package ships it, in a checkout and installed alike.
+    os.chdir(settings.dashboard_app().parent)
     os.execve(sys.executable, command, env)
     return 0  # not reached
 

@@ -88,11 +88,13 @@ def test_every_package_imported_is_the_wheels_copy(installed: Path, elsewhere: P
         "from newstally import settings\n"
         "for module in (newstally, ingest, warehouse, dashboard): print(module.__file__)\n"
         "print(settings.DEFAULT_WATCHLIST); print(settings.dashboard_app())\n"
+        "print(settings.dashboard_app().parent / '.streamlit' / 'config.toml')\n"
         "print('\\n'.join(sys.path))\n"
     )
     lines = _run([installed / "bin" / "python", "-c", probe], cwd=elsewhere).stdout.splitlines()
-    files, path = lines[:6], lines[6:]
+    files, path = lines[:7], lines[7:]
     assert all(Path(file).resolve().is_relative_to(installed.resolve()) for file in files), files
+    assert all(Path(file).is_file() for file in files[4:]), files  # the watchlist, the app, its theme
     assert not any(entry and Path(entry).resolve() == REPO_ROOT.resolve() for entry in path)
 
 
