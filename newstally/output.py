@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -19,6 +20,30 @@ def _plain(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+def write_columns_csv(columns: Mapping[str, Sequence[Any]], out: TextIO) -> None:
+    """Equal columns as CSV, byte for byte as pandas' `to_csv(index=False, lineterminator="\\n")` writes them
+    (floats by `repr`, text quoted only when it must be), with true/false for flags; without importing pandas."""
+    names = list(columns)
+    cells = [_csv_cells(columns[name]) for name in names]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(zip(*cells, strict=True))
+
+
+def _csv_cells(values: Sequence[Any]) -> list[str]:
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [
+        ("true" if item else "false")
+        if isinstance(item, bool)
+        else repr(item)
+        if isinstance(item, float)
+        else ""
+        if item is None or item != item  # None and NaN: an empty cell
+        else str(item)
+        for item in items
+    ]
 
 
 def print_rows(

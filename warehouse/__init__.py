@@ -64,7 +64,7 @@ from warehouse.rows import (
     KeyedArticles,
     Source,
 )
-from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
+from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series, series_columns
 from warehouse.spike_evidence import Headline, RisingTerm
 from warehouse.spikes import Episode, detect_spikes, spike_episodes, spike_episodes_peaking_within
 from warehouse.store import identity_key, keyed_articles, store_articles
@@ -156,6 +156,7 @@ __all__ = [
     "require_entities",
     "retally",
     "search_articles",
+    "series_columns",
     "share_of_voice",
     "source_volume",
     "spike_episodes",

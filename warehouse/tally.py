@@ -16,15 +16,18 @@ import logging
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from warehouse.alias_patterns import MatchPass, sql_match_plan
 from warehouse.db import Warehouse, fetch_one
 from warehouse.rollups import rebuild_rollups
 from warehouse.rows import FoundMentions
 from warehouse.watchlist import Watchlist, load_watchlist, parse_watchlist
+
+if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
+    import pandas as pd
 
 __all__ = ["PYTHON_TALLY_MAX_ARTICLES", "current_watchlist", "install_watchlist", "retally", "tally_articles"]
 
@@ -93,6 +96,8 @@ def mention_rows(watchlist: Watchlist, articles: Iterable[tuple[int, str, str]])
 
 def mention_frame(found: FoundMentions) -> pd.DataFrame:
     """Mentions whose `articles` are article ids, as a frame ready to insert."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "article_id": pd.Series(found.articles, dtype="int64"),
@@ -128,6 +133,8 @@ def tally_articles(
     if article_ids is not None:
         if not article_ids:
             return 0
+        import pandas as pd
+
         connection.register("tally_scope", pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")}))
         scope = "listed"
     try:
@@ -175,6 +182,8 @@ def _owners(connection: duckdb.DuckDBPyConnection, passes: list[MatchPass]) -> l
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     dtypes = {"pass_number": "int32", "matched": "object", "entity_id": "object"}
     return pd.DataFrame(
         {name: pd.Series([row[i] for row in rows], dtype=dtypes[name]) for i, name in enumerate(columns)}
