@@ -22,7 +22,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_columns_csv(columns: Mapping[str, Sequence[Any]], out: TextIO) -> None:
+def write_columns_csv(columns: Mapping[str, Any], out: TextIO) -> None:
     """Equal columns as CSV, byte for byte as pandas' `to_csv(index=False, lineterminator="\\n")` writes them
     (floats by `repr`, text quoted only when it must be), with true/false for flags; without importing pandas."""
     names = list(columns)
@@ -32,7 +32,7 @@ def write_columns_csv(columns: Mapping[str, Sequence[Any]], out: TextIO) -> None
     writer.writerows(zip(*cells, strict=True))
 
 
-def _csv_cells(values: Sequence[Any]) -> list[str]:
+def _csv_cells(values: Any) -> list[str]:
     items = values.tolist() if hasattr(values, "tolist") else list(values)
     return [
         ("true" if item else "false")

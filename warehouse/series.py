@@ -389,7 +389,8 @@ def _grid(
     """Counts spread on every bucket of the span × outlet × entity, zeros where nothing was counted."""
     stamps = counted.buckets
     dated = stamps[~np.isnat(stamps)]
-    first = dated.min() if len(dated) else None
+    first: np.datetime64 | None = dated.min() if len(dated) else None
+    last: np.datetime64 | None
     if start:
         first = _first_bucket(start, bucket, zone_info)
     if end:
@@ -409,7 +410,7 @@ def _grid(
     totals[bucket_positions[inside], source_positions[inside]] = counted.totals[inside]
     articles = np.zeros((len(buckets), len(sources), len(entity_ids)), dtype="int64")
     mentions = np.zeros_like(articles)
-    entity_index = {entity_id: position for position, entity_id in enumerate(entity_ids)}
+    entity_index: dict[str | None, int] = {entity_id: position for position, entity_id in enumerate(entity_ids)}
     entity_positions = np.array([entity_index.get(entity_id, -1) for entity_id in counted.entity_ids], dtype="int64")
     hit = inside & (entity_positions >= 0)
     where = (bucket_positions[hit], source_positions[hit], entity_positions[hit])
