@@ -25,6 +25,7 @@ from bench.common import REPO_ROOT, median, write_section
 SECTION = "CLI start-up: --help, series and status from the shell"
 RUNS = 9
 TARGETS = {"newstally --help": 0.3, "newstally series --entity putin": 0.6}
+HEAVY = ("duckdb", "numpy", "pandas", "pyarrow", "httpx", "rich", "streamlit")
 
 
 def _commands(db: Path) -> dict[str, list[str]]:
@@ -51,6 +52,14 @@ def _time_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def _heavy_imports(command: list[str], env: dict[str, str]) -> str:
+    """The large libraries a command imports, read from `python -X importtime`."""
+    traced = [command[0], "-X", "importtime", *command[1:]]
+    done = subprocess.run(traced, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    names = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    return ", ".join(name for name in HEAVY if name in names) or "none of them"
+
+
 def _measure(db: Path) -> str:
     # The checkout's code, whatever newstally the environment has installed.
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
@@ -69,7 +78,7 @@ def _measure(db: Path) -> str:
     rows = [
         f"| `{name}` | {median(walls[name]):.2f} | {median(cpus[name]):.2f} | "
         + (f"under {TARGETS[name]}" if name in TARGETS else "")
-        + " |"
+        + f" | {_heavy_imports(commands[name], env)} |"
         for name in commands
     ]
     return "\n".join(
@@ -78,8 +87,8 @@ def _measure(db: Path) -> str:
             f" the shell (`{Path(sys.executable).name} -m newstally`), the commands taking turns; load average"
             f" {load:.1f} at the end.",
             "",
-            "| command | wall s | CPU s | target |",
-            "|---|---|---|---|",
+            "| command | wall s | CPU s | target | large libraries imported |",
+            "|---|---|---|---|---|",
             *rows,
         ]
     )
