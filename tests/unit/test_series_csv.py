@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from newstally.output import write_columns_csv
-from warehouse.export import csv_ready
 
 COLUMNS = {
     "bucket_start": np.array(["2018-07-16", "2018-07-17"], dtype=object),
@@ -28,8 +27,9 @@ def test_columns_are_written_as_pandas_wrote_the_frame():
         '2018-07-16,"Times, ""Evening""",3,1e-06,1500000.0,true\n'
         "2018-07-17,Plain,0,0.3333333333333333,0.5,false\n"
     )
-    by_pandas = io.StringIO()
-    csv_ready(pd.DataFrame(COLUMNS)).to_csv(by_pandas, index=False, lineterminator="\n")
+    by_pandas = io.StringIO()  # flags spelled true/false first, as warehouse.csv_ready does
+    flags_spelled = {**COLUMNS, "complete": np.array(["true", "false"], dtype=object)}
+    pd.DataFrame(flags_spelled).to_csv(by_pandas, index=False, lineterminator="\n")
     assert written.getvalue() == by_pandas.getvalue()
 
 
