@@ -81,7 +81,11 @@ def served_dashboard(
     ]  # fmt: skip
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env={**os.environ, "NEWSTALLY_DB": str(db_path)}, stdout=log, stderr=log
+            command,
+            cwd=REPO_ROOT / "dashboard",  # for dashboard/.streamlit/config.toml (theme)
+            env={**os.environ, "NEWSTALLY_DB": str(db_path)},
+            stdout=log,
+            stderr=log,
         )
         url = f"http://127.0.0.1:{port}"
         try:

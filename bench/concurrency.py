@@ -128,7 +128,9 @@ def run() -> str:
     folder = Path(tempfile.mkdtemp(prefix="newstally-bench-"))
     path = folder / "bench.duckdb"
     wh = warehouse.open_warehouse(
-        path, watchlist_path=REPO_ROOT / "watchlist.toml", events_path=REPO_ROOT / "events.toml"
+        path,
+        watchlist_path=REPO_ROOT / "newstally" / "defaults" / "watchlist.toml",
+        events_path=REPO_ROOT / "newstally" / "defaults" / "events.toml",
     )
     warehouse.store_articles(wh, "Bench Outlet", _articles(50_000, 0))
     rows = [

@@ -37,7 +37,7 @@ from bench.common import BENCHMARKS_MD, REPO_ROOT, write_section
 from ingest import pacing
 
 REALFEEDS = Path("/work/shared/data/realfeeds")
-WATCHLIST = REPO_ROOT / "watchlist.toml"
+WATCHLIST = REPO_ROOT / "newstally" / "defaults" / "watchlist.toml"
 NAMES = ["Putin", "Trump", "Zelensky", "Macron", "Xi Jinping", "NATO", "sanctions", "markets", "the weather"]
 
 

@@ -43,7 +43,7 @@ from bench.common import REPO_ROOT, median, served_dashboard, write_section
 SECTION = "Scale: 10M articles"
 DEFAULT_PATH = Path("/tmp/bench_10m.duckdb")
 ARTICLES = 10_000_000
-WATCHLIST = REPO_ROOT / "watchlist.toml"
+WATCHLIST = REPO_ROOT / "newstally" / "defaults" / "watchlist.toml"
 SERIES_ENTITIES = 10
 # One run each: the peak resident set hardly varies; bench/analytics.py times these calls properly.
 CLI_RUNS = 1
@@ -81,7 +81,9 @@ def build(path: Path, count: int) -> dict:
     if path.exists():
         raise SystemExit(f"{path} exists: building adds to an empty warehouse only")
     # The calendar too: the event-lens rows of bench/analytics.py need it.
-    wh = warehouse.open_warehouse(path, watchlist_path=WATCHLIST, events_path=REPO_ROOT / "events.toml")
+    wh = warehouse.open_warehouse(
+        path, watchlist_path=WATCHLIST, events_path=REPO_ROOT / "newstally" / "defaults" / "events.toml"
+    )
     started = time.perf_counter()
     checkpoints: list[tuple[int, float, float]] = []
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import REPO_ROOT, median, write_section
 
 SECTION = "Tallying: SQL retally against Python and pandas"
-WATCHLIST = REPO_ROOT / "watchlist.toml"
+WATCHLIST = REPO_ROOT / "newstally" / "defaults" / "watchlist.toml"
 ARTICLES = 1_000_000
 RUNS = 3
 SAMPLE = 20_000

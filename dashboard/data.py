@@ -12,11 +12,9 @@ an Altair chart and serialising it cost more than the reads behind it once those
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -25,15 +23,13 @@ import streamlit as st
 from streamlit import dataframe_util
 
 import warehouse
+from newstally import settings
 from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensDays, LensResult, Warehouse
-
-DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
 
 
 def warehouse_path() -> str:
-    """The warehouse file this dashboard reads: `NEWSTALLY_DB`, else data/newstally.duckdb under the cwd."""
-    configured = os.environ.get("NEWSTALLY_DB") or str(DEFAULT_WAREHOUSE_PATH)
-    return str(Path(configured).expanduser().resolve())
+    """The warehouse file this dashboard reads, as newstally's settings say (`NEWSTALLY_DB` or the default)."""
+    return str(settings.warehouse_path())
 
 
 @st.cache_data(ttl=2, max_entries=8, show_spinner=False)

@@ -30,18 +30,40 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
         completeness=args.complete,
     )
     if args.metric:
-        keys = [column for column in frame.columns if column in ("bucket_start", "source", "entity_id")]
-        frame = frame[[*keys, args.metric, *(["complete"] if args.complete else [])]]
+        frame = frame[_metric_columns(list(frame.columns), args)]
     return frame
 
 
+def _metric_columns(columns: list[str], args: argparse.Namespace) -> list[str]:
+    """The columns `--metric` keeps: the row's keys, the one value, and `complete` when asked for."""
+    keys = [name for name in columns if name in ("bucket_start", "source", "entity_id")]
+    return [*keys, args.metric, *(["complete"] if args.complete else [])]
+
+
 def cmd_series(args: argparse.Namespace) -> int:
-    from warehouse import csv_ready
+    # Columns, not a frame: the CSV is written without importing pandas, which would double the start-up.
+    import warehouse
+    from newstally.output import write_columns_csv
 
     if not args.entity and not args.query:
         raise UsageError("series needs --entity ID or --query QUERY (see 'newstally series --help')")
-    frame = _series_frame(args, existing_warehouse(args), args.entity or [])
-    csv_ready(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
+    columns = warehouse.series_columns(
+        existing_warehouse(args),
+        args.entity or [],
+        queries=args.query or (),
+        bucket=args.bucket,
+        start=args.date_from,
+        end=args.date_to,
+        tz=args.tz,
+        by_source=args.by_source,
+        with_entity=args.with_entity,
+        unique=args.unique,
+        smooth=args.smooth,
+        completeness=args.complete,
+    )
+    if args.metric:
+        columns = {name: columns[name] for name in _metric_columns(list(columns), args)}
+    write_columns_csv(columns, sys.stdout)
     return 0
 
 

@@ -8,41 +8,16 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from newstally import __version__, settings
-from newstally.analysis_commands import (
-    cmd_comentions,
-    cmd_event_lens,
-    cmd_events_add,
-    cmd_events_list,
-    cmd_events_load,
-    cmd_events_remove,
-    cmd_explain,
-    cmd_export,
-    cmd_retally,
-    cmd_rising,
-    cmd_series,
-    cmd_spikes,
-)
-from newstally.check_commands import cmd_backup, cmd_check
-from newstally.feed_commands import (
-    cmd_feeds_add,
-    cmd_feeds_enable,
-    cmd_feeds_export,
-    cmd_feeds_import,
-    cmd_feeds_list,
-    cmd_feeds_remove,
-    cmd_import_articles,
-    cmd_ingest_archive,
-    cmd_status,
-)
+import newstally
+from newstally import settings
 from newstally.handles import UsageError
 from newstally.output import FORMATS
-from newstally.run_commands import cmd_dashboard, cmd_demo, cmd_fetch, cmd_schedule, cmd_serve_demo, cmd_up
 
 logger = logging.getLogger("newstally")
 
@@ -55,6 +30,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, reading the installed version only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.exit(0, f"newstally {newstally.__version__}\n")
 
 
 def _iso_date(text: str) -> date:
@@ -135,7 +117,7 @@ def _add_query_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: bool) -> None:
-    from warehouse import BUCKETS
+    from warehouse import BUCKETS  # warehouse.rows: no analysis code, no pandas or DuckDB
 
     parser.add_argument(
         "--entity",
@@ -185,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="newstally", description="Media-coverage trend tracker: feeds → DuckDB → tallies → dashboard."
     )
-    parser.add_argument("--version", action="version", version=f"newstally {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     parser.add_argument("--db", help="warehouse file (env NEWSTALLY_DB; default data/newstally.duckdb)")
     parser.add_argument(
         "--watchlist", help="watchlist file (env NEWSTALLY_WATCHLIST; default the shipped watchlist.toml)"
@@ -194,19 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    def command(
-        name: str, handler: Callable[[argparse.Namespace], int], help_text: str, **kwargs
-    ) -> argparse.ArgumentParser:
+    def command(name: str, handler: str, help_text: str, **kwargs) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, **kwargs)
         sub.set_defaults(handler=handler)
         return sub
 
-    sub = command("series", cmd_series, "print coverage series as CSV on stdout")
+    sub = command("series", "analysis_commands:cmd_series", "print coverage series as CSV on stdout")
     _add_series_options(sub, entity_required=True)
 
     sub = command(
         "export",
-        cmd_export,
+        "analysis_commands:cmd_export",
         "write series (default), spikes, an event lens or the co-mention matrix to a .csv, .parquet or .json file,"
         " with a FILE.meta.json sidecar",
     )
@@ -233,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--min-count", type=_positive_int, help="spikes: articles a spike day needs (5)")
     sub.add_argument("--baseline", type=_positive_int, help="event-lens: days before the window (28)")
 
-    sub = command("demo", cmd_demo, "fill the warehouse with the deterministic demo corpus (fictional outlets)")
+    sub = command(
+        "demo", "run_commands:cmd_demo", "fill the warehouse with the deterministic demo corpus (fictional outlets)"
+    )
     sub.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
     sub.add_argument(
         "--articles-per-day", type=float, default=80.0, help="corpus size (default 80 a day, about 300,000)"
@@ -242,24 +224,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-port", type=_port, help="port of the live demo feeds (env NEWSTALLY_DEMO_PORT; default 8765)"
     )
 
-    sub = command("serve-demo", cmd_serve_demo, "serve the demo outlets' live feeds on 127.0.0.1")
+    sub = command("serve-demo", "run_commands:cmd_serve_demo", "serve the demo outlets' live feeds on 127.0.0.1")
     sub.add_argument("--seed", type=int, default=2017, help="random seed; use the one given to 'demo'")
     sub.add_argument(
         "--articles-per-day", type=float, default=80.0, help="corpus size; use the one given to 'demo' (default 80)"
     )
     sub.add_argument("--port", type=_port, help="port (default 8765)")
 
-    sub = command("fetch", cmd_fetch, "fetch every due feed once")
+    sub = command("fetch", "run_commands:cmd_fetch", "fetch every due feed once")
     sub.add_argument("--force", action="store_true", help="fetch every enabled feed now, due or not")
     _add_host_gap_option(sub)
     _add_block_private_option(sub)
 
-    sub = command("schedule", cmd_schedule, "run the scheduler until stopped (SIGTERM or Ctrl-C)")
+    sub = command("schedule", "run_commands:cmd_schedule", "run the scheduler until stopped (SIGTERM or Ctrl-C)")
     sub.add_argument("--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)")
     _add_host_gap_option(sub)
     _add_block_private_option(sub)
 
-    feeds = command("feeds", lambda _: 0, "manage feeds: add, list, remove, enable, import, export")
+    feeds = command("feeds", "", "manage feeds: add, list, remove, enable, import, export")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", parser_class=_Parser)
     feed_commands.required = True
     sub = feed_commands.add_parser("add", help="register a feed URL", description="register a feed URL")
@@ -267,38 +249,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--source", help="outlet name (default: the URL's host)")
     sub.add_argument("--title", help="feed title")
     _add_block_private_option(sub)
-    sub.set_defaults(handler=cmd_feeds_add)
+    sub.set_defaults(handler="feed_commands:cmd_feeds_add")
     sub = feed_commands.add_parser(
         "list", help="list feeds and their health", description="list feeds and their health"
     )
     sub.add_argument("--format", choices=FORMATS, default="table")
-    sub.set_defaults(handler=cmd_feeds_list)
+    sub.set_defaults(handler="feed_commands:cmd_feeds_list")
     sub = feed_commands.add_parser(
         "remove",
         help="unregister a feed (its articles stay)",
         description="unregister a feed (its articles stay)",
     )
     sub.add_argument("feed_id", type=int)
-    sub.set_defaults(handler=cmd_feeds_remove)
+    sub.set_defaults(handler="feed_commands:cmd_feeds_remove")
     sub = feed_commands.add_parser("enable", help="re-enable a disabled feed", description="re-enable a disabled feed")
     sub.add_argument("feed_id", type=int)
-    sub.set_defaults(handler=cmd_feeds_enable)
+    sub.set_defaults(handler="feed_commands:cmd_feeds_enable")
     sub = feed_commands.add_parser(
         "import",
         help="register the feeds of an OPML file (default: the shipped feeds.opml)",
         description="register the feeds of an OPML file (default: the shipped feeds.opml)",
     )
     sub.add_argument("file", nargs="?")
-    sub.set_defaults(handler=cmd_feeds_import)
+    sub.set_defaults(handler="feed_commands:cmd_feeds_import")
     sub = feed_commands.add_parser(
         "export", help="write the feed list as OPML", description="write the feed list as OPML"
     )
     sub.add_argument("--out", help="file (default: stdout)")
-    sub.set_defaults(handler=cmd_feeds_export)
+    sub.set_defaults(handler="feed_commands:cmd_feeds_export")
 
     sub = command(
         "ingest-archive",
-        cmd_ingest_archive,
+        "feed_commands:cmd_ingest_archive",
         "ingest saved feed files (files or folders of .xml/.rss/.atom/.json feeds, gzipped or in .zip files)",
     )
     sub.add_argument("paths", nargs="+", metavar="PATH")
@@ -306,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(
         "import-articles",
-        cmd_import_articles,
+        "feed_commands:cmd_import_articles",
         "store an article list other tools export (Media Cloud story CSV, GDELT article list, a CSV or Parquet"
         " with title, url, date, outlet) as articles of their outlets",
     )
@@ -319,20 +301,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(
         "status",
-        cmd_status,
+        "feed_commands:cmd_status",
         "one row per feed: state, last success and error, failures in a row, new items a day (7 days),"
         " next fetch; exits 1 when a feed is failing or was disabled",
     )
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    events = command("events", lambda _: 0, "manage the events calendar: list, add, remove, load")
+    events = command("events", "", "manage the events calendar: list, add, remove, load")
     event_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
     event_commands.required = True
     sub = event_commands.add_parser("list", help="list events", description="list events")
     sub.add_argument("--from", dest="date_from", type=_iso_date)
     sub.add_argument("--to", dest="date_to", type=_iso_date)
     sub.add_argument("--format", choices=FORMATS, default="table")
-    sub.set_defaults(handler=cmd_events_list)
+    sub.set_defaults(handler="analysis_commands:cmd_events_list")
     sub = event_commands.add_parser("add", help="add or replace an event", description="add or replace an event")
     sub.add_argument("event_id", help="id: lower-case letters, digits and _")
     sub.add_argument("--name", required=True)
@@ -341,27 +323,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--place")
     sub.add_argument("--participants", help="comma-separated names")
     sub.add_argument("--entities", type=_entity_list, help="watchlist ids the event concerns, comma-separated")
-    sub.set_defaults(handler=cmd_events_add)
+    sub.set_defaults(handler="analysis_commands:cmd_events_add")
     sub = event_commands.add_parser("remove", help="remove an event", description="remove an event")
     sub.add_argument("event_id")
-    sub.set_defaults(handler=cmd_events_remove)
+    sub.set_defaults(handler="analysis_commands:cmd_events_remove")
     sub = event_commands.add_parser(
         "load",
         help="add or replace the events of a calendar file",
         description="add or replace the events of a calendar file",
     )
     sub.add_argument("file")
-    sub.set_defaults(handler=cmd_events_load)
+    sub.set_defaults(handler="analysis_commands:cmd_events_load")
 
-    sub = command("explain", cmd_explain, "show which alias matched where in one article, and what was excluded")
+    sub = command(
+        "explain",
+        "analysis_commands:cmd_explain",
+        "show which alias matched where in one article, and what was excluded",
+    )
     sub.add_argument("article_id", type=int)
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    command("retally", cmd_retally, "recount every article against the (edited) watchlist, atomically")
+    command(
+        "retally", "analysis_commands:cmd_retally", "recount every article against the (edited) watchlist, atomically"
+    )
 
     sub = command(
         "check",
-        cmd_check,
+        "check_commands:cmd_check",
         "integrity check: migrations, watchlist vs mentions, orphan rows, duplicate identities;"
         " exits 1 when a problem is found",
     )
@@ -370,12 +358,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(
         "backup",
-        cmd_backup,
+        "check_commands:cmd_backup",
         "copy the warehouse to a new file while the scheduler and dashboard keep running (readers' lock)",
     )
     sub.add_argument("--out", required=True, help="the backup file to create (must not exist)")
 
-    sub = command("spikes", cmd_spikes, "list spike episodes with the headlines, rising words and events behind them")
+    sub = command(
+        "spikes",
+        "analysis_commands:cmd_spikes",
+        "list spike episodes with the headlines, rising words and events behind them",
+    )
     sub.add_argument("--entity", type=_entity_list, help="entity id(s), comma-separated (default: all)")
     _add_query_option(sub)
     sub.add_argument("--since", type=_iso_date, help="only episodes ending on or after this UTC date, YYYY-MM-DD")
@@ -386,29 +378,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(
         "rising",
-        cmd_rising,
+        "analysis_commands:cmd_rising",
         "title words and two-word phrases whose share of articles rose most in the last day or week against the"
         " 28 days before (stop words of each outlet's language left out)",
     )
     sub.add_argument("--window", choices=("1d", "7d"), default="1d", help="the last day or week (default 1d)")
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    sub = command("event-lens", cmd_event_lens, "how much an event lifted each entity's coverage, and in which outlets")
+    sub = command(
+        "event-lens",
+        "analysis_commands:cmd_event_lens",
+        "how much an event lifted each entity's coverage, and in which outlets",
+    )
     sub.add_argument("event_id", help="an event id (see 'newstally events list')")
     sub.add_argument("--window", type=_non_negative_int, default=3, help="days either side of the event (default 3)")
     sub.add_argument("--baseline", type=_positive_int, default=28, help="days before the window (default 28)")
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    sub = command("comentions", cmd_comentions, "share of each leader's articles that also mention each theme")
+    sub = command(
+        "comentions", "analysis_commands:cmd_comentions", "share of each leader's articles that also mention each theme"
+    )
     sub.add_argument("--from", dest="date_from", type=_iso_date, help="first UTC date (default: 28 days up to --to)")
     sub.add_argument("--to", dest="date_to", type=_iso_date, help="last UTC date, inclusive (default: newest article)")
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    sub = command("dashboard", cmd_dashboard, "serve the dashboard for this warehouse")
+    sub = command(
+        "init",
+        "init_command:cmd_init",
+        "write editable copies of the shipped watchlist.toml, events.toml and feeds.opml into a folder,"
+        " and say how to point newstally at them",
+    )
+    sub.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the folder (default: the current one)")
+    sub.add_argument("--force", action="store_true", help="overwrite copies already there")
+
+    sub = command("dashboard", "run_commands:cmd_dashboard", "serve the dashboard for this warehouse")
     sub.add_argument("--host", default=settings.DEFAULT_DASHBOARD_HOST, help="address to bind (default 127.0.0.1)")
     sub.add_argument("--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="port (default 8501)")
 
-    sub = command("up", cmd_up, "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all")
+    sub = command(
+        "up", "run_commands:cmd_up", "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all"
+    )
     sub.add_argument(
         "--demo",
         action="store_true",
@@ -458,18 +467,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args)
 
 
-def _run(args: argparse.Namespace) -> int:
-    import warehouse
+def _handler(name: str) -> Callable[[argparse.Namespace], int]:
+    """The command's function, "module:function" in newstally, imported only for the command that runs."""
+    module, function = name.split(":")
+    return getattr(importlib.import_module(f"newstally.{module}"), function)
 
+
+def _is_user_mistake(error: Exception) -> bool:
+    """A UsageError, or an error of the warehouse or ingest: those packages are only asked when loaded."""
+    if isinstance(error, UsageError):
+        return True
+    # A package the command never imported cannot have raised; asking it would import it.
+    warehouse = sys.modules.get("warehouse")
+    ingest = sys.modules.get("ingest")
+    return (warehouse is not None and isinstance(error, warehouse.WarehouseError)) or (
+        ingest is not None and isinstance(error, ingest.IngestError)
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    handler = _handler(args.handler)
     try:
-        from ingest import IngestError
-    except ImportError:  # pragma: no cover - ingest always ships with the CLI
-        IngestError = warehouse.WarehouseError  # type: ignore[misc,assignment]
-    try:
-        return int(args.handler(args))
-    except (UsageError, warehouse.WarehouseError, IngestError) as error:
-        print(f"newstally: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        try:
+            return int(handler(args))
+        except Exception as error:
+            if not _is_user_mistake(error):
+                raise
+            print(f"newstally: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
     except BrokenPipeError:  # `newstally series ... | head`
         sys.stderr.close()
         return 0

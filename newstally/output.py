@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
-
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
 
@@ -25,6 +22,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def write_columns_csv(columns: Mapping[str, Any], out: TextIO) -> None:
+    """Equal columns as CSV, byte for byte as pandas' `to_csv(index=False, lineterminator="\\n")` writes them
+    (floats by `repr`, text quoted only when it must be), with true/false for flags; without importing pandas."""
+    names = list(columns)
+    cells = [_csv_cells(columns[name]) for name in names]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(zip(*cells, strict=True))
+
+
+def _csv_cells(values: Any) -> list[str]:
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [
+        ("true" if item else "false")
+        if isinstance(item, bool)
+        else repr(item)
+        if isinstance(item, float)
+        else ""
+        if item is None or item != item  # None and NaN: an empty cell
+        else str(item)
+        for item in items
+    ]
+
+
 def print_rows(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],
@@ -34,6 +55,10 @@ def print_rows(
     out: TextIO | None = None,
 ) -> None:
     """Rows as a table, CSV or JSON; `columns` fixes the order and the CSV header."""
+    import pandas as pd  # here, not above: `newstally --help` must not pay for pandas and rich
+    from rich.console import Console
+    from rich.table import Table
+
     stream = out or sys.stdout
     if fmt == "json":
         payload = [

@@ -109,8 +109,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
     env = {**os.environ, "NEWSTALLY_DB": str(config.db_path.resolve())}
-    # Streamlit reads .streamlit/config.toml from the working folder.
-    os.chdir(settings.PROJECT_ROOT)
+    # Streamlit reads .streamlit/config.toml (theme, toolbar) from the working folder: the
+    # dashboard package ships it, in a checkout and installed alike.
+    os.chdir(settings.dashboard_app().parent)
     os.execve(sys.executable, command, env)
     return 0  # not reached
 
@@ -121,7 +122,7 @@ def _dashboard_command(host: str, port: int) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(settings.DASHBOARD_APP),
+        str(settings.dashboard_app()),
         "--server.address",
         host,
         "--server.port",

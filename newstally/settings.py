@@ -1,22 +1,47 @@
 """Where things are: the warehouse file, the watchlist, the calendar, the shipped feed list.
 
-Each setting comes from a command-line option, else an environment variable, else
-the default here; nothing else in the code reads the environment for these.
+Each setting comes from a command-line option, else an environment variable, else the
+default here; nothing else in the code (CLI, scheduler, dashboard) reads the environment
+for these. The shipped watchlist, calendar and feed list are package data of `newstally`
+(newstally/defaults/), so an installed wheel finds them as a checkout does; `newstally
+init` writes editable copies of them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = [
+    "DEFAULT_DASHBOARD_HOST",
+    "DEFAULT_DASHBOARD_PORT",
+    "DEFAULT_DB",
+    "DEFAULT_DEMO_PORT",
+    "DEFAULT_EVENTS",
+    "DEFAULT_FEEDS_OPML",
+    "DEFAULT_WATCHLIST",
+    "SHIPPED_FILES",
+    "Settings",
+    "dashboard_app",
+    "resolve",
+    "warehouse_path",
+]
+
+
+def _shipped(name: str) -> Path:
+    """A file of newstally/defaults as a path: installed packages are plain folders, never zips."""
+    return Path(str(resources.files("newstally").joinpath("defaults", name)))
+
 
 DEFAULT_DB = Path("data/newstally.duckdb")
-DEFAULT_WATCHLIST = PROJECT_ROOT / "watchlist.toml"
-DEFAULT_EVENTS = PROJECT_ROOT / "events.toml"
-DEFAULT_FEEDS_OPML = PROJECT_ROOT / "feeds.opml"
-DASHBOARD_APP = PROJECT_ROOT / "dashboard" / "app.py"
+DEFAULT_WATCHLIST = _shipped("watchlist.toml")
+DEFAULT_EVENTS = _shipped("events.toml")
+DEFAULT_FEEDS_OPML = _shipped("feeds.opml")
+# What `newstally init` copies, and the variable or command that points newstally at each copy.
+SHIPPED_FILES = (DEFAULT_WATCHLIST, DEFAULT_EVENTS, DEFAULT_FEEDS_OPML)
 DEFAULT_DASHBOARD_HOST = "127.0.0.1"
 DEFAULT_DASHBOARD_PORT = 8501
 DEFAULT_DEMO_PORT = 8765
@@ -38,3 +63,16 @@ def resolve(db: str | None = None, watchlist: str | None = None) -> Settings:
         events_path=Path(os.environ.get("NEWSTALLY_EVENTS") or DEFAULT_EVENTS),
         demo_port=int(os.environ.get("NEWSTALLY_DEMO_PORT") or DEFAULT_DEMO_PORT),
     )
+
+
+def warehouse_path() -> Path:
+    """The warehouse file as an absolute path: `NEWSTALLY_DB`, else data/newstally.duckdb under the cwd."""
+    return resolve().db_path.expanduser().resolve()
+
+
+def dashboard_app() -> Path:
+    """The dashboard's Streamlit script in the installed `dashboard` package (found, not imported)."""
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or spec.origin is None:  # pragma: no cover - dashboard ships in the same wheel
+        raise ModuleNotFoundError("the dashboard package is not installed")
+    return Path(spec.origin).parent / "app.py"

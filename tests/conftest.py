@@ -10,8 +10,10 @@ import pytest
 import warehouse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_WATCHLIST = REPO_ROOT / "watchlist.toml"
-SHIPPED_EVENTS = REPO_ROOT / "events.toml"
+SHIPPED_DEFAULTS = REPO_ROOT / "newstally" / "defaults"
+SHIPPED_WATCHLIST = SHIPPED_DEFAULTS / "watchlist.toml"
+SHIPPED_EVENTS = SHIPPED_DEFAULTS / "events.toml"
+SHIPPED_FEEDS = SHIPPED_DEFAULTS / "feeds.opml"
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ from .analysis.series import (
     SERIES_COLUMNS as SERIES_COLUMNS,
     UnknownTimeZone as UnknownTimeZone,
     entity_series as entity_series,
+    series_columns as series_columns,
 )
 from .analysis.spikes import (
     Episode as Episode,

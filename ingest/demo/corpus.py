@@ -1,7 +1,7 @@
 """A deterministic, realistic news corpus for demo mode, and its live trickle.
 
 Coverage follows the real political timeline (who was in office when), rises
-around every event of the calendar (events.toml) and around a few fictional
+around every event of the calendar (newstally/defaults/events.toml) and around a few fictional
 unscheduled stories, is thinner at weekends, noisy, and grows slowly over the
 years. Every day is drawn from its own random generator seeded by (seed, day), so
 any day can be produced alone and the same seed always gives byte-identical
@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from time import perf_counter
 
@@ -44,7 +45,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 HISTORY_START = date(2017, 1, 1)
-DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parents[2] / "events.toml"
+# The shipped calendar is package data of newstally (newstally/defaults/events.toml): its package is
+# found, not imported (ingest does not depend on newstally), wherever it is installed.
+DEFAULT_CALENDAR_PATH = Path(str(find_spec("newstally").origin)).parent / "defaults" / "events.toml"  # type: ignore[union-attr]
 
 # The random streams: history days and live minutes never share a generator.
 _HISTORY_STREAM = 0

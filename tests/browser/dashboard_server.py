@@ -74,7 +74,7 @@ def running_dashboard(db_path: Path, log_path: Path) -> Iterator[str]:
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             command,
-            cwd=REPO_ROOT,  # for .streamlit/config.toml (theme)
+            cwd=REPO_ROOT / "dashboard",  # for dashboard/.streamlit/config.toml (theme)
             env={**os.environ, "NEWSTALLY_DB": str(db_path)},
             stdout=log,
             stderr=subprocess.STDOUT,

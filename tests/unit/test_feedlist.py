@@ -8,8 +8,7 @@ import pytest
 
 import warehouse
 from ingest import FeedListEntry, FeedListInvalid, export_opml, import_opml, opml_document, read_opml
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import SHIPPED_EVENTS, SHIPPED_FEEDS, SHIPPED_WATCHLIST
 
 ENTRIES = [
     FeedListEntry(
@@ -118,7 +117,7 @@ def test_a_missing_file_is_refused_with_its_name(tmp_path: Path):
 
 
 def test_the_shipped_feed_list_names_at_least_24_outlets_with_http_feeds():
-    entries = read_opml(REPO_ROOT / "feeds.opml")
+    entries = read_opml(SHIPPED_FEEDS)
 
     assert len({entry.source_name for entry in entries}) >= 24
     assert all(entry.url.startswith(("https://", "http://")) for entry in entries)
@@ -143,7 +142,7 @@ def test_export_then_import_into_another_warehouse_gives_the_same_feeds(fresh_wa
     import_opml(fresh_warehouse, _write(tmp_path, opml_document(ENTRIES)))
     exported = _write(tmp_path, export_opml(fresh_warehouse), name="exported.opml")
     other = warehouse.open_warehouse(
-        tmp_path / "other.duckdb", watchlist_path=REPO_ROOT / "watchlist.toml", events_path=REPO_ROOT / "events.toml"
+        tmp_path / "other.duckdb", watchlist_path=SHIPPED_WATCHLIST, events_path=SHIPPED_EVENTS
     )
 
     import_opml(other, exported)

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from warehouse.analysis.events import load_events_file, upsert_events
 from warehouse.counting.tally import install_watchlist
 from warehouse.engine.clock import from_stored
 from warehouse.engine.db import Warehouse, fetch_one, migrate
 from warehouse.errors import UnknownEntity, WarehouseUnavailable
+
+if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
+    import pandas as pd
 
 __all__ = ["CorpusFacts", "corpus_facts", "list_entities", "open_warehouse", "require_entities"]
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from warehouse.engine.clock import from_stored, to_stored, utc_now
 from warehouse.engine.db import Warehouse
 from warehouse.engine.queries import load_query
+
+if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
+    import pandas as pd
 
 __all__ = ["COMPLETENESS_COLUMNS", "FAILING_AFTER", "FeedHealth", "FeedState", "feed_health", "ingest_completeness"]
 
@@ -102,6 +104,8 @@ def ingest_completeness(wh: Warehouse, first_day: date, last_day: date) -> pd.Da
     `complete` is true when every feed the outlet had that day was fetched
     successfully at least once. A day missing for an outlet had no feed to fetch.
     """
+    import pandas as pd
+
     with wh.reading() as connection:
         frame = connection.execute(_INGEST_COMPLETENESS, {"first_day": first_day, "last_day": last_day}).df()
     frame["day"] = pd.to_datetime(frame["day"]).dt.date

@@ -1,6 +1,7 @@
 """Time series of coverage: per entity, per bucket in a chosen time zone, per outlet or all.
 
-Counting in SQL, zero-filling, smoothing and labelling in pandas. Day, week and month
+Counting in SQL, zero-filling, smoothing and labelling in numpy; pandas only for the frame
+`entity_series` returns (`series_columns` gives the same columns without it, for the CLI). Day, week and month
 buckets are local calendar dates of the zone (a DST day is 23 or 25 hours long and
 still one bucket); hour buckets are real hours, labelled with their UTC offset so the
 repeated hour of an autumn DST change is two distinct buckets. docs/counting.md
@@ -12,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from warehouse.analysis.catalog import check_entities
 from warehouse.analysis.health import ingest_completeness
@@ -27,7 +28,10 @@ from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError
 from warehouse.rows import BUCKETS
 
-__all__ = ["BUCKETS", "SERIES_COLUMNS", "UnknownTimeZone", "entity_series"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BUCKETS", "SERIES_COLUMNS", "UnknownTimeZone", "entity_series", "series_columns"]
 
 SERIES_COLUMNS = ["bucket_start", "entity_id", "articles", "mentions", "total_articles", "share"]
 COMPLETE_COLUMN = "complete"
@@ -94,6 +98,41 @@ def entity_series(
     smooth: int = 1,
     completeness: bool = False,
 ) -> pd.DataFrame:
+    """The columns of `series_columns` as a frame."""
+    import pandas as pd
+
+    columns = series_columns(
+        wh,
+        entity_ids,
+        queries=queries,
+        bucket=bucket,
+        start=start,
+        end=end,
+        tz=tz,
+        by_source=by_source,
+        with_entity=with_entity,
+        unique=unique,
+        smooth=smooth,
+        completeness=completeness,
+    )
+    return pd.DataFrame(columns)
+
+
+def series_columns(
+    wh: Warehouse,
+    entity_ids: list[str],
+    *,
+    queries: Sequence[str] = (),
+    bucket: str = "day",
+    start: date | None = None,
+    end: date | None = None,
+    tz: str = "UTC",
+    by_source: bool = False,
+    with_entity: str | None = None,
+    unique: bool = False,
+    smooth: int = 1,
+    completeness: bool = False,
+) -> dict[str, np.ndarray]:
     """Coverage series with no holes: bucket_start, [source,] entity_id, articles, mentions, total_articles, share.
 
     `start` and `end` are inclusive local dates in `tz`; without them the series spans
@@ -141,20 +180,21 @@ def entity_series(
         expressions = _UTC_BUCKET_EXPRESSIONS if tz == "UTC" else _BUCKET_EXPRESSIONS
         slot = _UTC_BUCKET_EXPRESSIONS[bucket] if tz == "UTC" else _LOCAL_TIME_SLOT
         query = template.replace("{slot_expression}", slot).replace("{bucket_expression}", expressions[bucket])
-        counted = connection.execute(query.replace("{mentions}", mentions), parameters).df()
+        counted = _Counted.of(connection.execute(query.replace("{mentions}", mentions), parameters))
     grid = _grid(counted, sorted(dict.fromkeys(counted_ids)), bucket, zone_info, query_start, end)
     if grid is None:
-        return pd.DataFrame({name: pd.Series(dtype="object") for name in _columns(by_source, completeness)})
+        return {name: np.array([], dtype=object) for name in _columns(by_source, completeness)}
     if completeness:
         grid.complete = _complete(wh, grid, bucket, zone_info, by_source)
     if smooth > 1:
         grid = grid.smoothed(smooth)
     if start is not None and query_start != start:
         grid = grid.since(_first_bucket(start, bucket, zone_info))
-    frame = grid.frame(_labels(grid.buckets, bucket, zone_info), by_source=by_source)
+    columns = grid.columns(_labels(grid.buckets, bucket, zone_info), by_source=by_source)
     if keyed:
-        frame["entity_id"] = frame["entity_id"].replace({key: query.text for key, query in keyed.items()})
-    return frame
+        texts = {key: query.text for key, query in keyed.items()}
+        columns["entity_id"] = np.array([texts.get(key, key) for key in columns["entity_id"]], dtype=object)
+    return columns
 
 
 def _template(
@@ -183,21 +223,73 @@ def _columns(by_source: bool, completeness: bool) -> list[str]:
     )
 
 
-_FREQUENCIES = {"hour": "h", "day": "D", "week": "W-MON", "month": "MS"}
+_KEY = "datetime64[us]"  # internal bucket keys: naive UTC instants for hours, local midnights otherwise
+_HOUR = np.timedelta64(1, "h")
+_DAY = np.timedelta64(1, "D")
 
 
-def _bucket_of(day: date, bucket: str) -> pd.Timestamp:
-    stamp = pd.Timestamp(day)
+def _bucket_of(day: date, bucket: str) -> np.datetime64:
     if bucket == "week":
-        return stamp - pd.Timedelta(days=stamp.weekday())
-    if bucket == "month":
-        return stamp.replace(day=1)
-    return stamp
+        day = day - timedelta(days=day.weekday())
+    elif bucket == "month":
+        day = day.replace(day=1)
+    return np.datetime64(day).astype(_KEY)
 
 
-def _first_bucket(start: date, bucket: str, zone_info: ZoneInfo) -> pd.Timestamp:
+def _first_bucket(start: date, bucket: str, zone_info: ZoneInfo) -> np.datetime64:
     """The internal key of the bucket holding local midnight of `start`."""
-    return pd.Timestamp(_utc_bound(start, zone_info)) if bucket == "hour" else _bucket_of(start, bucket)
+    return np.datetime64(_utc_bound(start, zone_info), "us") if bucket == "hour" else _bucket_of(start, bucket)
+
+
+def _bucket_range(first: np.datetime64, last: np.datetime64, bucket: str) -> np.ndarray:
+    """Every bucket key from `first` to `last`, both included; `first` is a bucket's own key."""
+    if bucket == "month":
+        months = np.arange(first.astype("datetime64[M]"), last.astype("datetime64[M]") + 1)
+        return months.astype(_KEY)
+    step = {"hour": _HOUR, "day": _DAY, "week": 7 * _DAY}[bucket]
+    return np.arange(first, last + np.timedelta64(1, "us"), step).astype(_KEY)
+
+
+def _positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Index of each value in the sorted `keys`, -1 where it is not one of them."""
+    if not len(keys):
+        return np.full(len(values), -1)
+    found = np.searchsorted(keys, values)
+    clipped = np.minimum(found, len(keys) - 1)
+    return np.where(keys[clipped] == values, clipped, -1)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The counting query's rows as columns; articles and mentions are 0 where a bucket had no hit."""
+
+    buckets: np.ndarray  # datetime64[us]
+    sources: list[str]
+    entity_ids: list[str | None]
+    articles: np.ndarray
+    mentions: np.ndarray
+    totals: np.ndarray
+
+    @classmethod
+    def of(cls, result: duckdb.DuckDBPyConnection) -> _Counted:
+        names = [column[0] for column in result.description or ()]
+        rows = result.fetchall()
+        at = {name: names.index(name) for name in names}
+
+        def column(name: str) -> list:
+            return [row[at[name]] for row in rows]
+
+        def counts(name: str) -> np.ndarray:
+            return np.array([value or 0 for value in column(name)], dtype="int64")
+
+        return cls(
+            buckets=np.array(column("bucket"), dtype=_KEY),
+            sources=column("source"),
+            entity_ids=column("entity_id"),
+            articles=counts("articles"),
+            mentions=counts("mentions"),
+            totals=counts("total_articles"),
+        )
 
 
 def first_bucketed_at(connection: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -233,7 +325,7 @@ class _Grid:
     Values are integers until smoothing turns them into window means.
     """
 
-    buckets: pd.DatetimeIndex
+    buckets: np.ndarray  # datetime64[us]
     sources: list[str]
     entity_ids: list[str]
     articles: np.ndarray  # buckets × sources × entities
@@ -269,7 +361,7 @@ class _Grid:
             complete=complete,
         )
 
-    def since(self, first: pd.Timestamp) -> _Grid:
+    def since(self, first: np.datetime64) -> _Grid:
         keep = self.buckets >= first
         return _Grid(
             self.buckets[keep],
@@ -282,10 +374,10 @@ class _Grid:
             None if self.complete is None else self.complete[keep],
         )
 
-    def frame(self, labels: np.ndarray, *, by_source: bool) -> pd.DataFrame:
+    def columns(self, labels: np.ndarray, *, by_source: bool) -> dict[str, np.ndarray]:
         """One row per bucket, source and entity, in that order."""
         buckets, sources, entities = len(self.buckets), len(self.sources), len(self.entity_ids)
-        columns: dict[str, object] = {"bucket_start": np.repeat(labels, sources * entities)}
+        columns: dict[str, np.ndarray] = {"bucket_start": np.repeat(labels, sources * entities)}
         if by_source:
             columns["source"] = np.tile(np.repeat(np.array(self.sources, dtype=object), entities), buckets)
         columns["entity_id"] = np.tile(np.array(self.entity_ids, dtype=object), buckets * sources)
@@ -295,7 +387,7 @@ class _Grid:
         columns["share"] = self.shares.ravel()
         if self.complete is not None:
             columns[COMPLETE_COLUMN] = np.repeat(self.complete.ravel(), entities)
-        return pd.DataFrame(columns)
+        return columns
 
 
 def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
@@ -306,7 +398,7 @@ def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def _grid(
-    counted: pd.DataFrame,
+    counted: _Counted,
     entity_ids: list[str],
     bucket: str,
     zone_info: ZoneInfo,
@@ -314,31 +406,35 @@ def _grid(
     end: date | None,
 ) -> _Grid | None:
     """Counts spread on every bucket of the span × outlet × entity, zeros where nothing was counted."""
-    stamps = pd.DatetimeIndex(pd.to_datetime(counted["bucket"]))
-    first = stamps.min() if len(stamps) else None
+    stamps = counted.buckets
+    dated = stamps[~np.isnat(stamps)]
+    first: np.datetime64 | None = dated.min() if len(dated) else None
+    last: np.datetime64 | None
     if start:
         first = _first_bucket(start, bucket, zone_info)
     if end:
         after = _first_bucket(end + timedelta(days=1), bucket, zone_info)
-        last = after - pd.Timedelta(hours=1) if bucket == "hour" else _bucket_of(end, bucket)
+        last = after - _HOUR if bucket == "hour" else _bucket_of(end, bucket)
     else:
-        last = stamps.max() if len(stamps) else None
-    sources = sorted(counted["source"].unique())
-    if first is None or last is None or pd.isna(first) or not sources:
+        last = dated.max() if len(dated) else None
+    sources = sorted(set(counted.sources))
+    if first is None or last is None or not sources:
         return None
-    buckets = pd.date_range(first, last, freq=_FREQUENCIES[bucket])
-    bucket_positions = buckets.get_indexer(stamps)
-    source_positions = pd.Index(sources).get_indexer(counted["source"])
+    buckets = _bucket_range(first, last, bucket)
+    bucket_positions = _positions(buckets, stamps)
+    source_index = {source: position for position, source in enumerate(sources)}
+    source_positions = np.array([source_index[source] for source in counted.sources], dtype="int64")
     inside = bucket_positions >= 0
     totals = np.zeros((len(buckets), len(sources)), dtype="int64")
-    totals[bucket_positions[inside], source_positions[inside]] = counted["total_articles"].to_numpy()[inside]
+    totals[bucket_positions[inside], source_positions[inside]] = counted.totals[inside]
     articles = np.zeros((len(buckets), len(sources), len(entity_ids)), dtype="int64")
     mentions = np.zeros_like(articles)
-    entity_positions = pd.Index(entity_ids).get_indexer(counted["entity_id"])
+    entity_index: dict[str | None, int] = {entity_id: position for position, entity_id in enumerate(entity_ids)}
+    entity_positions = np.array([entity_index.get(entity_id, -1) for entity_id in counted.entity_ids], dtype="int64")
     hit = inside & (entity_positions >= 0)
     where = (bucket_positions[hit], source_positions[hit], entity_positions[hit])
-    articles[where] = counted["articles"].to_numpy()[hit]
-    mentions[where] = counted["mentions"].to_numpy()[hit]
+    articles[where] = counted.articles[hit]
+    mentions[where] = counted.mentions[hit]
     return _Grid(buckets, sources, entity_ids, articles, mentions, totals, _ratio(articles, totals[:, :, None]))
 
 
@@ -348,17 +444,18 @@ def _ratio(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
         return np.where(denominators > 0, np.round(numerators / np.where(denominators > 0, denominators, 1), 6), 0.0)
 
 
-def _utc_span(stamp: pd.Timestamp, bucket: str, zone_info: ZoneInfo) -> tuple[datetime, datetime]:
+def _utc_span(stamp: np.datetime64, bucket: str, zone_info: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of a bucket in naive UTC, from its internal key."""
+    moment: datetime = stamp.astype(_KEY).astype(datetime)
     if bucket == "hour":
-        return stamp.to_pydatetime(), (stamp + pd.Timedelta(hours=1)).to_pydatetime()
-    first = stamp.date()
+        return moment, moment + timedelta(hours=1)
+    first = moment.date()
     if bucket == "day":
         after = first + timedelta(days=1)
     elif bucket == "week":
         after = first + timedelta(days=7)
     else:
-        after = (stamp + pd.offsets.MonthBegin(1)).date()
+        after = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
     return _utc_bound(first, zone_info), _utc_bound(after, zone_info)
 
 
@@ -392,9 +489,11 @@ def _complete(wh: Warehouse, grid: _Grid, bucket: str, zone_info: ZoneInfo, by_s
     return complete
 
 
-def _labels(buckets: pd.DatetimeIndex, bucket: str, zone_info: ZoneInfo) -> np.ndarray:
+def _labels(buckets: np.ndarray, bucket: str, zone_info: ZoneInfo) -> np.ndarray:
     """ISO 8601: a local date for day/week/month, the local time with its UTC offset for hours."""
     if bucket == "hour":
-        local = buckets.tz_localize("UTC").tz_convert(zone_info)
-        return np.array([stamp.isoformat() for stamp in local], dtype=object)
-    return np.asarray(buckets.strftime("%Y-%m-%d"), dtype=object)
+        moments = buckets.astype(_KEY).astype(datetime)
+        return np.array(
+            [moment.replace(tzinfo=UTC).astimezone(zone_info).isoformat() for moment in moments], dtype=object
+        )
+    return np.datetime_as_string(buckets, unit="D").astype(object)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
-import pandas as pd
 
 from warehouse.engine.db import fetch_one
 from warehouse.engine.queries import load_query
@@ -68,6 +67,8 @@ def add_to_rollups(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[
     """Count just-stored, just-tallied articles into the rollups (in the caller's transaction)."""
     if not article_ids:
         return
+    import pandas as pd
+
     scope = pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")})
     parameters = {"first_id": int(scope["article_id"].min()), "last_id": int(scope["article_id"].max())}
     connection.register("rollup_scope", scope)

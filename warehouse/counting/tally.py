@@ -16,9 +16,9 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from warehouse.counting.patterns import MatchPass, sql_match_plan
 from warehouse.counting.rollups import rebuild_rollups
@@ -26,6 +26,9 @@ from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchl
 from warehouse.engine.db import Warehouse, fetch_one
 from warehouse.engine.queries import load_query
 from warehouse.rows import FoundMentions
+
+if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
+    import pandas as pd
 
 __all__ = ["PYTHON_TALLY_MAX_ARTICLES", "current_watchlist", "install_watchlist", "retally", "tally_articles"]
 
@@ -94,6 +97,8 @@ def mention_rows(watchlist: Watchlist, articles: Iterable[tuple[int, str, str]])
 
 def mention_frame(found: FoundMentions) -> pd.DataFrame:
     """Mentions whose `articles` are article ids, as a frame ready to insert."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "article_id": pd.Series(found.articles, dtype="int64"),
@@ -143,6 +148,8 @@ def counted_hits(
     plan = sql_match_plan(watchlist)
     scope = "all"
     if article_ids is not None:
+        import pandas as pd
+
         connection.register("tally_scope", pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")}))
         scope = "listed"
     try:
@@ -189,6 +196,8 @@ def _owners(connection: duckdb.DuckDBPyConnection, passes: list[MatchPass]) -> l
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     dtypes = {"pass_number": "int32", "matched": "object", "entity_id": "object"}
     return pd.DataFrame(
         {name: pd.Series([row[i] for row in rows], dtype=dtypes[name]) for i, name in enumerate(columns)}
