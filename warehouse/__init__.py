@@ -10,6 +10,34 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
     └── WatchlistInvalid       a watchlist or events file that cannot be used
 """
 
+from warehouse.alert_store import (
+    ALERT_HISTORY_COLUMNS,
+    AlertEpisode,
+    AlertMessage,
+    AlertRule,
+    AlertRuleExists,
+    ChannelFailure,
+    PendingDelivery,
+    UnknownAlertRule,
+    add_alert_rule,
+    alert_episode_messages,
+    alert_headlines,
+    alert_history,
+    alert_window_counts,
+    failing_alert_channels,
+    get_alert_rule,
+    last_alert_delivered_at,
+    list_alert_rules,
+    mark_alert_delivered,
+    note_alert_episode,
+    open_alert_episode,
+    pending_alert_deliveries,
+    quiet_held_messages,
+    record_alert_message,
+    record_delivery_attempt,
+    remove_alert_rule,
+    update_held_alert,
+)
 from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
 from warehouse.browse import search_articles, share_of_voice, source_volume
 from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
@@ -65,7 +93,7 @@ from warehouse.rows import (
     Source,
 )
 from warehouse.series import BUCKETS, SERIES_COLUMNS, UnknownTimeZone, entity_series
-from warehouse.spike_evidence import Headline, RisingTerm
+from warehouse.spike_evidence import STOP_WORDS, Headline, RisingTerm
 from warehouse.spikes import Episode, detect_spikes, spike_episodes, spike_episodes_peaking_within
 from warehouse.store import identity_key, keyed_articles, store_articles
 from warehouse.syndication import ORIGINALITY_COLUMNS, coverage_originality
@@ -73,12 +101,19 @@ from warehouse.tally import current_watchlist, retally
 from warehouse.watchlist import Watchlist, load_watchlist
 
 __all__ = [
+    "ALERT_HISTORY_COLUMNS",
     "BUCKETS",
     "COMENTION_COLUMNS",
     "ORIGINALITY_COLUMNS",
     "OUTLET_DIVERGENCE_COLUMNS",
     "SERIES_COLUMNS",
+    "STOP_WORDS",
+    "AlertEpisode",
+    "AlertMessage",
+    "AlertRule",
+    "AlertRuleExists",
     "ArticleEvidence",
+    "ChannelFailure",
     "CorpusFacts",
     "DateQuality",
     "EntityLift",
@@ -99,9 +134,11 @@ __all__ = [
     "LensDays",
     "LensResult",
     "OutletLift",
+    "PendingDelivery",
     "PreparedDocument",
     "RisingTerm",
     "Source",
+    "UnknownAlertRule",
     "UnknownArticle",
     "UnknownEntity",
     "UnknownEvent",
@@ -113,8 +150,13 @@ __all__ = [
     "WarehouseUnavailable",
     "Watchlist",
     "WatchlistInvalid",
+    "add_alert_rule",
     "add_event",
     "add_feed",
+    "alert_episode_messages",
+    "alert_headlines",
+    "alert_history",
+    "alert_window_counts",
     "check_integrity",
     "claim_due_feeds",
     "comention_matrix",
@@ -130,12 +172,16 @@ __all__ = [
     "event_lens",
     "explain_article",
     "export_bundle",
+    "failing_alert_channels",
     "feed_health",
+    "get_alert_rule",
     "get_feed",
     "identity_key",
     "ingest_completeness",
     "keyed_articles",
+    "last_alert_delivered_at",
     "lens_days",
+    "list_alert_rules",
     "list_entities",
     "list_events",
     "list_feeds",
@@ -143,14 +189,22 @@ __all__ = [
     "load_events",
     "load_events_file",
     "load_watchlist",
+    "mark_alert_delivered",
     "move_feed",
+    "note_alert_episode",
+    "open_alert_episode",
     "open_warehouse",
+    "pending_alert_deliveries",
     "prepare_document",
     "prepare_storing",
+    "quiet_held_messages",
+    "record_alert_message",
+    "record_delivery_attempt",
     "record_fetch",
     "record_fetches",
     "release_abandoned_claims",
     "release_feeds",
+    "remove_alert_rule",
     "remove_event",
     "remove_feed",
     "require_entities",
@@ -162,4 +216,5 @@ __all__ = [
     "spike_episodes_peaking_within",
     "store_articles",
     "store_documents",
+    "update_held_alert",
 ]
