@@ -33,7 +33,7 @@ from alerts.judgement import (
     parse_clock,
 )
 from alerts.messages import Rendered, render_alert, render_digest, spikes_url
-from warehouse import AlertMessage, AlertRule, Warehouse
+from warehouse import AlertMessage, AlertRule, AlertSnapshot, Warehouse
 
 __all__ = [
     "DEFAULT_DASHBOARD_URL",
@@ -196,10 +196,10 @@ def _deliver_recorded(
     return all_ok
 
 
-def _retry_failed(wh: Warehouse, now: datetime, report: PassReport) -> None:
+def _retry_failed(wh: Warehouse, snapshot: AlertSnapshot, now: datetime, report: PassReport) -> None:
     """Give channels that failed another try when their back-off has passed (one attempt each)."""
-    rules = {rule.name: rule for rule in warehouse.list_alert_rules(wh)}
-    for pending in warehouse.pending_alert_deliveries(wh, since=now - delivery.GIVE_UP_AFTER):
+    rules = {rule.name for rule in snapshot.rules}
+    for pending in snapshot.pending:
         if now < delivery.next_retry_at(pending.last_attempt_at, pending.attempts):
             continue
         if pending.message.rule_name not in rules:
@@ -221,11 +221,6 @@ def _retry_failed(wh: Warehouse, now: datetime, report: PassReport) -> None:
 
 
 # --- spike rules --------------------------------------------------------------------------------
-
-
-def _entity_names(wh: Warehouse) -> dict[str, str]:
-    entities = warehouse.list_entities(wh)
-    return dict(zip(entities["entity_id"], entities["name"], strict=True))
 
 
 def _failed_sources(wh: Warehouse, first_day: date, at: datetime) -> list[str]:
@@ -265,7 +260,7 @@ def _evaluate_spike_rule(
     dry_run: bool,
     dashboard_url: str,
     delays: Sequence[float],
-    names: dict[str, str],
+    snapshot: AlertSnapshot,
     report: PassReport,
     emit: Emit | None,
 ) -> None:
@@ -277,7 +272,7 @@ def _evaluate_spike_rule(
     quiet = QuietHours.parse(f"{rule.quiet_start}-{rule.quiet_end}") if rule.quiet_start and rule.quiet_end else None
     in_quiet = quiet is not None and quiet.contains(local.time())
 
-    for held in warehouse.quiet_held_messages(wh, rule.name):
+    for held in (message for message in snapshot.quiet_held if message.rule_name == rule.name):
         if in_quiet:
             continue
         if dry_run:
@@ -318,7 +313,7 @@ def _evaluate_spike_rule(
         local_time=local.time(),
         quiet=quiet,
         cooldown=timedelta(hours=rule.cooldown_hours if rule.cooldown_hours is not None else DEFAULT_COOLDOWN_HOURS),
-        last_delivered_at=warehouse.last_alert_delivered_at(wh, rule.name),
+        last_delivered_at=snapshot.last_delivered_at.get(rule.name),
         worst_case=worst,
         failed_sources=failed,
     )
@@ -329,7 +324,7 @@ def _evaluate_spike_rule(
     alert = next((m for m in messages if m.kind == "alert" and m.status == "delivered"), None)
     rendered = render_alert(
         kind=decision.kind,
-        subject=names.get(rule.entity_id, rule.entity_id),
+        subject=snapshot.entity_names.get(rule.entity_id, rule.entity_id),
         verdict=verdict,
         local_at=local,
         headlines=warehouse.alert_headlines(
@@ -442,12 +437,11 @@ def send_digest(
     return report
 
 
-def _digest_due(wh: Warehouse, rule: AlertRule, at: datetime) -> bool:
+def _digest_due(snapshot: AlertSnapshot, rule: AlertRule, at: datetime) -> bool:
     local = at.astimezone(_zone(rule.time_zone))
     if rule.send_at is None or local.time() < parse_clock(rule.send_at):
         return False
-    sent = warehouse.alert_episode_messages(wh, f"{rule.name}:{local.date().isoformat()}")
-    return not any(m.kind == "digest" for m in sent)
+    return f"{rule.name}:{local.date().isoformat()}" not in snapshot.digests
 
 
 # --- the pass -----------------------------------------------------------------------------------
@@ -468,14 +462,13 @@ def run_pass(
     report = PassReport()
     now = datetime.now(UTC)
     moment = (at or now).astimezone(UTC)
-    rules = warehouse.list_alert_rules(wh)
-    if not rules:
+    snapshot = warehouse.alert_pass_snapshot(wh, retry_since=now - delivery.GIVE_UP_AFTER)
+    if not snapshot.rules:
         report.lines.append("no alert rules (add one with 'newstally alerts add')")
         return report
     if not dry_run:
-        _retry_failed(wh, now, report)
-    names = _entity_names(wh)
-    for rule in rules:
+        _retry_failed(wh, snapshot, now, report)
+    for rule in snapshot.rules:
         try:
             if rule.kind == "spike":
                 _evaluate_spike_rule(
@@ -485,11 +478,11 @@ def run_pass(
                     dry_run=dry_run,
                     dashboard_url=dashboard_url,
                     delays=delays,
-                    names=names,
+                    snapshot=snapshot,
                     report=report,
                     emit=emit,
                 )
-            elif _digest_due(wh, rule, moment):
+            elif _digest_due(snapshot, rule, moment):
                 send_digest(
                     wh, rule.name, at=moment, dry_run=dry_run, dashboard_url=dashboard_url, delays=delays,
                     emit=emit, report=report,

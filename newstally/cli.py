@@ -384,6 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)")
     _add_host_gap_option(sub)
     _add_block_private_option(sub)
+
+    from newstally.alert_commands import add_alert_parsers
+
+    add_alert_parsers(command, _Parser)
     _accept_global_options_everywhere(parser)
     return parser
 

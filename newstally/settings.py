@@ -38,3 +38,8 @@ def resolve(db: str | None = None, watchlist: str | None = None) -> Settings:
         events_path=Path(os.environ.get("NEWSTALLY_EVENTS") or DEFAULT_EVENTS),
         demo_port=int(os.environ.get("NEWSTALLY_DEMO_PORT") or DEFAULT_DEMO_PORT),
     )
+
+
+def dashboard_url() -> str:
+    """The dashboard's base URL as the newsroom reaches it, for the links in alerts (env NEWSTALLY_DASHBOARD_URL)."""
+    return os.environ.get("NEWSTALLY_DASHBOARD_URL") or f"http://{DEFAULT_DASHBOARD_HOST}:{DEFAULT_DASHBOARD_PORT}"

@@ -26,6 +26,7 @@ __all__ = [
     "AlertMessage",
     "AlertRule",
     "AlertRuleExists",
+    "AlertSnapshot",
     "ChannelFailure",
     "PendingDelivery",
     "UnknownAlertRule",
@@ -33,6 +34,7 @@ __all__ = [
     "alert_episode_messages",
     "alert_headlines",
     "alert_history",
+    "alert_pass_snapshot",
     "alert_window_counts",
     "failing_alert_channels",
     "get_alert_rule",
@@ -430,7 +432,7 @@ def open_alert_episode(wh: Warehouse, rule_name: str, day: date) -> AlertEpisode
 
 
 def _episode(row: Sequence) -> AlertEpisode:
-    return _episode(row)
+    return AlertEpisode(row[0], row[1], row[2], row[3], row[4].replace(tzinfo=UTC))
 
 
 def note_alert_episode(wh: Warehouse, rule_name: str, day: date, at: datetime) -> AlertEpisode:
@@ -634,16 +636,56 @@ def pending_alert_deliveries(wh: Warehouse, *, since: datetime) -> list[PendingD
         if not _has_alert_tables(connection):
             return []
         rows = connection.execute(_PENDING, [_stored(since)]).fetchall()
-    return [
-        PendingDelivery(
-            message=_message(row[4:]),
-            channel=row[0],
-            attempts=int(row[1]),
-            first_attempt_at=row[2].replace(tzinfo=UTC),
-            last_attempt_at=row[3].replace(tzinfo=UTC),
-        )
-        for row in rows
-    ]
+    return [_pending(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class AlertSnapshot:
+    """What a pass needs to know before judging anything, read in one go."""
+
+    rules: tuple[AlertRule, ...]
+    pending: tuple[PendingDelivery, ...]  # channels whose latest attempt failed
+    quiet_held: tuple[AlertMessage, ...]  # messages waiting out their rule's quiet hours
+    last_delivered_at: dict[str, datetime]  # per rule: evaluation instant of its latest alert or update delivered
+    digests: frozenset[str]  # episode ids (rule:local day) of the digests recorded
+    entity_names: dict[str, str]
+
+
+_LAST_DELIVERED_PER_RULE = (
+    "SELECT rule_name, max(evaluated_at) FROM alert_messages"
+    " WHERE status = 'delivered' AND kind IN ('alert', 'update') GROUP BY rule_name"
+)
+_ALL_QUIET_HELD = (
+    f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages WHERE status = 'held' AND held_until IS NOT NULL"
+    " ORDER BY message_id"
+)
+_DIGESTS = "SELECT DISTINCT episode_id FROM alert_messages WHERE kind = 'digest'"
+_ENTITY_NAMES = "SELECT entity_id, name FROM entities"
+
+
+def alert_pass_snapshot(wh: Warehouse, *, retry_since: datetime) -> AlertSnapshot:
+    """Rules, failed channels of messages first tried since `retry_since`, held messages, each rule's last
+    delivery, the digests recorded and the entities' names: one read, so a pass opens the file rarely."""
+    with wh.reading() as connection:
+        names = dict(connection.execute(_ENTITY_NAMES).fetchall())
+        if not _has_alert_tables(connection):
+            return AlertSnapshot((), (), (), {}, frozenset(), names)
+        rules = tuple(_rule(row) for row in connection.execute(_SELECT_RULES).fetchall())
+        pending = tuple(_pending(row) for row in connection.execute(_PENDING, [_stored(retry_since)]).fetchall())
+        held = tuple(_message(row) for row in connection.execute(_ALL_QUIET_HELD).fetchall())
+        last = {rule: _aware(at) for rule, at in connection.execute(_LAST_DELIVERED_PER_RULE).fetchall()}
+        digests = frozenset(row[0] for row in connection.execute(_DIGESTS).fetchall())
+    return AlertSnapshot(rules, pending, held, last, digests, names)  # type: ignore[arg-type]
+
+
+def _pending(row: Sequence) -> PendingDelivery:
+    return PendingDelivery(
+        message=_message(row[4:]),
+        channel=row[0],
+        attempts=int(row[1]),
+        first_attempt_at=row[2].replace(tzinfo=UTC),
+        last_attempt_at=row[3].replace(tzinfo=UTC),
+    )
 
 
 def failing_alert_channels(wh: Warehouse, *, now: datetime | None = None, after: timedelta) -> list[ChannelFailure]:
