@@ -135,7 +135,7 @@ def judge(
     if articles < min_articles:
         why_not = f"{articles} articles, fewer than the {min_articles} needed"
     elif score < threshold:
-        why_not = f"score {score:.1f}, below {threshold:g}"
+        why_not = f"score {score}, below {threshold:g}"
     return Verdict(articles, total, share, usual_share, usual_articles, score, weeks_judged, not why_not, why_not)
 
 
