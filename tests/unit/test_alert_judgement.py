@@ -125,8 +125,8 @@ def test_unusable_quiet_hours_are_refused(text: str):
 ABOVE = judge(counts((12, 100), USUAL))
 
 
-def decision(state: EpisodeState = EpisodeState(), **options):
-    return decide(ABOVE, state=state, at=AT, local_time=time(12, 0), **options)
+def decision(state: EpisodeState | None = None, **options):
+    return decide(ABOVE, state=state or EpisodeState(), at=AT, local_time=time(12, 0), **options)
 
 
 def test_the_first_pass_above_usual_sends_the_alert():
