@@ -90,7 +90,7 @@ def send_once(url: str, message: Rendered) -> tuple[bool, str]:
         else:
             captured_error = ""
         log = captured.getvalue()
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    lines = [line.strip() for line in log.splitlines() if line.strip() and "Notifying" not in line]
     if not ok:
         lines = [line for line in lines if not line.startswith("INFO")] or lines
     answer = "; ".join(lines) or captured_error or ("sent" if ok else "failed, no answer")

@@ -1,0 +1,102 @@
+"""Real receivers on 127.0.0.1 for alert tests: an HTTP server taking webhooks, an SMTP server taking mail."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Posted:
+    path: str
+    headers: dict[str, str]
+    payload: dict
+
+
+@dataclass
+class WebhookReceiver:
+    port: int
+    status: int = 200  # what every request is answered with
+    posts: list[Posted] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def webhook_receiver(status: int = 200) -> Iterator[WebhookReceiver]:
+    """Answer every POST with `status` and keep its JSON body, until the block ends."""
+    receiver = WebhookReceiver(port=0, status=status)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with receiver.lock:
+                receiver.posts.append(
+                    Posted(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(body or b"{}"))
+                )
+            answer = b"{}" if receiver.status < 400 else b"server on fire"
+            self.send_response(receiver.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class MailReceiver:
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+
+    def channel(self, to: str = "desk@news.example") -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=alerts@news.example&to={to}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def mail_receiver() -> Iterator[MailReceiver]:
+    """A real SMTP server (aiosmtpd) keeping every message it is handed, parsed."""
+    receiver = MailReceiver(port=_free_port())
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope) -> str:
+            receiver.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+            receiver.recipients.append(list(envelope.rcpt_tos))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=receiver.port)
+    controller.start()
+    try:
+        yield receiver
+    finally:
+        controller.stop()
