@@ -57,7 +57,14 @@ def _plugin(url: str):
 
 def check_channel(url: str) -> None:
     """Raise ChannelInvalid unless Apprise understands the URL."""
-    if _plugin(url) is None:
+    apprise_logger = logging.getLogger("apprise")
+    level = apprise_logger.level
+    apprise_logger.setLevel(logging.CRITICAL)  # our one line says it; Apprise's own would be a second
+    try:
+        plugin = _plugin(url)
+    finally:
+        apprise_logger.setLevel(level)
+    if plugin is None:
         scheme = urlsplit(url).scheme or url
         raise ChannelInvalid(
             f"not a channel URL Apprise understands: {scheme}://… (e.g. json://host:port/path, mailto://…, slack://…)"
