@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status",
         cmd_status,
         "one row per feed: state, last success and error, failures in a row, new items a day (7 days),"
-        " next fetch; exits 1 when a feed is failing or was disabled",
+        " next fetch; exits 1 when a feed is failing or was disabled, or an alert channel has failed for over an hour",
     )
     sub.add_argument("--format", choices=FORMATS, default="table")
 
