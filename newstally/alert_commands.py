@@ -26,9 +26,7 @@ def _instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"bad date and time {text!r}: use e.g. 2018-07-16T14:00 (UTC)"
-        ) from None
+        raise argparse.ArgumentTypeError(f"bad date and time {text!r}: use e.g. 2018-07-16T14:00 (UTC)") from None
     if len(text.strip()) <= 10:
         raise argparse.ArgumentTypeError(f"give a time too, e.g. {text.strip()}T14:00")
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
