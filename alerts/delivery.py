@@ -1,6 +1,6 @@
 """Handing a message to a channel through Apprise, with retries, keeping what the channel answered.
 
-A channel is an Apprise URL (`slack://…`, `msteams://…`, `mailto://…`, `json://host:port/path`).
+A channel is an Apprise URL (`slack://…`, `workflows://…` for Teams, `mailto://…`, `json://host:port/path`).
 E-mail channels get the HTML version (Apprise adds a plain-text part), every other channel the
 chat-sized text. One attempt is one fresh Apprise object, so Apprise's own throttle never
 sleeps between our attempts; our retries (RETRY_DELAYS_SECONDS) are the only ones.

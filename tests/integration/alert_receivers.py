@@ -5,6 +5,9 @@ from __future__ import annotations
 import email
 import json
 import socket
+import ssl
+import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,8 +35,11 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver(status: int = 200) -> Iterator[WebhookReceiver]:
-    """Answer every POST with `status` and keep its JSON body, until the block ends."""
+def webhook_receiver(status: int = 200, *, tls: bool = False) -> Iterator[WebhookReceiver]:
+    """Answer every POST with `status` and keep its JSON body, until the block ends.
+
+    With `tls`, over HTTPS with a self-signed certificate made for the occasion (openssl).
+    """
     receiver = WebhookReceiver(port=0, status=status)
 
     class Handler(BaseHTTPRequestHandler):
@@ -57,6 +63,8 @@ def webhook_receiver(status: int = 200) -> Iterator[WebhookReceiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     receiver.port = server.server_address[1]
+    if tls:
+        server.socket = _self_signed_context().wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -65,6 +73,20 @@ def webhook_receiver(status: int = 200) -> Iterator[WebhookReceiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def _self_signed_context() -> ssl.SSLContext:
+    with tempfile.TemporaryDirectory() as folder:
+        key, certificate = f"{folder}/key.pem", f"{folder}/certificate.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+             "-days", "1", "-subj", "/CN=127.0.0.1"],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certificate, key)
+    return context
 
 
 @dataclass

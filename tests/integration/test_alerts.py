@@ -153,8 +153,8 @@ def test_an_alert_and_the_digest_arrive_as_email(wh):
 
 
 def test_a_slack_style_chat_gets_a_slack_payload(wh):
-    # Mattermost's incoming webhooks take Slack's payload; Apprise's slack:// and msteams:// URLs
-    # always post to hooks.slack.com and *.webhook.office.com, so a local receiver cannot take them.
+    # Mattermost's incoming webhooks take Slack's payload; Apprise's slack:// URLs always post to
+    # hooks.slack.com, so a local receiver cannot take them.
     with webhook_receiver() as receiver:
         alerts.add_spike_rule(
             wh, "putin-chat", entity_id="putin", channels=[f"mmost://127.0.0.1:{receiver.port}/abcdefghijk"]
@@ -165,6 +165,25 @@ def test_a_slack_style_chat_gets_a_slack_payload(wh):
     assert post.path == "/hooks/abcdefghijk"
     assert "Vladimir Putin far above usual" in post.payload["text"]
     assert "Trump–Putin summit, Helsinki" in post.payload["text"]
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_a_teams_workflow_gets_an_adaptive_card(wh):
+    # Teams' Workflows webhooks (workflows://) take a host, but only over HTTPS: a local receiver
+    # with a self-signed certificate, and verify=no.
+    with webhook_receiver(status=202, tls=True) as receiver:
+        channel = f"workflows://127.0.0.1:{receiver.port}/flow123/signature456/?verify=no"
+        alerts.add_spike_rule(wh, "putin-teams", entity_id="putin", channels=[channel])
+        report = alerts.run_pass(wh, at=datetime(2018, 7, 16, 12, tzinfo=UTC), delays=NO_RETRIES)
+    assert report.sent == 1
+    (post,) = receiver.posts
+    assert post.path.startswith("/workflows/flow123/triggers/manual/paths/invoke?")
+    assert "sig=signature456" in post.path
+    (card,) = post.payload["attachments"]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    texts = [block.get("text", "") for block in card["content"]["body"]]
+    assert any("Vladimir Putin far above usual" in text for text in texts)
+    assert any("Trump–Putin summit, Helsinki" in text for text in texts)
 
 
 def test_a_channel_answering_500_is_retried_then_recorded_failed(wh):
