@@ -278,7 +278,8 @@ def _evaluate_spike_rule(
         if dry_run:
             report.lines.append(f"{rule.name}: would send the {held.kind} held for quiet hours ({held.episode_id})")
             continue
-        warehouse.mark_alert_delivered(wh, held.message_id)  # type: ignore[arg-type]
+        if not warehouse.mark_alert_delivered(wh, held.message_id):  # type: ignore[arg-type]
+            continue  # another pass took it
         report.lines.append(f"{rule.name}: quiet hours over, sending the held {held.kind} ({held.episode_id})")
         _deliver_recorded(wh, held, rule.channels, delays, report)
 
@@ -364,12 +365,16 @@ def _evaluate_spike_rule(
         same = next((m for m in messages if m.kind == decision.kind and m.status == "held" and not m.held_until), None)
         if same is not None and decision.held_until is None:
             warehouse.update_held_alert(wh, same.message_id, message)  # type: ignore[arg-type]
-        else:
-            warehouse.record_alert_message(wh, message)
+        elif warehouse.record_alert_message(wh, message, once=decision.held_until is not None) is None:
+            report.lines.append(f"{rule.name}: another pass decided the {decision.kind} already")
+            return
         report.held += 1
         report.lines.append(f"{_numbers_line(rule, verdict)}: {decision.kind} HELD ({decision.reason})")
         return
-    recorded = warehouse.record_alert_message(wh, message)
+    recorded = warehouse.record_alert_message(wh, message, once=True)
+    if recorded is None:
+        report.lines.append(f"{rule.name}: another pass sent the {decision.kind} already")
+        return
     report.lines.append(f"{_numbers_line(rule, verdict)}: sending the {decision.kind} ({episode_id})")
     _deliver_recorded(wh, recorded, rule.channels, delays, report)
 
@@ -417,8 +422,11 @@ def send_digest(
     delays: Sequence[float] = delivery.RETRY_DELAYS_SECONDS,
     emit: Emit | None = None,
     report: PassReport | None = None,
+    once: bool = False,
 ) -> PassReport:
-    """Build the digest `name` for the local day of `at` (default: now) and send it (or, dry, print it)."""
+    """Build the digest `name` for the local day of `at` (default: now) and send it (or, dry, print it).
+
+    With `once` (the scheduled digest), not when that day's digest was sent already."""
     report = report if report is not None else PassReport()
     rule = warehouse.get_alert_rule(wh, name)
     if rule.kind != "digest":
@@ -431,7 +439,10 @@ def send_digest(
         if emit is not None:
             emit(f"--- {message.title}\n{message.body_text}\n\n--- chat version\n{message.body_chat}\n")
         return report
-    recorded = warehouse.record_alert_message(wh, message)
+    recorded = warehouse.record_alert_message(wh, message, once=once)
+    if recorded is None:
+        report.lines.append(f"{name}: the digest {message.episode_id} was sent already")
+        return report
     report.lines.append(f"{name}: sending the digest {message.episode_id}")
     _deliver_recorded(wh, recorded, rule.channels, delays, report)
     return report
@@ -485,7 +496,7 @@ def run_pass(
             elif _digest_due(snapshot, rule, moment):
                 send_digest(
                     wh, rule.name, at=moment, dry_run=dry_run, dashboard_url=dashboard_url, delays=delays,
-                    emit=emit, report=report,
+                    emit=emit, report=report, once=True,
                 )  # fmt: skip
         except warehouse.UnknownEntity as error:
             # The watchlist lost the entity since the rule was made: say so, judge the others.
@@ -511,6 +522,7 @@ def test_rule(wh: Warehouse, name: str, *, delays: Sequence[float] = ()) -> list
             body_chat=text,
         ),
     )
+    assert message is not None  # a test is never refused as a repeat
     results = []
     for channel in rule.channels:
         answers: list[delivery.Attempt] = []

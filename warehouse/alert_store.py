@@ -466,7 +466,15 @@ _QUIET_HELD = (
     " WHERE rule_name = ? AND status = 'held' AND held_until IS NOT NULL ORDER BY message_id"
 )
 _MESSAGE_BY_ID = f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages WHERE message_id = ?"
-_MARK_DELIVERED = "UPDATE alert_messages SET status = 'delivered', held_until = NULL WHERE message_id = ?"
+_MARK_DELIVERED = (
+    "UPDATE alert_messages SET status = 'delivered', held_until = NULL WHERE message_id = ? AND status = 'held'"
+    " RETURNING message_id"
+)
+# A message of this episode and kind handed to its channels, or waiting out quiet hours to be.
+_ALREADY_DECIDED = (
+    "SELECT count(*) FROM alert_messages"
+    " WHERE episode_id = ? AND kind = ? AND (status = 'delivered' OR held_until IS NOT NULL)"
+)
 _UPDATE_HELD = (
     "UPDATE alert_messages SET evaluated_at = ?, decided_at = ?, hold_reason = ?, held_until = ?, title = ?,"
     " body_text = ?, body_html = ?, body_chat = ?, articles = ?, total_articles = ?, share = ?, usual_share = ?,"
@@ -576,10 +584,19 @@ def _message_values(message: AlertMessage, decided_at: datetime) -> list:
     ]
 
 
-def record_alert_message(wh: Warehouse, message: AlertMessage, *, now: datetime | None = None) -> AlertMessage:
-    """Store a decided message; returns it with its id."""
+def record_alert_message(
+    wh: Warehouse, message: AlertMessage, *, now: datetime | None = None, once: bool = False
+) -> AlertMessage | None:
+    """Store a decided message; returns it with its id.
+
+    With `once`, nothing is stored (None is returned) when a message of the same episode and kind
+    was delivered or waits out quiet hours already: two scheduler hosts judging the same episode
+    at the same time send it once, as the check and the insert are one transaction.
+    """
     decided_at = now or datetime.now(UTC)
     with wh.writing() as connection:
+        if once and connection.execute(_ALREADY_DECIDED, [message.episode_id, message.kind]).fetchall()[0][0]:
+            return None
         message_id = connection.execute(_INSERT_MESSAGE, _message_values(message, decided_at)).fetchall()[0][0]
         row = connection.execute(_MESSAGE_BY_ID, [message_id]).fetchall()[0]
     return _message(row)
@@ -592,10 +609,11 @@ def update_held_alert(wh: Warehouse, message_id: int, message: AlertMessage, *, 
         connection.execute(_UPDATE_HELD, [*values[3:5], *values[6:], message_id])
 
 
-def mark_alert_delivered(wh: Warehouse, message_id: int) -> None:
-    """A held message is now handed to its channels (its hold reason stays as history)."""
+def mark_alert_delivered(wh: Warehouse, message_id: int) -> bool:
+    """Take a held message for handing to its channels (its hold reason stays as history); False when
+    another pass took it first."""
     with wh.writing() as connection:
-        connection.execute(_MARK_DELIVERED, [message_id])
+        return bool(connection.execute(_MARK_DELIVERED, [message_id]).fetchall())
 
 
 def alert_episode_messages(wh: Warehouse, episode_id: str) -> list[AlertMessage]:
