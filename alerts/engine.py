@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
+
 import warehouse
 from alerts import delivery
 from alerts.digest import digest_content
@@ -261,12 +263,12 @@ def _evaluate_spike_rule(
     dashboard_url: str,
     delays: Sequence[float],
     snapshot: AlertSnapshot,
+    counts: pd.DataFrame,
     report: PassReport,
     emit: Emit | None,
 ) -> None:
-    if rule.entity_id is None:
-        report.lines.append(f"{rule.name}: {QUERY_RULES_NEED}; not evaluated")
-        return
+    """Judge one rule on its window `counts` (see `_windows`) and act on it."""
+    assert rule.entity_id is not None
     tz = _zone(rule.time_zone)
     local = at.astimezone(tz)
     quiet = QuietHours.parse(f"{rule.quiet_start}-{rule.quiet_end}") if rule.quiet_start and rule.quiet_end else None
@@ -284,7 +286,6 @@ def _evaluate_spike_rule(
         _deliver_recorded(wh, held, rule.channels, delays, report)
 
     windows = comparison_windows(at, tz)
-    counts = warehouse.alert_window_counts(wh, rule.entity_id, [(w.weeks_back, w.start, w.end) for w in windows])
     threshold = rule.threshold or DEFAULT_THRESHOLD
     min_articles = rule.min_articles or DEFAULT_MIN_ARTICLES
     verdict = judge(counts, threshold=threshold, min_articles=min_articles)
@@ -377,6 +378,10 @@ def _evaluate_spike_rule(
         return
     report.lines.append(f"{_numbers_line(rule, verdict)}: sending the {decision.kind} ({episode_id})")
     _deliver_recorded(wh, recorded, rule.channels, delays, report)
+
+
+def _windows(rule: AlertRule, moment: datetime) -> list[tuple[int, datetime, datetime]]:
+    return [(w.weeks_back, w.start, w.end) for w in comparison_windows(moment, _zone(rule.time_zone))]
 
 
 def _events_near(wh: Warehouse, day: date) -> list[warehouse.Event]:
@@ -479,9 +484,19 @@ def run_pass(
         return report
     if not dry_run:
         _retry_failed(wh, snapshot, now, report)
+    judged = [rule for rule in snapshot.rules if rule.kind == "spike" and rule.entity_id in snapshot.entity_names]
+    all_counts = warehouse.alert_window_counts_many(
+        wh,
+        [(rule.entity_id, _windows(rule, moment)) for rule in judged],  # type: ignore[misc]
+    )
+    counts_by_rule = dict(zip([rule.name for rule in judged], all_counts, strict=True))
     for rule in snapshot.rules:
         try:
-            if rule.kind == "spike":
+            if rule.kind == "spike" and rule.entity_id is None:
+                report.lines.append(f"{rule.name}: {QUERY_RULES_NEED}; not evaluated")
+            elif rule.kind == "spike" and rule.name not in counts_by_rule:
+                report.lines.append(f"{rule.name}: {rule.entity_id!r} is no longer in the watchlist; not evaluated")
+            elif rule.kind == "spike":
                 _evaluate_spike_rule(
                     wh,
                     rule,
@@ -490,6 +505,7 @@ def run_pass(
                     dashboard_url=dashboard_url,
                     delays=delays,
                     snapshot=snapshot,
+                    counts=counts_by_rule[rule.name],
                     report=report,
                     emit=emit,
                 )

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -111,6 +112,9 @@ def test_a_second_pass_at_the_same_instant_sends_nothing_new(wh):
     shown = json.loads(newstally(wh, "alerts", "history", "--format", "json").stdout)
     assert [(row["kind"], row["status"], row["attempts"]) for row in shown] == [("alert", "sent", 1)]
     assert shown[0]["channel"].startswith(f"json://127.0.0.1:{receiver.port}/alerts")
+    as_csv = newstally(wh, "alerts", "history", "--format", "csv").stdout.splitlines()
+    assert as_csv[0].startswith("message_id,rule,kind,episode,evaluated_at,status,channel,attempts,")
+    assert len(as_csv) == 2
 
 
 def test_an_alert_and_the_digest_arrive_as_email(wh):
@@ -359,3 +363,17 @@ def test_an_error_in_the_after_pass_hook_is_logged_and_fetching_goes_on(fresh_wa
         runner.join(timeout=30)
     assert len(calls) >= 2  # a second fetch pass ran after the first hook failed
     assert "after-pass hook failed; fetching goes on" in caplog.text
+
+
+def test_two_passes_deciding_the_same_episode_at_once_record_one_alert(fresh_warehouse):
+    message = warehouse.AlertMessage(
+        rule_name="putin-desk", kind="alert", episode_id="putin-desk:2018-07-16",
+        evaluated_at=datetime(2018, 7, 16, 12, tzinfo=UTC), title="t", body_text="b", body_html="<p>b</p>",
+        body_chat="b",
+    )  # fmt: skip
+    first = warehouse.record_alert_message(fresh_warehouse, message, once=True)
+    second = warehouse.record_alert_message(fresh_warehouse, message, once=True)
+    update = warehouse.record_alert_message(fresh_warehouse, replace(message, kind="update"), once=True)
+    assert first is not None and first.message_id == 1
+    assert second is None
+    assert update is not None
