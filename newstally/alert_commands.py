@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from newstally import settings
 from newstally.handles import UsageError, existing_warehouse, warehouse_for_writing
-from newstally.output import FORMATS, print_rows
 
+FORMATS = ("table", "csv", "json")  # newstally.output's, named here so building the parser imports no pandas
 Command = Callable[..., argparse.ArgumentParser]
 EXIT_CHANNEL_FAILED = 1
 RULE_COLUMNS = ["name", "kind", "watches", "channels", "threshold", "min_articles", "quiet", "tz", "cooldown_h", "at"]
@@ -158,6 +158,7 @@ def cmd_alerts_add(args: argparse.Namespace) -> int:
 def cmd_alerts_list(args: argparse.Namespace) -> int:
     import warehouse
     from alerts import shown_as
+    from newstally.output import print_rows
 
     rows = [
         {
@@ -213,6 +214,7 @@ def cmd_alerts_run(args: argparse.Namespace) -> int:
 
 def cmd_alerts_history(args: argparse.Namespace) -> int:
     import warehouse
+    from newstally.output import print_rows
 
     frame = warehouse.alert_history(existing_warehouse(args))
     rows = [
