@@ -516,28 +516,28 @@ JOIN alert_messages m USING (message_id)
 WHERE NOT p.last_ok AND p.first_at >= ?
 ORDER BY m.message_id, p.channel
 """
-# Per channel (as shown): the failed attempts since its last success, if its latest failed.
+# Per channel: the failed attempts since its last success, if its latest failed.
 _FAILING_CHANNELS = """
 WITH per_channel AS (
-    SELECT shown_as, max(attempted_at) FILTER (WHERE ok) AS last_ok_at,
+    SELECT channel, arg_max(shown_as, attempted_at) AS shown_as, max(attempted_at) FILTER (WHERE ok) AS last_ok_at,
            arg_max(ok, attempted_at) AS latest_ok, arg_max(answer, attempted_at) AS latest_answer
     FROM alert_deliveries
-    GROUP BY shown_as
+    GROUP BY channel
 )
 SELECT p.shown_as, min(d.attempted_at) AS failing_since, p.latest_answer
 FROM per_channel p
-JOIN alert_deliveries d USING (shown_as)
+JOIN alert_deliveries d USING (channel)
 WHERE NOT p.latest_ok AND NOT d.ok AND (p.last_ok_at IS NULL OR d.attempted_at > p.last_ok_at)
-GROUP BY p.shown_as, p.latest_answer
+GROUP BY p.channel, p.shown_as, p.latest_answer
 HAVING min(d.attempted_at) <= ?
 ORDER BY p.shown_as
 """
 _HISTORY = """
 WITH per_channel AS (
-    SELECT message_id, shown_as, count(*) AS attempts, max(attempted_at) AS last_attempt_at,
-           arg_max(ok, attempt) AS last_ok, arg_max(answer, attempt) AS answer
+    SELECT message_id, channel, arg_max(shown_as, attempt) AS shown_as, count(*) AS attempts,
+           max(attempted_at) AS last_attempt_at, arg_max(ok, attempt) AS last_ok, arg_max(answer, attempt) AS answer
     FROM alert_deliveries
-    GROUP BY ALL
+    GROUP BY message_id, channel
 )
 SELECT m.message_id, m.rule_name AS rule, m.kind, m.episode_id AS episode, m.evaluated_at,
        CASE WHEN m.status = 'held' THEN 'held'
@@ -549,7 +549,7 @@ SELECT m.message_id, m.rule_name AS rule, m.kind, m.episode_id AS episode, m.eva
        m.articles, m.share, m.usual_share, m.title
 FROM alert_messages m
 LEFT JOIN per_channel p USING (message_id)
-ORDER BY m.message_id, channel
+ORDER BY m.message_id, coalesce(p.shown_as, '')
 """
 
 

@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,17 +31,18 @@ class Posted:
 class WebhookReceiver:
     port: int
     status: int = 200  # what every request is answered with
+    delay_seconds: float = 0.0  # how long it takes to answer
     posts: list[Posted] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @contextmanager
-def webhook_receiver(status: int = 200, *, tls: bool = False) -> Iterator[WebhookReceiver]:
+def webhook_receiver(status: int = 200, *, tls: bool = False, delay_seconds: float = 0.0) -> Iterator[WebhookReceiver]:
     """Answer every POST with `status` and keep its JSON body, until the block ends.
 
     With `tls`, over HTTPS with a self-signed certificate made for the occasion (openssl).
     """
-    receiver = WebhookReceiver(port=0, status=status)
+    receiver = WebhookReceiver(port=0, status=status, delay_seconds=delay_seconds)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -51,6 +53,7 @@ def webhook_receiver(status: int = 200, *, tls: bool = False) -> Iterator[Webhoo
                 receiver.posts.append(
                     Posted(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(body or b"{}"))
                 )
+            time.sleep(receiver.delay_seconds)
             answer = b"{}" if receiver.status < 400 else b"server on fire"
             self.send_response(receiver.status)
             self.send_header("Content-Type", "application/json")

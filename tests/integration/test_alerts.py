@@ -8,6 +8,7 @@ ordinary until the Helsinki summit (16 July 2018), previewed from the 14th.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -377,3 +378,38 @@ def test_two_passes_deciding_the_same_episode_at_once_record_one_alert(fresh_war
     assert first is not None and first.message_id == 1
     assert second is None
     assert update is not None
+
+
+def test_the_scheduler_hook_returns_at_once_while_a_slow_channel_is_retried(wh, caplog):
+    caplog.set_level(logging.INFO, logger="alerts")
+    with webhook_receiver(delay_seconds=2.0) as slow:
+        channel = f"json://127.0.0.1:{slow.port}/slow"
+        alerts.add_spike_rule(wh, "putin-desk", entity_id="putin", channels=[channel])
+        message = warehouse.record_alert_message(
+            wh,
+            warehouse.AlertMessage(
+                rule_name="putin-desk", kind="alert", episode_id="putin-desk:2018-07-16",
+                evaluated_at=datetime(2018, 7, 16, 12, tzinfo=UTC), title="t", body_text="b", body_html="<p>b</p>",
+                body_chat="b",
+            ),
+        )  # fmt: skip
+        # Three attempts failed ten minutes ago: the next pass is due to try again.
+        for attempt in (1, 2, 3):
+            warehouse.record_delivery_attempt(
+                wh, message.message_id, channel=channel, shown_as=channel, attempt=attempt,
+                attempted_at=datetime.now(UTC) - timedelta(minutes=10), ok=False, answer="HTTP 502",
+            )  # fmt: skip
+        start_pass = alerts.background_passes(wh)
+        started = datetime.now(UTC)
+        start_pass()
+        start_pass()  # the first is still waiting on the channel: not doubled
+        returned_after = datetime.now(UTC) - started
+        deadline = started + timedelta(seconds=30)
+        while len(history(wh)) and history(wh)[0]["attempts"] < 4 and datetime.now(UTC) < deadline:
+            threading.Event().wait(0.2)
+    assert returned_after < timedelta(seconds=1)
+    assert "alerts pass still running; skipping this one" in caplog.text
+    rows = history(wh)
+    assert len(rows) == 1, rows
+    assert (rows[0]["status"], rows[0]["attempts"]) == ("sent", 4)
+    assert len(slow.posts) == 1
