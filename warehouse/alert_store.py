@@ -39,13 +39,10 @@ __all__ = [
     "alert_window_counts_many",
     "failing_alert_channels",
     "get_alert_rule",
-    "last_alert_delivered_at",
     "list_alert_rules",
     "mark_alert_delivered",
     "note_alert_episode",
     "open_alert_episode",
-    "pending_alert_deliveries",
-    "quiet_held_messages",
     "record_alert_message",
     "record_delivery_attempt",
     "remove_alert_rule",
@@ -475,10 +472,6 @@ _INSERT_MESSAGE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING message_id"
 )
 _EPISODE_MESSAGES = f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages WHERE episode_id = ? ORDER BY message_id"
-_QUIET_HELD = (
-    f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages"
-    " WHERE rule_name = ? AND status = 'held' AND held_until IS NOT NULL ORDER BY message_id"
-)
 _MESSAGE_BY_ID = f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages WHERE message_id = ?"
 _MARK_DELIVERED = (
     "UPDATE alert_messages SET status = 'delivered', held_until = NULL WHERE message_id = ? AND status = 'held'"
@@ -493,10 +486,6 @@ _UPDATE_HELD = (
     "UPDATE alert_messages SET evaluated_at = ?, decided_at = ?, hold_reason = ?, held_until = ?, title = ?,"
     " body_text = ?, body_html = ?, body_chat = ?, articles = ?, total_articles = ?, share = ?, usual_share = ?,"
     " score = ? WHERE message_id = ?"
-)
-_LAST_DELIVERED_AT = (
-    "SELECT max(evaluated_at) FROM alert_messages"
-    " WHERE rule_name = ? AND status = 'delivered' AND kind IN ('alert', 'update')"
 )
 _INSERT_ATTEMPT = (
     "INSERT INTO alert_deliveries (message_id, channel, shown_as, attempt, attempted_at, ok, answer)"
@@ -635,18 +624,6 @@ def alert_episode_messages(wh: Warehouse, episode_id: str) -> list[AlertMessage]
         return [_message(row) for row in connection.execute(_EPISODE_MESSAGES, [episode_id]).fetchall()]
 
 
-def quiet_held_messages(wh: Warehouse, rule_name: str) -> list[AlertMessage]:
-    """The rule's messages held for its quiet hours, oldest first."""
-    with wh.reading() as connection:
-        return [_message(row) for row in connection.execute(_QUIET_HELD, [rule_name]).fetchall()]
-
-
-def last_alert_delivered_at(wh: Warehouse, rule_name: str) -> datetime | None:
-    """The evaluation instant of the rule's latest alert or update handed to its channels."""
-    with wh.reading() as connection:
-        return _aware(connection.execute(_LAST_DELIVERED_AT, [rule_name]).fetchall()[0][0])
-
-
 def record_delivery_attempt(
     wh: Warehouse,
     message_id: int,
@@ -660,15 +637,6 @@ def record_delivery_attempt(
 ) -> None:
     with wh.writing() as connection:
         connection.execute(_INSERT_ATTEMPT, [message_id, channel, shown_as, attempt, _stored(attempted_at), ok, answer])
-
-
-def pending_alert_deliveries(wh: Warehouse, *, since: datetime) -> list[PendingDelivery]:
-    """Channels whose latest attempt at a message failed, for messages first tried since `since` (UTC)."""
-    with wh.reading() as connection:
-        if not _has_alert_tables(connection):
-            return []
-        rows = connection.execute(_PENDING, [_stored(since)]).fetchall()
-    return [_pending(row) for row in rows]
 
 
 @dataclass(frozen=True)
