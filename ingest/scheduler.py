@@ -184,6 +184,7 @@ def run_scheduler(
     max_workers: int = 4,
     host_gap_seconds: float | None = None,
     block_private: bool = False,
+    after_pass: Callable[[], None] | None = None,
 ) -> None:
     """Run `fetch_due` every `interval_seconds` until SIGTERM/SIGINT or `stop_event`.
 
@@ -192,7 +193,9 @@ def run_scheduler(
     only when called from the main thread (Python allows no other); either way,
     setting `stop_event` stops it. In-flight requests finish (each is bounded by the
     fetch time limit); feeds not yet started wait for the next run. `host_gap_seconds`
-    overrides the per-host gap of every pass (see `fetch_due`).
+    overrides the per-host gap of every pass (see `fetch_due`). `after_pass` is called after
+    every pass (the CLI passes the alerts pass in, as ingest knows nothing of alerts); an
+    error in it is logged and fetching goes on.
     """
     stop = stop_event or threading.Event()
     # Started before APScheduler's threads, and kept for every pass (see ingest.workers).
@@ -210,6 +213,7 @@ def run_scheduler(
             "host_gap_seconds": host_gap_seconds,
             "block_private": block_private,
             "parser_pool": parser_pool,
+            "after_pass": after_pass,
         },
         id="fetch_due",
         max_instances=1,
@@ -241,6 +245,7 @@ def _scheduled_pass(
     host_gap_seconds: float | None = None,
     block_private: bool = False,
     parser_pool: ParserPool | None = None,
+    after_pass: Callable[[], None] | None = None,
 ) -> None:
     try:
         fetch_due(
@@ -254,6 +259,11 @@ def _scheduled_pass(
     except Exception:
         # A pass that cannot even list its feeds (warehouse unavailable) is logged and retried next time.
         logger.exception("fetch pass failed")
+    if after_pass is not None:
+        try:
+            after_pass()
+        except Exception:
+            logger.exception("after-pass hook failed; fetching goes on")
 
 
 def _install_signal_handlers(stop: threading.Event) -> dict[int, Any]:

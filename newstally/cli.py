@@ -303,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status",
         "feed_commands:cmd_status",
         "one row per feed: state, last success and error, failures in a row, new items a day (7 days),"
-        " next fetch; exits 1 when a feed is failing or was disabled",
+        " next fetch; exits 1 when a feed is failing or was disabled, or an alert channel has failed for over an hour",
     )
     sub.add_argument("--format", choices=FORMATS, default="table")
 
@@ -433,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--interval", type=int, default=60, help="scheduler pass interval in seconds (default 60)")
     _add_host_gap_option(sub)
     _add_block_private_option(sub)
+
+    from newstally.alert_commands import add_alert_parsers
+
+    add_alert_parsers(command, _Parser)
     _accept_global_options_everywhere(parser)
     return parser
 

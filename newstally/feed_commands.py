@@ -95,7 +95,8 @@ STATUS_COLUMNS = [
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Feed health for people and for monitoring: exit 1 when any feed is failing or was disabled."""
+    """Feed health for people and for monitoring: exit 1 when any feed is failing or was disabled,
+    or an alert channel has failed for more than an hour."""
     import warehouse
 
     feeds = warehouse.feed_health(existing_warehouse(args))
@@ -117,7 +118,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     print_rows(rows, STATUS_COLUMNS, fmt=args.format, title="feed status")
     attention = [feed for feed in feeds if feed.needs_attention]
     print(f"{len(feeds)} feeds, {len(attention)} failing or disabled", file=sys.stderr)
-    return EXIT_FEEDS_FAILING if attention else 0
+    from alerts import failing_channels
+
+    channels = failing_channels(existing_warehouse(args))
+    for channel in channels:
+        print(f"alert channel {channel.shown_as} failing since {channel.failing_since:%Y-%m-%d %H:%M} UTC: "
+              f"{channel.answer}", file=sys.stderr)  # fmt: skip
+    return EXIT_FEEDS_FAILING if attention or channels else 0
 
 
 def cmd_feeds_import(args: argparse.Namespace) -> int:

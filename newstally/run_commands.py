@@ -92,6 +92,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from alerts import background_passes
     from ingest import run_scheduler
 
     wh = warehouse_for_writing(args)
@@ -101,6 +102,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         stop_event=_stop_on_signals(),
         host_gap_seconds=args.host_gap,
         block_private=args.block_private,
+        after_pass=background_passes(wh, dashboard_url=settings.dashboard_url()),
     )
     return 0
 

@@ -76,3 +76,8 @@ def dashboard_app() -> Path:
     if spec is None or spec.origin is None:  # pragma: no cover - dashboard ships in the same wheel
         raise ModuleNotFoundError("the dashboard package is not installed")
     return Path(spec.origin).parent / "app.py"
+
+
+def dashboard_url() -> str:
+    """The dashboard's base URL as the newsroom reaches it, for the links in alerts (env NEWSTALLY_DASHBOARD_URL)."""
+    return os.environ.get("NEWSTALLY_DASHBOARD_URL") or f"http://{DEFAULT_DASHBOARD_HOST}:{DEFAULT_DASHBOARD_PORT}"

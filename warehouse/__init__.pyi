@@ -33,6 +33,7 @@ from .analysis.events import (
     remove_event as remove_event,
 )
 from .analysis.evidence import (
+    STOP_WORDS as STOP_WORDS,
     Headline as Headline,
     RisingTerm as RisingTerm,
 )
@@ -155,6 +156,34 @@ from .rows import (
     FoundMentions as FoundMentions,
     KeyedArticles as KeyedArticles,
     Source as Source,
+)
+from .service.alerts import (
+    ALERT_HISTORY_COLUMNS as ALERT_HISTORY_COLUMNS,
+    AlertEpisode as AlertEpisode,
+    AlertMessage as AlertMessage,
+    AlertRule as AlertRule,
+    AlertRuleExists as AlertRuleExists,
+    AlertSnapshot as AlertSnapshot,
+    ChannelFailure as ChannelFailure,
+    PendingDelivery as PendingDelivery,
+    UnknownAlertRule as UnknownAlertRule,
+    add_alert_rule as add_alert_rule,
+    alert_episode_messages as alert_episode_messages,
+    alert_headlines as alert_headlines,
+    alert_history as alert_history,
+    alert_pass_snapshot as alert_pass_snapshot,
+    alert_window_counts as alert_window_counts,
+    alert_window_counts_many as alert_window_counts_many,
+    failing_alert_channels as failing_alert_channels,
+    get_alert_rule as get_alert_rule,
+    list_alert_rules as list_alert_rules,
+    mark_alert_delivered as mark_alert_delivered,
+    note_alert_episode as note_alert_episode,
+    open_alert_episode as open_alert_episode,
+    record_alert_message as record_alert_message,
+    record_delivery_attempt as record_delivery_attempt,
+    remove_alert_rule as remove_alert_rule,
+    update_held_alert as update_held_alert,
 )
 from .upkeep.backup import (
     backup_warehouse as backup_warehouse,

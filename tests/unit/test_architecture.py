@@ -1,4 +1,5 @@
-"""The one-way imports of DESIGN.md: ingest → warehouse ← dashboard; newstally → all; SQL only in warehouse.
+"""The one-way imports of DESIGN.md: ingest → warehouse ← dashboard, alerts → warehouse; newstally → all;
+SQL only in warehouse.
 
 One crossing back is allowed: the dashboard reads `newstally.settings`, the one settings module every
 entry point shares (CLI, scheduler, dashboard), and nothing else of newstally.
@@ -14,11 +15,12 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-PACKAGES = ("ingest", "warehouse", "dashboard", "newstally")
+PACKAGES = ("ingest", "warehouse", "dashboard", "alerts", "newstally")
 ALLOWED = {
     "ingest": {"ingest", "warehouse"},
     "warehouse": {"warehouse"},
     "dashboard": {"dashboard", "warehouse", "newstally"},
+    "alerts": {"alerts", "warehouse"},
     "newstally": set(PACKAGES),
 }
 # Of the packages allowed above, the only modules a package may import (a whole package when absent).
@@ -77,7 +79,7 @@ def test_a_crossing_back_imports_only_its_allowed_modules(package: str, reaches:
 SQL_LOOKING = re.compile(r"""["'](\s*)(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b""")
 
 
-@pytest.mark.parametrize("package", ["ingest", "dashboard", "newstally"])
+@pytest.mark.parametrize("package", ["ingest", "dashboard", "alerts", "newstally"])
 def test_no_sql_outside_the_warehouse(package: str):
     offenders = [
         str(path.relative_to(REPO_ROOT))
@@ -87,7 +89,7 @@ def test_no_sql_outside_the_warehouse(package: str):
     assert offenders == []
 
 
-@pytest.mark.parametrize("package", ["ingest", "dashboard", "newstally"])
+@pytest.mark.parametrize("package", ["ingest", "dashboard", "alerts", "newstally"])
 def test_only_the_warehouse_opens_duckdb(package: str):
     offenders = [
         str(path.relative_to(REPO_ROOT))

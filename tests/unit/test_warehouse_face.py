@@ -14,7 +14,8 @@ import warehouse
 from tests.conftest import REPO_ROOT
 
 # Which sub-packages each may import (besides itself and the top-level errors.py and rows.py).
-# The engine stands on nothing; export reads what analysis and intake offer; nothing imports upkeep or export.
+# The engine stands on nothing; export reads what analysis and intake offer; service keeps the state of the
+# programs around the warehouse (alert rules and history, API tokens); nothing imports upkeep, export or service.
 LAYERS = {
     "engine": set(),
     "counting": {"engine"},
@@ -22,6 +23,7 @@ LAYERS = {
     "analysis": {"engine", "counting"},
     "export": {"engine", "analysis", "intake"},
     "upkeep": {"engine", "counting"},
+    "service": {"engine", "counting", "analysis"},
 }
 
 
