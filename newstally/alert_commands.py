@@ -51,18 +51,18 @@ def _number(kind: type) -> Callable[[str], float]:
 
 def add_alert_parsers(command: Command, parser_class: type[argparse.ArgumentParser]) -> None:
     """Declare `alerts ...` and `digest ...` through cli.build_parser's `command` helper."""
-    group = command("alerts", lambda _: 0, "spike alerts to chat and e-mail: add, list, remove, test, run, history")
+    group = command("alerts", "", "spike alerts to chat and e-mail: add, list, remove, test, run, history")
     actions = group.add_subparsers(dest="alerts_command", metavar="ACTION", parser_class=parser_class)
     actions.required = True
 
-    def action(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+    def action(name: str, handler: str, help_text: str) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
         return sub
 
     sub = action(
         "add",
-        cmd_alerts_add,
+        "alert_commands:cmd_alerts_add",
         "add a rule: alert when an entity's (or a query's) coverage so far today is far above usual for that time"
         " of day and weekday",
     )
@@ -81,32 +81,46 @@ def add_alert_parsers(command: Command, parser_class: type[argparse.ArgumentPars
         "--cooldown", type=_number(float), default=6.0, metavar="HOURS", help="least hours between two messages (6)"
     )
 
-    sub = action("list", cmd_alerts_list, "list alert and digest rules (channel secrets masked)")
+    sub = action("list", "alert_commands:cmd_alerts_list", "list alert and digest rules (channel secrets masked)")
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    sub = action("remove", cmd_alerts_remove, "remove an alert or digest rule (what it sent stays in the history)")
+    sub = action(
+        "remove",
+        "alert_commands:cmd_alerts_remove",
+        "remove an alert or digest rule (what it sent stays in the history)",
+    )
     sub.add_argument("name")
 
-    sub = action("test", cmd_alerts_test, "send a test message through each channel of a rule; say what each answered")
+    sub = action(
+        "test",
+        "alert_commands:cmd_alerts_test",
+        "send a test message through each channel of a rule; say what each answered",
+    )
     sub.add_argument("name")
 
     sub = action(
         "run",
-        cmd_alerts_run,
+        "alert_commands:cmd_alerts_run",
         "one evaluation pass: send what is due, hold what must wait, record it (the scheduler runs one after every"
         " fetch pass)",
     )
     sub.add_argument("--at", type=_instant, metavar="DATETIME", help="judge as if the clock were then (ISO, UTC)")
     sub.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
 
-    sub = action("history", cmd_alerts_history, "every alert and digest: channel, what it answered, attempts, holds")
+    sub = action(
+        "history",
+        "alert_commands:cmd_alerts_history",
+        "every alert and digest: channel, what it answered, attempts, holds",
+    )
     sub.add_argument("--format", choices=FORMATS, default="table")
 
-    group = command("digest", lambda _: 0, "the morning digest: add, send")
+    group = command("digest", "", "the morning digest: add, send")
     actions = group.add_subparsers(dest="digest_command", metavar="ACTION", parser_class=parser_class)
     actions.required = True
     sub = action(
-        "add", cmd_digest_add, "add a daily digest: rises and falls, yesterday's spikes, the coming week, shares"
+        "add",
+        "alert_commands:cmd_digest_add",
+        "add a daily digest: rises and falls, yesterday's spikes, the coming week, shares",
     )
     sub.add_argument("name", help="the digest's name")
     sub.add_argument("--to", action="append", required=True, metavar="URL", help="an Apprise channel URL; repeat")
@@ -114,7 +128,7 @@ def add_alert_parsers(command: Command, parser_class: type[argparse.ArgumentPars
     sub.add_argument("--tz", default="UTC", metavar="ZONE", help="IANA zone of --at and of the days (UTC)")
     sub.add_argument("--entities", type=_entity_ids, metavar="ID,...", help="watched entities (default: the alerts')")
 
-    sub = action("send", cmd_digest_send, "build and send a digest now (or as if at --at)")
+    sub = action("send", "alert_commands:cmd_digest_send", "build and send a digest now (or as if at --at)")
     sub.add_argument("name")
     sub.add_argument("--at", type=_instant, metavar="DATETIME", help="build it as if the clock were then (ISO, UTC)")
     sub.add_argument("--dry-run", action="store_true", help="print the digest; send and record nothing")
