@@ -12,7 +12,14 @@ Nothing outside this package opens DuckDB or writes SQL. Exceptions (warehouse.e
 
 from warehouse.articles import ArticleEvidence, UnknownArticle, explain_article
 from warehouse.browse import search_articles, share_of_voice, source_volume
-from warehouse.catalog import CorpusFacts, corpus_facts, list_entities, open_warehouse, require_entities
+from warehouse.catalog import (
+    CorpusFacts,
+    corpus_facts,
+    data_version,
+    list_entities,
+    open_warehouse,
+    require_entities,
+)
 from warehouse.comention_outlets import OUTLET_DIVERGENCE_COLUMNS, comention_outlet_divergence
 from warehouse.comentions import COMENTION_COLUMNS, comention_matrix
 from warehouse.db import Warehouse
@@ -28,6 +35,7 @@ from warehouse.errors import (
     WatchlistInvalid,
 )
 from warehouse.events import add_event, list_events, load_events, load_events_file, remove_event
+from warehouse.export import corpus_provenance, csv_ready, flat_frame, json_records, provenance
 from warehouse.fetch_log import move_feed, record_fetch, record_fetches
 from warehouse.health import FeedHealth, FeedState, feed_health, ingest_completeness
 from warehouse.integrity import IntegrityProblem, check_integrity
@@ -91,6 +99,7 @@ from warehouse.spikes import Episode, detect_spikes, spike_episodes, spike_episo
 from warehouse.store import identity_key, keyed_articles, store_articles
 from warehouse.syndication import ORIGINALITY_COLUMNS, coverage_originality
 from warehouse.tally import current_watchlist, retally
+from warehouse.tokens import ApiToken, TokenInvalid, create_token, list_tokens, revoke_token, token_holder
 from warehouse.watchlist import Watchlist, load_watchlist
 
 __all__ = [
@@ -106,6 +115,7 @@ __all__ = [
     "OUTLET_DIVERGENCE_COLUMNS",
     "SERIES_COLUMNS",
     "SOURCE_REPORT_COLUMNS",
+    "ApiToken",
     "ArticleEvidence",
     "CorpusFacts",
     "DateQuality",
@@ -130,6 +140,7 @@ __all__ = [
     "PreparedDocument",
     "RisingTerm",
     "Source",
+    "TokenInvalid",
     "UnknownArticle",
     "UnknownEntity",
     "UnknownEvent",
@@ -150,8 +161,12 @@ __all__ = [
     "comention_report",
     "comention_rows",
     "corpus_facts",
+    "corpus_provenance",
     "coverage_originality",
+    "create_token",
+    "csv_ready",
     "current_watchlist",
+    "data_version",
     "detect_spikes",
     "due_feeds",
     "enable_feed",
@@ -166,9 +181,11 @@ __all__ = [
     "feed_health",
     "feed_status_report",
     "feed_status_rows",
+    "flat_frame",
     "get_feed",
     "identity_key",
     "ingest_completeness",
+    "json_records",
     "keyed_articles",
     "lens_days",
     "lens_report",
@@ -177,6 +194,7 @@ __all__ = [
     "list_events",
     "list_feeds",
     "list_sources",
+    "list_tokens",
     "load_events",
     "load_events_file",
     "load_watchlist",
@@ -184,6 +202,7 @@ __all__ = [
     "open_warehouse",
     "prepare_document",
     "prepare_storing",
+    "provenance",
     "record_fetch",
     "record_fetches",
     "release_abandoned_claims",
@@ -192,6 +211,7 @@ __all__ = [
     "remove_feed",
     "require_entities",
     "retally",
+    "revoke_token",
     "search_articles",
     "series_table",
     "share_of_voice",
@@ -202,4 +222,5 @@ __all__ = [
     "spikes_report",
     "store_articles",
     "store_documents",
+    "token_holder",
 ]

@@ -15,7 +15,7 @@ from warehouse.errors import UnknownEntity, WarehouseUnavailable
 from warehouse.events import load_events_file, upsert_events
 from warehouse.tally import install_watchlist
 
-__all__ = ["CorpusFacts", "corpus_facts", "list_entities", "open_warehouse", "require_entities"]
+__all__ = ["CorpusFacts", "corpus_facts", "data_version", "list_entities", "open_warehouse", "require_entities"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,17 @@ def corpus_facts(wh: Warehouse) -> CorpusFacts:
         watchlist_hash=watchlist_hash,
         data_version=f"{write_count}-{watchlist_hash}",
     )
+
+
+_DATA_VERSION = (
+    "SELECT (SELECT coalesce(max(value), '0') FROM warehouse_facts WHERE key = 'write_count'),"
+    " (SELECT coalesce(max(value), '') FROM warehouse_facts WHERE key = 'watchlist_hash')"
+)
+
+
+def data_version(wh: Warehouse) -> str:
+    """`CorpusFacts.data_version` alone, without counting the corpus: cheap enough to read on every request."""
+    with wh.reading() as connection:
+        row = fetch_one(connection.execute(_DATA_VERSION))
+    assert row is not None
+    return f"{row[0]}-{row[1]}"
