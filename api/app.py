@@ -378,7 +378,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         """`newstally event-lens EVENT_ID`: per entity the lift of its share around the event, and the outlets."""
 
         def build(_: str) -> Report:
-            _, rows = warehouse.lens_report(
+            _lens, rows = warehouse.lens_report(
                 wh, event_id, window_days=window, baseline_days=baseline, nested=fmt == "json"
             )
             options = {"table": "event-lens", "event": event_id, "window": window, "baseline": baseline}

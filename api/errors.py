@@ -9,6 +9,7 @@ ApiProblem            one status, one message, the parameter concerned (or none)
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -48,7 +49,7 @@ class ApiProblem(Exception):
         self.headers = headers or {}
 
 
-def error_response(status: int, problems: list[Problem], headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, problems: list[Problem], headers: Mapping[str, str] | None = None) -> JSONResponse:
     first = problems[0]
     error = f"{first.parameter}: {first.message}" if first.parameter else first.message
     body = ErrorBody(error=error, parameter=first.parameter, problems=problems)
