@@ -10,6 +10,7 @@ entities, spans too long to serve), names the parameter, and answers 422.
 
 import base64
 import binascii
+import hashlib
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
 import warehouse
@@ -185,7 +187,8 @@ def _query_params(dependant: Any) -> list[Any]:
 
 def create_app(wh: warehouse.Warehouse) -> FastAPI:
     """The API over one warehouse; `newstally api` serves it with uvicorn."""
-    app = FastAPI(
+    # /docs from files shipped in the package, not a CDN: it works on a machine without internet.
+    app = FastAPIOffline(
         title="newstally API",
         version=_product_version(),
         description=(
@@ -204,7 +207,13 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     entity_lock = threading.Lock()
     bearer = HTTPBearer(auto_error=False, description="a token made by `newstally tokens create NAME`")
 
-    def require_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> str:
+    token_cache: dict[tuple[str, str], str | None] = {}
+    token_lock = threading.Lock()
+
+    def require_token(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+    ) -> str:
+        """The token's holder; the data version read on the way is kept for the route (its ETag)."""
         challenge = {"WWW-Authenticate": "Bearer"}
         if credentials is None:
             raise ApiProblem(
@@ -212,7 +221,20 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 "a token is needed: send 'Authorization: Bearer TOKEN' (made by 'newstally tokens create NAME')",
                 headers=challenge,
             )
-        holder = warehouse.token_holder(wh, credentials.credentials)
+        data_version = warehouse.data_version(wh)
+        request.state.data_version = data_version
+        # Making or revoking a token is a write, which changes the data version: a verdict
+        # kept under the version it was read at is never stale.
+        key = (data_version, hashlib.sha256(credentials.credentials.encode("utf-8")).hexdigest())
+        with token_lock:
+            known = key in token_cache
+            holder = token_cache.get(key)
+        if not known:
+            holder = warehouse.token_holder(wh, credentials.credentials)
+            with token_lock:
+                if len(token_cache) >= 1000 or any(version != data_version for version, _ in token_cache):
+                    token_cache.clear()
+                token_cache[key] = holder
         if holder is None:
             raise ApiProblem(401, "token unknown or revoked", headers=challenge)
         return holder
@@ -230,7 +252,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     def serve(request: Request, fmt: str, build: Callable[[str], Report], *, clock: bool = False) -> Response:
         """Refuse unknown parameters, answer 304 when the client is current, else build and send the report."""
         _refuse_unknown_parameters(request)
-        data_version = warehouse.data_version(wh)
+        data_version = getattr(request.state, "data_version", None) or warehouse.data_version(wh)
         etag = responder.etag(request, data_version, clock=clock)
         unchanged = responder.not_modified(request, etag)
         if unchanged is not None:
