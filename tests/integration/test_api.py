@@ -291,6 +291,7 @@ MISTAKES = [
     ("/v1/series", {"entity": "putin", "from": "2018-02-30"}, "from"),
     ("/v1/series", {"entity": "putin", "to": "yesterday"}, "to"),
     ("/v1/series", {"entity": "putin", "tz": "Mars/Olympus_Mons"}, "tz"),
+    ("/v1/series", {"entity": "putin", "tz": "posix/Europe/Berlin"}, "tz"),
     ("/v1/series", {"entity": "putin,nobody"}, "entity"),
     ("/v1/series", {"entity": "putin", "with": "nobody"}, "with"),
     ("/v1/series", {}, "entity"),
