@@ -6,7 +6,9 @@ generated into a temporary folder first. The call is issue 17's: `/v1/series` fo
 entities over a year of daily buckets (the corpus's first full year), as JSON and as CSV.
 Figures: p50 and p95 of each request's latency and the requests served per second, for 1
 and 4 clients each sending requests back to back through one `newstally api` process;
-the in-process row is `warehouse.series_table`, the function the route calls.
+the in-process row is `warehouse.series_table`, the function the route calls. The row under
+ingest has this process store a batch of articles in the benchmark year every second meanwhile
+(each write changes the data version, so no request is answered from what was kept).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ENTITIES = 10
 IN_PROCESS_RUNS = 20
 REQUESTS_PER_CLIENT = 20
 CLIENT_COUNTS = (1, 4)
+INGEST_BATCH = 200
 
 
 def _newstally(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -61,6 +64,32 @@ def _load(url: str, token: str, clients: int) -> tuple[list[float], float]:
     for thread in threads:
         thread.join()
     return latencies, len(latencies) / (time.perf_counter() - started)
+
+
+def _ingest_until(stop: threading.Event, db: Path, year: int, stored: list[int]) -> None:
+    """Store a batch of INGEST_BATCH articles every second, as a busy scheduler would, until `stop`."""
+    from datetime import UTC, datetime, timedelta
+
+    import warehouse
+
+    wh = warehouse.Warehouse(db)
+    batch = 0
+    while not stop.is_set():
+        moment = datetime(year, 6, 1, tzinfo=UTC) + timedelta(minutes=batch)
+        articles = [
+            warehouse.FetchedArticle(
+                guid=f"bench-api-{batch}-{number}",
+                url=f"https://bench.example/{batch}/{number}",
+                title=f"Putin and Trump, bench story {number}",
+                summary="",
+                published_at=moment,
+            )
+            for number in range(INGEST_BATCH)
+        ]
+        warehouse.store_articles(wh, "Bench Wire", articles)
+        stored.append(len(articles))
+        batch += 1
+        stop.wait(1.0)
 
 
 def _measure(db: Path) -> str:
@@ -103,6 +132,20 @@ def _measure(db: Path) -> str:
                     f"| `GET /v1/series` {fmt} | {clients} | {median(latencies) * 1000:.0f}"
                     f" | {percentile(latencies, 0.95) * 1000:.0f} | {per_second:.1f} |"
                 )
+        stop = threading.Event()
+        stored: list[int] = []
+        writer = threading.Thread(target=_ingest_until, args=(stop, db, year, stored))
+        writer.start()
+        try:
+            latencies, per_second = _load(f"{base}/v1/series?{query}", token, CLIENT_COUNTS[-1])
+        finally:
+            stop.set()
+            writer.join()
+        rows.append(
+            f"| `GET /v1/series` json under ingest ({len(stored)} batches of {INGEST_BATCH} articles, one a second)"
+            f" | {CLIENT_COUNTS[-1]} | {median(latencies) * 1000:.0f} | {percentile(latencies, 0.95) * 1000:.0f}"
+            f" | {per_second:.1f} |"
+        )
         revalidations = []
         with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as session:
             first = session.get(f"{base}/v1/series?{query}")
@@ -130,7 +173,9 @@ def _measure(db: Path) -> str:
         " queue: latency grows with them while requests per second stay near one client's. Run more"
         " processes behind the proxy for more analysts (docs/operations.md). Over the in-process call, a"
         " request adds HTTP, the provenance and the encoding; the token's verdict, the data version and the"
-        " corpus facts are kept in memory until the warehouse changes, so a 304 opens no connection.\n"
+        " corpus facts are kept in memory until the warehouse changes, so a 304 opens no connection. Under"
+        " ingest a request waits for the writer's lock (docs/concurrency.md), and after each write the token,"
+        " the entity list and the corpus facts are read again.\n"
     )
 
 
