@@ -25,6 +25,18 @@ from pydantic import BaseModel
 import warehouse
 from api.errors import ApiProblem, ErrorBody, install_handlers
 from api.responses import MEDIA_TYPES, NEXT_CURSOR_HEADER, Format, Report, Responder
+from api.schemas import (
+    ArticlesTable,
+    ComentionsTable,
+    EntitiesTable,
+    EventsTable,
+    FeedsTable,
+    Health,
+    LensTable,
+    SeriesTable,
+    SourcesTable,
+    SpikesTable,
+)
 
 __all__ = ["create_app"]
 
@@ -44,45 +56,6 @@ def _product_version() -> str:
         return version("newstally")
     except PackageNotFoundError:
         return "0.0.0"
-
-
-class Meta(BaseModel):
-    """Provenance: the fields of an export's FILE.meta.json sidecar, and the data version."""
-
-    file: str
-    table: str
-    command: list[str]
-    options: dict[str, Any]
-    rows: int
-    columns: list[str]
-    watchlist_hash: str
-    time_zone: str
-    bucket: str
-    counting_rules: str
-    corpus: dict[str, Any]
-    feeds: list[dict[str, Any]]
-    product_version: str
-    generated_at: str
-    data_version: str
-
-
-class DataBody(BaseModel):
-    """A table as JSON: its provenance and its rows, one object per row with the CLI's columns."""
-
-    meta: Meta
-    rows: list[dict[str, Any]]
-
-
-class ArticlesBody(DataBody):
-    """A page of articles; `next_cursor` fetches the next one (null on the last page)."""
-
-    next_cursor: str | None
-    total_count: int
-
-
-class Health(BaseModel):
-    status: str
-    product_version: str
 
 
 def _responses(body: type[BaseModel], *extra: int) -> dict[int | str, dict[str, Any]]:
@@ -271,14 +244,18 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     ToQuery = Annotated[date | None, Query(alias="to", description="last local date, YYYY-MM-DD (inclusive)")]
     ZoneQuery = Annotated[str, Query(max_length=100, description="IANA time zone of the dates and buckets")]
 
+    def table(path: str, model: type[BaseModel], *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A GET route behind the token whose 200 is `model` (JSON), CSV or Parquet."""
+        return app.get(
+            path, dependencies=authorized, response_model=model, responses=_responses(model, *statuses), tags=["tables"]
+        )
+
     @app.get("/v1/health", response_model=Health, tags=["service"])
     def health() -> Health:
         """Whether the server is up; needs no token."""
         return Health(status="ok", product_version=_product_version())
 
-    @app.get(
-        "/v1/series", dependencies=authorized, response_model=DataBody, responses=_responses(DataBody), tags=["tables"]
-    )
+    @table("/v1/series", SeriesTable)
     def series(
         request: Request,
         entity: Annotated[list[str], Query(description="entity id(s): comma-separated or repeated, e.g. putin,trump")],
@@ -343,9 +320,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/spikes", dependencies=authorized, response_model=DataBody, responses=_responses(DataBody), tags=["tables"]
-    )
+    @table("/v1/spikes", SpikesTable)
     def spikes(
         request: Request,
         entity: Annotated[list[str] | None, Query(description="entity id(s); default all")] = None,
@@ -383,13 +358,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/event-lens/{event_id}",
-        dependencies=authorized,
-        response_model=DataBody,
-        responses=_responses(DataBody, 404),
-        tags=["tables"],
-    )
+    @table("/v1/event-lens/{event_id}", LensTable, 404)
     def event_lens(
         request: Request,
         event_id: Annotated[str, Path(max_length=200, description="an event id (see /v1/events)")],
@@ -408,13 +377,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/comentions",
-        dependencies=authorized,
-        response_model=DataBody,
-        responses=_responses(DataBody),
-        tags=["tables"],
-    )
+    @table("/v1/comentions", ComentionsTable)
     def comentions(
         request: Request,
         date_from: Annotated[
@@ -435,13 +398,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/articles",
-        dependencies=authorized,
-        response_model=ArticlesBody,
-        responses=_responses(ArticlesBody),
-        tags=["tables"],
-    )
+    @table("/v1/articles", ArticlesTable)
     def articles(
         request: Request,
         text: Annotated[
@@ -506,13 +463,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/entities",
-        dependencies=authorized,
-        response_model=DataBody,
-        responses=_responses(DataBody),
-        tags=["tables"],
-    )
+    @table("/v1/entities", EntitiesTable)
     def entities(request: Request, fmt: FormatQuery = "json") -> Response:
         """The watchlist's entities: entity_id, kind, name; leaders first, in watchlist order."""
 
@@ -522,9 +473,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/events", dependencies=authorized, response_model=DataBody, responses=_responses(DataBody), tags=["tables"]
-    )
+    @table("/v1/events", EventsTable)
     def events(
         request: Request, date_from: FromQuery = None, date_to: ToQuery = None, fmt: FormatQuery = "json"
     ) -> Response:
@@ -538,9 +487,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/sources", dependencies=authorized, response_model=DataBody, responses=_responses(DataBody), tags=["tables"]
-    )
+    @table("/v1/sources", SourcesTable)
     def sources(request: Request, fmt: FormatQuery = "json") -> Response:
         """The outlets, by name."""
 
@@ -550,9 +497,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         return serve(request, fmt, build)
 
-    @app.get(
-        "/v1/feeds", dependencies=authorized, response_model=DataBody, responses=_responses(DataBody), tags=["tables"]
-    )
+    @table("/v1/feeds", FeedsTable)
     def feeds(request: Request, fmt: FormatQuery = "json") -> Response:
         """`newstally status`: each feed's health."""
 
