@@ -34,18 +34,18 @@ chromium:  ## Install Debian's chromium for the browser tests (apt as root)
 	  else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium' and retry" >&2; exit 1; fi; }
 
 test: setup chromium  ## Set up and run every test, browser tests included
-	$(BIN)/ruff check newstally ingest warehouse dashboard tests bench
+	$(BIN)/ruff check newstally ingest warehouse dashboard api tests bench
 	$(BIN)/python -m pytest -q
 
 test-fast: setup  ## Unit and integration tests only (no browser)
 	$(BIN)/python -m pytest -q -m "not browser"
 
 lint: setup  ## ruff check and format check
-	$(BIN)/ruff check newstally ingest warehouse dashboard tests bench
-	$(BIN)/ruff format --check newstally ingest warehouse dashboard tests bench
+	$(BIN)/ruff check newstally ingest warehouse dashboard api tests bench
+	$(BIN)/ruff format --check newstally ingest warehouse dashboard api tests bench
 
 format: setup  ## Format the code with ruff
-	$(BIN)/ruff format newstally ingest warehouse dashboard tests bench
+	$(BIN)/ruff format newstally ingest warehouse dashboard api tests bench
 
 typecheck: setup  ## mypy on the packages
 	$(BIN)/mypy

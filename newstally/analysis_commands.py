@@ -15,7 +15,7 @@ from newstally.output import print_rows
 def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
     import warehouse
 
-    frame = warehouse.entity_series(
+    return warehouse.series_table(
         wh,
         entity_ids,
         queries=args.query or (),
@@ -24,20 +24,12 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
         end=args.date_to,
         tz=args.tz,
         by_source=args.by_source,
+        metric=args.metric,
         with_entity=args.with_entity,
-        unique=args.unique,
         smooth=args.smooth,
-        completeness=args.complete,
+        unique=args.unique,
+        complete=args.complete,
     )
-    if args.metric:
-        frame = frame[_metric_columns(list(frame.columns), args)]
-    return frame
-
-
-def _metric_columns(columns: list[str], args: argparse.Namespace) -> list[str]:
-    """The columns `--metric` keeps: the row's keys, the one value, and `complete` when asked for."""
-    keys = [name for name in columns if name in ("bucket_start", "source", "entity_id")]
-    return [*keys, args.metric, *(["complete"] if args.complete else [])]
 
 
 def cmd_series(args: argparse.Namespace) -> int:
@@ -62,7 +54,7 @@ def cmd_series(args: argparse.Namespace) -> int:
         completeness=args.complete,
     )
     if args.metric:
-        columns = {name: columns[name] for name in _metric_columns(list(columns), args)}
+        columns = {name: columns[name] for name in warehouse.metric_columns(list(columns), args.metric, args.complete)}
     write_columns_csv(columns, sys.stdout)
     return 0
 
@@ -175,8 +167,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
 
 def _export_spikes(args: argparse.Namespace, wh, out: Path):
     import warehouse
-    from newstally.reports import EPISODE_REPORT_COLUMNS, episode_rows
-    from warehouse import export_records
+    from warehouse import EPISODE_REPORT_COLUMNS, episode_rows, export_records
 
     options = {
         "table": "spikes",
@@ -202,8 +193,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
 
 def _export_event_lens(args: argparse.Namespace, wh, out: Path):
     import warehouse
-    from newstally.reports import LENS_REPORT_COLUMNS, lens_rows
-    from warehouse import export_records
+    from warehouse import LENS_REPORT_COLUMNS, export_records, lens_rows
 
     options = {
         "table": "event-lens",
@@ -218,8 +208,7 @@ def _export_event_lens(args: argparse.Namespace, wh, out: Path):
 
 def _export_comentions(args: argparse.Namespace, wh, out: Path):
     import warehouse
-    from newstally.reports import COMENTION_REPORT_COLUMNS, comention_rows
-    from warehouse import export_frame, export_records
+    from warehouse import COMENTION_REPORT_COLUMNS, comention_rows, export_frame, export_records
 
     frame = warehouse.comention_matrix(wh, start=args.date_from, end=args.date_to)
     options = {"table": "comentions", "from": args.date_from, "to": args.date_to, "wide": args.wide}
@@ -238,25 +227,8 @@ def _export_comentions(args: argparse.Namespace, wh, out: Path):
 def cmd_events_list(args: argparse.Namespace) -> int:
     import warehouse
 
-    events = warehouse.list_events(existing_warehouse(args), start=args.date_from, end=args.date_to)
-    rows = [
-        {
-            "id": event.event_id,
-            "name": event.name,
-            "start_date": event.start_date,
-            "end_date": event.end_date,
-            "place": event.place,
-            "participants": list(event.participants),
-            "entity_ids": list(event.entity_ids),
-        }
-        for event in events
-    ]
-    print_rows(
-        rows,
-        ["id", "name", "start_date", "end_date", "place", "participants", "entity_ids"],
-        fmt=args.format,
-        title="events",
-    )
+    rows = warehouse.events_report(existing_warehouse(args), start=args.date_from, end=args.date_to)
+    print_rows(rows, warehouse.EVENT_REPORT_COLUMNS, fmt=args.format, title="events")
     return 0
 
 
@@ -342,9 +314,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_spikes(args: argparse.Namespace) -> int:
     import warehouse
-    from newstally.reports import EPISODE_REPORT_COLUMNS, EPISODE_TABLE_COLUMNS, episode_rows, print_report
+    from newstally.reports import EPISODE_TABLE_COLUMNS, print_report
 
-    episodes = warehouse.spike_episodes(
+    rows = warehouse.spikes_report(
         existing_warehouse(args),
         entity_ids=args.entity,
         queries=args.query or (),
@@ -352,9 +324,9 @@ def cmd_spikes(args: argparse.Namespace) -> int:
         window_days=args.window,
         threshold=args.threshold,
         min_count=args.min_count,
+        nested=args.format == "json",
     )
-    rows = episode_rows(episodes, nested=args.format == "json")
-    columns = EPISODE_TABLE_COLUMNS if args.format == "table" else EPISODE_REPORT_COLUMNS
+    columns = EPISODE_TABLE_COLUMNS if args.format == "table" else warehouse.EPISODE_REPORT_COLUMNS
     print_report(rows, columns, fmt=args.format, title="spike episodes (UTC days)")
     return 0
 
@@ -375,10 +347,14 @@ def cmd_rising(args: argparse.Namespace) -> int:
 
 def cmd_event_lens(args: argparse.Namespace) -> int:
     import warehouse
-    from newstally.reports import LENS_REPORT_COLUMNS, lens_rows, print_report
+    from newstally.reports import print_report
 
-    result = warehouse.event_lens(
-        existing_warehouse(args), args.event_id, window_days=args.window, baseline_days=args.baseline
+    result, rows = warehouse.lens_report(
+        existing_warehouse(args),
+        args.event_id,
+        window_days=args.window,
+        baseline_days=args.baseline,
+        nested=args.format == "json",
     )
     days = result.days
     print(
@@ -386,15 +362,14 @@ def cmd_event_lens(args: argparse.Namespace) -> int:
         f" baseline {len(days.baseline)} days before it ({len(days.excluded)} left out for other events)",
         file=sys.stderr,
     )
-    rows = lens_rows(result, nested=args.format == "json")
-    print_report(rows, LENS_REPORT_COLUMNS, fmt=args.format, title=f"event lens: {result.event.event_id}")
+    print_report(rows, warehouse.LENS_REPORT_COLUMNS, fmt=args.format, title=f"event lens: {result.event.event_id}")
     return 0
 
 
 def cmd_comentions(args: argparse.Namespace) -> int:
     import warehouse
-    from newstally.reports import COMENTION_REPORT_COLUMNS, comention_rows, print_report
+    from newstally.reports import print_report
 
-    frame = warehouse.comention_matrix(existing_warehouse(args), start=args.date_from, end=args.date_to)
-    print_report(comention_rows(frame), COMENTION_REPORT_COLUMNS, fmt=args.format, title="co-mentions")
+    rows = warehouse.comention_report(existing_warehouse(args), start=args.date_from, end=args.date_to)
+    print_report(rows, warehouse.COMENTION_REPORT_COLUMNS, fmt=args.format, title="co-mentions")
     return 0

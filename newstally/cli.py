@@ -416,6 +416,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=_port, default=settings.DEFAULT_DASHBOARD_PORT, help="port (default 8501)")
 
     sub = command(
+        "api", "api_commands:cmd_api", "serve the read-only HTTP API (JSON, CSV, Parquet; bearer tokens; docs at /docs)"
+    )
+    sub.add_argument("--host", default=settings.DEFAULT_API_HOST, help="address to bind (default 127.0.0.1)")
+    sub.add_argument(
+        "--port", type=_port, default=settings.DEFAULT_API_PORT, help=f"port (default {settings.DEFAULT_API_PORT})"
+    )
+    sub.add_argument(
+        "--root-path", default="", metavar="PATH", help="path prefix the proxy serves the API under, e.g. /api"
+    )
+
+    tokens = command("tokens", "", "manage the API's bearer tokens: create, list, revoke")
+    token_commands = tokens.add_subparsers(dest="tokens_command", metavar="ACTION", parser_class=_Parser)
+    token_commands.required = True
+    sub = token_commands.add_parser(
+        "create", help="make a token and print it (only its hash is stored)", description="make a token and print it"
+    )
+    sub.add_argument("name", help="who or what the token is for, e.g. alice or nightly-notebook")
+    sub.set_defaults(handler="api_commands:cmd_tokens_create")
+    sub = token_commands.add_parser("list", help="list tokens (never the tokens themselves)", description="list tokens")
+    sub.add_argument("--format", choices=FORMATS, default="table")
+    sub.set_defaults(handler="api_commands:cmd_tokens_list")
+    sub = token_commands.add_parser("revoke", help="refuse a token from now on", description="refuse a token")
+    sub.add_argument("name")
+    sub.set_defaults(handler="api_commands:cmd_tokens_revoke")
+
+    sub = command(
         "up", "run_commands:cmd_up", "run scheduler, dashboard and (with --demo) the demo feed server; Ctrl-C stops all"
     )
     sub.add_argument(

@@ -80,18 +80,6 @@ def cmd_feeds_enable(args: argparse.Namespace) -> int:
 
 
 EXIT_FEEDS_FAILING = 1
-STATUS_COLUMNS = [
-    "id",
-    "source",
-    "url",
-    "state",
-    "last_success_at",
-    "last_error",
-    "consecutive_failures",
-    "new_per_day",
-    "next_fetch_at",
-    "disabled_reason",
-]
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -100,22 +88,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     import warehouse
 
     feeds = warehouse.feed_health(existing_warehouse(args))
-    rows = [
-        {
-            "id": feed.feed_id,
-            "source": feed.source_name,
-            "url": feed.url,
-            "state": feed.state.value,
-            "last_success_at": feed.last_success_at,
-            "last_error": feed.last_error,
-            "consecutive_failures": feed.consecutive_failures,
-            "new_per_day": feed.new_items_per_day,
-            "next_fetch_at": feed.next_fetch_at,
-            "disabled_reason": feed.disabled_reason,
-        }
-        for feed in feeds
-    ]
-    print_rows(rows, STATUS_COLUMNS, fmt=args.format, title="feed status")
+    print_rows(warehouse.feed_status_rows(feeds), warehouse.FEED_STATUS_COLUMNS, fmt=args.format, title="feed status")
     attention = [feed for feed in feeds if feed.needs_attention]
     print(f"{len(feeds)} feeds, {len(attention)} failing or disabled", file=sys.stderr)
     from alerts import failing_channels

@@ -16,6 +16,7 @@ from .analysis.catalog import (
     list_entities as list_entities,
     open_warehouse as open_warehouse,
     require_entities as require_entities,
+    data_version as data_version,
 )
 from .analysis.comention_outlets import (
     OUTLET_DIVERGENCE_COLUMNS as OUTLET_DIVERGENCE_COLUMNS,
@@ -113,6 +114,10 @@ from .export.files import (
     export_records as export_records,
     widened as widened,
     write_provenance as write_provenance,
+    corpus_provenance as corpus_provenance,
+    flat_frame as flat_frame,
+    json_records as json_records,
+    provenance as provenance,
 )
 from .intake.documents import (
     FeedDocument as FeedDocument,
@@ -157,6 +162,28 @@ from .rows import (
     KeyedArticles as KeyedArticles,
     Source as Source,
 )
+from .export.reports import (
+    COMENTION_REPORT_COLUMNS as COMENTION_REPORT_COLUMNS,
+    EPISODE_REPORT_COLUMNS as EPISODE_REPORT_COLUMNS,
+    EVENT_REPORT_COLUMNS as EVENT_REPORT_COLUMNS,
+    FEED_STATUS_COLUMNS as FEED_STATUS_COLUMNS,
+    LENS_REPORT_COLUMNS as LENS_REPORT_COLUMNS,
+    METRICS as METRICS,
+    SOURCE_REPORT_COLUMNS as SOURCE_REPORT_COLUMNS,
+    comention_report as comention_report,
+    comention_rows as comention_rows,
+    episode_rows as episode_rows,
+    event_rows as event_rows,
+    events_report as events_report,
+    feed_status_report as feed_status_report,
+    feed_status_rows as feed_status_rows,
+    lens_report as lens_report,
+    lens_rows as lens_rows,
+    metric_columns as metric_columns,
+    series_table as series_table,
+    sources_report as sources_report,
+    spikes_report as spikes_report,
+)
 from .service.alerts import (
     ALERT_HISTORY_COLUMNS as ALERT_HISTORY_COLUMNS,
     AlertEpisode as AlertEpisode,
@@ -184,6 +211,14 @@ from .service.alerts import (
     record_delivery_attempt as record_delivery_attempt,
     remove_alert_rule as remove_alert_rule,
     update_held_alert as update_held_alert,
+)
+from .service.tokens import (
+    ApiToken as ApiToken,
+    TokenInvalid as TokenInvalid,
+    create_token as create_token,
+    list_tokens as list_tokens,
+    revoke_token as revoke_token,
+    token_holder as token_holder,
 )
 from .upkeep.backup import (
     backup_warehouse as backup_warehouse,

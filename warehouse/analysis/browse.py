@@ -42,6 +42,8 @@ _SEARCH_FILTERS = {
     "entity_id": "a.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $entity_id)",
     "start_utc": "(a.published_at >= $start_utc AND a.date_quality IN ('ok', 'missing'))",
     "end_utc": "(a.published_at < $end_utc AND a.date_quality IN ('ok', 'missing'))",
+    # Keyset paging: only the articles after the last one of the previous page, in the page order.
+    "after_at": "(a.published_at < $after_at OR (a.published_at = $after_at AND a.article_id < $after_id))",
 }
 # The articles a query matched, written for this search by warehouse.counting.queries.write_query_mentions.
 _QUERY_FILTER = f"a.article_id IN (SELECT article_id FROM {QUERY_MENTIONS_TABLE})"
@@ -73,6 +75,7 @@ def search_articles(
     limit: int = 50,
     offset: int = 0,
     query: str | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of matching articles, newest first, and how many match in all.
 
@@ -82,6 +85,10 @@ def search_articles(
     an ad-hoc query matches, by the rules of series (warehouse.counting.queries). Blank or None means any.
     Columns: article_id, published_at (aware, in `tz`), source, title, summary, url, and
     entity_ids (a sorted list of the entities the article mentions).
+
+    `after` is (published_at, article_id) of the last article of a previous page: the page
+    then starts right after it, and the count is of the matches from there on. Unlike an
+    offset, it neither skips nor repeats an article when new ones arrive between pages.
     """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise WarehouseError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
@@ -90,7 +97,11 @@ def search_articles(
     zone_info = zone(tz)
     start_utc, end_utc = _utc_range(start, end, zone_info)
     requested = {"text": text, "source": source, "entity_id": entity_id, "start_utc": start_utc, "end_utc": end_utc}
-    filters = {name: value for name, value in requested.items() if value}
+    filters: dict[str, object] = {name: value for name, value in requested.items() if value}
+    parameters = {}
+    if after is not None:
+        filters["after_at"] = after[0].astimezone(UTC).replace(tzinfo=None) if after[0].tzinfo else after[0]
+        parameters["after_id"] = after[1]
     searched = parse_query(query) if query and query.strip() else None
     conditions = [_SEARCH_FILTERS[name] for name in filters] + ([_QUERY_FILTER] if searched else [])
     statement = _SEARCH_ARTICLES.replace("{filters}", " AND ".join(conditions) or "true")
@@ -99,7 +110,7 @@ def search_articles(
             check_entities(connection, [entity_id])
         if searched:
             write_query_mentions(connection, [searched], ["query"], start_utc=start_utc, end_utc=end_utc)
-        found = connection.execute(statement, {**filters, "limit": limit, "offset": offset}).df()
+        found = connection.execute(statement, {**filters, **parameters, "limit": limit, "offset": offset}).df()
     total_count = int(found["total_count"].iloc[0])
     page = found.dropna(subset=["article_id"])
     published_at = pd.to_datetime(page["published_at"]).dt.tz_localize("UTC").dt.tz_convert(zone_info)

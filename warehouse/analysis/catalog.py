@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from warehouse.errors import UnknownEntity, WarehouseUnavailable
 if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
     import pandas as pd
 
-__all__ = ["CorpusFacts", "corpus_facts", "list_entities", "open_warehouse", "require_entities"]
+__all__ = ["CorpusFacts", "corpus_facts", "data_version", "list_entities", "open_warehouse", "require_entities"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,48 @@ def corpus_facts(wh: Warehouse) -> CorpusFacts:
         watchlist_hash=watchlist_hash,
         data_version=f"{write_count}-{watchlist_hash}",
     )
+
+
+_DATA_VERSION = (
+    "SELECT (SELECT coalesce(max(value), '0') FROM warehouse_facts WHERE key = 'write_count'),"
+    " (SELECT coalesce(max(value), '') FROM warehouse_facts WHERE key = 'watchlist_hash')"
+)
+
+
+def data_version(wh: Warehouse) -> str:
+    """`CorpusFacts.data_version` alone: cheap enough to read on every request of a server.
+
+    Every committed write changes the warehouse file or its write-ahead log, so while
+    neither has changed since this process last read the version, that version still
+    holds and no connection is opened. A write racing the read only makes the next call
+    read again: the file state is taken before the version.
+    """
+    state = _file_state(wh)
+    with _VERSION_LOCK:
+        cached = _VERSIONS.get(wh.path)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    with wh.reading() as connection:
+        row = fetch_one(connection.execute(_DATA_VERSION))
+    assert row is not None
+    version = f"{row[0]}-{row[1]}"
+    with _VERSION_LOCK:
+        _VERSIONS[wh.path] = (state, version)
+    return version
+
+
+_VERSIONS: dict[Path, tuple[tuple, str]] = {}
+_VERSION_LOCK = threading.Lock()
+
+
+def _file_state(wh: Warehouse) -> tuple:
+    """Identity, size and modification time of the warehouse file and its write-ahead log."""
+    state: list[tuple[int, int, int] | None] = []
+    for path in (wh.path, wh.wal_path):
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            state.append(None)
+            continue
+        state.append((found.st_ino, found.st_size, found.st_mtime_ns))
+    return tuple(state)

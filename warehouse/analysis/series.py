@@ -10,11 +10,12 @@ states the rules, including `unique`, `smooth` and `complete`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import duckdb
 import numpy as np
@@ -69,8 +70,17 @@ class UnknownTimeZone(WarehouseError):
     """A time zone name that the IANA database does not know."""
 
 
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    # ZoneInfo also opens any file under the zone folders (posix/…, right/…, localtime, posixrules),
+    # which DuckDB's own zone database does not know: the query would fail, not the request.
+    return frozenset(available_timezones() - {"localtime"})
+
+
 def zone(name: str) -> ZoneInfo:
     try:
+        if name != "UTC" and name not in _iana_zones():  # UTC, the default, spares listing the zones (20 ms)
+            raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         # OSError: a name too long to be a file name ("file name too long").

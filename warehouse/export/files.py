@@ -30,9 +30,13 @@ __all__ = [
     "COUNTING_RULES",
     "EXPORT_SUFFIXES",
     "EXPORT_TABLES",
+    "corpus_provenance",
     "csv_ready",
     "export_frame",
     "export_records",
+    "flat_frame",
+    "json_records",
+    "provenance",
     "widened",
     "write_provenance",
 ]
@@ -125,7 +129,7 @@ def _flat_value(value: Any) -> Any:
     return value
 
 
-def _flat_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+def flat_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     """One line per row: lists joined with "; ", whole-number columns kept whole even with gaps."""
     frame = pd.DataFrame(
         [{column: _flat_value(row.get(column)) for column in columns} for row in rows], columns=columns
@@ -137,6 +141,11 @@ def _flat_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.Da
     return frame
 
 
+def json_records(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Report rows as JSON values: nested lists and objects kept, dates ISO 8601, NaN as None."""
+    return [{column: _json_value(row.get(column)) for column in columns} for row in rows]
+
+
 def export_records(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path) -> pd.DataFrame:
     """Write report rows by suffix: JSON keeps nested lists and objects, CSV and Parquet get one flat line each.
 
@@ -145,10 +154,9 @@ def export_records(rows: Sequence[dict[str, Any]], columns: Sequence[str], path:
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise WarehouseError(f"cannot export to {path}: use a .csv, .parquet or .json file name")
-    frame = _flat_frame(rows, columns)
+    frame = flat_frame(rows, columns)
     if suffix == ".json":
-        payload = [{column: _json_value(row.get(column)) for column in columns} for row in rows]
-        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(json_records(rows, columns), ensure_ascii=False, indent=2) + "\n"
         _atomic_write(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
     else:
         export_frame(frame, path)
@@ -173,6 +181,62 @@ def _product_version() -> str:
         return "unknown"
 
 
+def corpus_provenance(wh: Warehouse) -> dict[str, Any]:
+    """The provenance fields that depend only on the warehouse: watchlist, corpus, feeds, product version.
+
+    They change only when the warehouse's data version does, so a server may keep them per version.
+    """
+    facts = corpus_facts(wh)
+    return {
+        "watchlist_hash": facts.watchlist_hash,
+        "corpus": {
+            "articles": facts.articles,
+            "sources": facts.sources,
+            "is_demo": facts.is_demo,
+            "first_published_at": facts.first_published_at.isoformat() if facts.first_published_at else None,
+            "last_published_at": facts.last_published_at.isoformat() if facts.last_published_at else None,
+        },
+        "feeds": [{"id": feed.feed_id, "source": feed.source_name, "url": feed.url} for feed in list_feeds(wh)],
+        "product_version": _product_version(),
+    }
+
+
+def provenance(
+    wh: Warehouse,
+    frame: pd.DataFrame,
+    *,
+    file: str,
+    command: list[str],
+    options: dict[str, Any],
+    table: str = "series",
+    corpus: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the sidecar of an export records about `frame`; `table` is one of EXPORT_TABLES.
+
+    `corpus` is `corpus_provenance(wh)` when the caller has it already. The HTTP API sends
+    the same fields with every response (`file` is then the request's path).
+    """
+    corpus = corpus if corpus is not None else corpus_provenance(wh)
+    return {
+        "file": file,
+        "table": table,
+        "command": command,
+        "options": {
+            key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in options.items()
+        },
+        "rows": len(frame),
+        "columns": list(frame.columns),
+        "watchlist_hash": corpus["watchlist_hash"],
+        "time_zone": options.get("tz", "UTC"),
+        "bucket": options.get("bucket", "day"),
+        "counting_rules": _TABLE_RULES.get(table, COUNTING_RULES),
+        "corpus": corpus["corpus"],
+        "feeds": corpus["feeds"],
+        "product_version": corpus["product_version"],
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
 def write_provenance(
     wh: Warehouse,
     frame: pd.DataFrame,
@@ -183,32 +247,7 @@ def write_provenance(
     table: str = "series",
 ) -> Path:
     """Write `path`.meta.json describing how `frame` was made; `table` is one of EXPORT_TABLES."""
-    facts = corpus_facts(wh)
-    feeds = [{"id": feed.feed_id, "source": feed.source_name, "url": feed.url} for feed in list_feeds(wh)]
-    meta = {
-        "file": path.name,
-        "table": table,
-        "command": command,
-        "options": {
-            key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in options.items()
-        },
-        "rows": len(frame),
-        "columns": list(frame.columns),
-        "watchlist_hash": facts.watchlist_hash,
-        "time_zone": options.get("tz", "UTC"),
-        "bucket": options.get("bucket", "day"),
-        "counting_rules": _TABLE_RULES[table],
-        "corpus": {
-            "articles": facts.articles,
-            "sources": facts.sources,
-            "is_demo": facts.is_demo,
-            "first_published_at": facts.first_published_at.isoformat() if facts.first_published_at else None,
-            "last_published_at": facts.last_published_at.isoformat() if facts.last_published_at else None,
-        },
-        "feeds": feeds,
-        "product_version": _product_version(),
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    meta = provenance(wh, frame, file=path.name, command=command, options=options, table=table)
     sidecar = path.with_name(path.name + ".meta.json")
     _atomic_write(
         sidecar, lambda target: Path(target).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")

@@ -1,1 +1,1 @@
-"""What the programs around the warehouse keep in it: alert rules, alert episodes and their delivery history."""
+"""What the programs around the warehouse keep in it: alert rules, episodes and deliveries; API tokens."""
