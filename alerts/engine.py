@@ -583,6 +583,8 @@ def background_passes(wh: Warehouse, *, dashboard_url: str = DEFAULT_DASHBOARD_U
         if not running.acquire(blocking=False):
             logger.info("alerts pass still running; skipping this one")
             return
-        threading.Thread(target=one_pass, name="alerts-pass", daemon=True).start()
+        # Not a daemon: a scheduler told to stop waits for a running pass to finish, so the
+        # interpreter never tears DuckDB down under a query (that aborts the process).
+        threading.Thread(target=one_pass, name="alerts-pass", daemon=False).start()
 
     return start

@@ -15,6 +15,7 @@ import pytest
 
 import warehouse
 from ingest import ingest_archive
+from tests.conftest import SHIPPED_WATCHLIST
 from tests.integration.test_cli import newstally
 
 GAZETTE = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -169,7 +170,7 @@ def _ingest_as_of(tmp_path: Path, today: datetime, body: bytes) -> Path:
     os.utime(path, (today.timestamp(), today.timestamp()))
     wh = warehouse.open_warehouse(
         folder / "newstally.duckdb",
-        watchlist_path=Path(__file__).resolve().parents[2] / "watchlist.toml",
+        watchlist_path=SHIPPED_WATCHLIST,
     )
     ingest_archive(wh, [path])
     return wh.path
