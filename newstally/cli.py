@@ -39,6 +39,7 @@ from newstally.feed_commands import (
     cmd_status,
 )
 from newstally.handles import UsageError
+from newstally.lake_commands import add_lake_commands
 from newstally.output import FORMATS
 from newstally.run_commands import cmd_dashboard, cmd_demo, cmd_fetch, cmd_schedule, cmd_serve_demo, cmd_up
 
@@ -173,9 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newstally", description="Media-coverage trend tracker: feeds → DuckDB → tallies → dashboard."
     )
     parser.add_argument("--version", action="version", version=f"newstally {__version__}")
-    parser.add_argument("--db", help="warehouse file (env NEWSTALLY_DB; default data/newstally.duckdb)")
+    parser.add_argument(
+        "--db",
+        help="warehouse file, or a lake: ducklake:postgres:CONNINFO (env NEWSTALLY_DB; default data/newstally.duckdb)",
+    )
     parser.add_argument(
         "--watchlist", help="watchlist file (env NEWSTALLY_WATCHLIST; default the shipped watchlist.toml)"
+    )
+    parser.add_argument(
+        "--lake-data",
+        metavar="DIR_OR_URL",
+        help="where a lake's data files live, for --db ducklake:postgres:CONNINFO (env NEWSTALLY_LAKE_DATA)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -295,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--format", choices=FORMATS, default="table")
 
+    add_lake_commands(command)
+
     events = command("events", lambda _: 0, "manage the events calendar: list, add, remove, load")
     event_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
     event_commands.required = True
@@ -400,6 +411,9 @@ def _accept_global_options_everywhere(parser: argparse.ArgumentParser) -> None:
                 sub.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
                 sub.add_argument(
                     "--watchlist", default=argparse.SUPPRESS, help="watchlist file (as before the command)"
+                )
+                sub.add_argument(
+                    "--lake-data", default=argparse.SUPPRESS, help="lake data folder or URL (as before the command)"
                 )
                 _accept_global_options_everywhere(sub)
 

@@ -24,17 +24,19 @@ DEFAULT_DEMO_PORT = 8765
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path
+    db_path: Path  # a file, or a lake: `ducklake:postgres:CONNINFO` (CONNINFO in libpq's key=value form)
     watchlist_path: Path
     events_path: Path
     demo_port: int
+    lake_data: str | None = None  # where a lake's data files live: a folder or a URL (s3://...)
 
 
-def resolve(db: str | None = None, watchlist: str | None = None) -> Settings:
+def resolve(db: str | None = None, watchlist: str | None = None, lake_data: str | None = None) -> Settings:
     """Settings from explicit values, else NEWSTALLY_* variables, else defaults."""
     return Settings(
         db_path=Path(db or os.environ.get("NEWSTALLY_DB") or DEFAULT_DB),
         watchlist_path=Path(watchlist or os.environ.get("NEWSTALLY_WATCHLIST") or DEFAULT_WATCHLIST),
         events_path=Path(os.environ.get("NEWSTALLY_EVENTS") or DEFAULT_EVENTS),
         demo_port=int(os.environ.get("NEWSTALLY_DEMO_PORT") or DEFAULT_DEMO_PORT),
+        lake_data=lake_data or os.environ.get("NEWSTALLY_LAKE_DATA") or None,
     )

@@ -31,6 +31,7 @@ from warehouse.events import add_event, list_events, load_events, load_events_fi
 from warehouse.fetch_log import move_feed, record_fetch, record_fetches
 from warehouse.health import FeedHealth, FeedState, feed_health, ingest_completeness
 from warehouse.integrity import IntegrityProblem, check_integrity
+from warehouse.lake import LakeNotSupported, import_warehouse, init_lake, is_lake_target, maintain_lake
 from warehouse.lens import (
     EntityLift,
     LensDays,
@@ -96,6 +97,7 @@ __all__ = [
     "Headline",
     "IntegrityProblem",
     "KeyedArticles",
+    "LakeNotSupported",
     "LensDays",
     "LensResult",
     "OutletLift",
@@ -133,7 +135,10 @@ __all__ = [
     "feed_health",
     "get_feed",
     "identity_key",
+    "import_warehouse",
     "ingest_completeness",
+    "init_lake",
+    "is_lake_target",
     "keyed_articles",
     "lens_days",
     "list_entities",
@@ -143,6 +148,7 @@ __all__ = [
     "load_events",
     "load_events_file",
     "load_watchlist",
+    "maintain_lake",
     "move_feed",
     "open_warehouse",
     "prepare_document",
