@@ -33,6 +33,8 @@ DEFAULT_WAREHOUSE_PATH = Path("data") / "newstally.duckdb"
 def warehouse_path() -> str:
     """The warehouse file this dashboard reads: `NEWSTALLY_DB`, else data/newstally.duckdb under the cwd."""
     configured = os.environ.get("NEWSTALLY_DB") or str(DEFAULT_WAREHOUSE_PATH)
+    if warehouse.is_lake_target(configured):  # ducklake:postgres:CONNINFO is not a path
+        return configured
     return str(Path(configured).expanduser().resolve())
 
 

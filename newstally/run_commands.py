@@ -109,7 +109,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
-    env = {**os.environ, "NEWSTALLY_DB": str(config.db_path.resolve())}
+    lake = str(config.db_path).startswith("ducklake:")  # a lake's target is not a path to resolve
+    env = {**os.environ, "NEWSTALLY_DB": str(config.db_path if lake else config.db_path.resolve())}
     # Streamlit reads .streamlit/config.toml from the working folder.
     os.chdir(settings.PROJECT_ROOT)
     os.execve(sys.executable, command, env)
