@@ -69,10 +69,15 @@ class LakeWarehouse(Warehouse):
                 f"unsupported lake {self.target}: use ducklake:postgres:CONNINFO,"
                 " e.g. 'ducklake:postgres:dbname=news host=127.0.0.1 user=news'"
             )
+        if catalog.startswith(("postgres:postgresql:", "postgres:postgres:")):
+            # The URI form (postgresql://...) does not survive being held as a path by the CLI's settings.
+            raise WarehouseUnavailable(
+                f"unsupported lake {self.target}: give the connection string as key=value pairs,"
+                " e.g. 'ducklake:postgres:dbname=news host=db.example user=news'"
+            )
         self.lake_data = data_path_text(lake_data) if lake_data else None
         # `path` names the warehouse in messages, as it does for a file.
         self.path = self.target  # type: ignore[assignment]
-        self._thread_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"LakeWarehouse({self.target!r})"
@@ -283,7 +288,11 @@ _connections_lock = threading.RLock()
 
 
 def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.DuckDBPyConnection:
-    """This process's connection with the lake attached as `lake`, made on first use."""
+    """This process's connection with the lake attached as `lake`, made on first use.
+
+    One per target: a process names its data path once (a later, different --lake-data in
+    the same process is not re-attached).
+    """
     with _connections_lock:
         connection = _connections.get(target)
         if connection is not None:

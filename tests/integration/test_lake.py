@@ -122,8 +122,14 @@ def test_maintain_compacts_and_keeps_every_row(lake: tuple[str, Path], demo_file
     assert newstally("--db", lake[0], "check").returncode == 0
 
 
-def test_a_write_on_a_lake_is_refused_in_one_line(lake: tuple[str, Path], demo_file: Path) -> None:
-    for command in (("retally",), ("fetch",), ("feeds", "add", "http://127.0.0.1:9/feed.xml")):
+def test_a_write_on_a_lake_is_refused_in_one_line(lake: tuple[str, Path], demo_file: Path, tmp_path: Path) -> None:
+    for command in (
+        ("retally",),
+        ("fetch",),
+        ("feeds", "add", "http://127.0.0.1:9/feed.xml"),
+        ("events", "remove", "helsinki_2018"),
+        ("backup", "--out", str(tmp_path / "copy.duckdb")),
+    ):
         result = newstally("--db", lake[0], *command)
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1, result.stderr
@@ -173,3 +179,10 @@ def test_a_missing_extension_wheel_is_one_clear_line(lake: tuple[str, Path], tmp
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert "pip install duckdb-extension-ducklake==" in result.stderr
+
+
+def test_a_connection_uri_is_refused_with_the_form_to_use_instead() -> None:
+    result = newstally("--db", "ducklake:postgres:postgresql://news@127.0.0.1/news", "series", "--entity", "putin")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "give the connection string as key=value pairs" in result.stderr
