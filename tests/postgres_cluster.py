@@ -3,7 +3,9 @@
 `initdb` refuses to run as root, so when the tests run as root (CI here does) the cluster
 belongs to a non-root system user (`postgres`, which Debian's package creates, else
 `nobody`) and every server command runs through `runuser`. The cluster trusts local
-connections and listens only on 127.0.0.1; its socket lives in its own folder.
+connections and listens only on 127.0.0.1; its socket lives in its own folder. A small
+watcher process stops it when the test process ends, should that process be killed
+before its teardown runs.
 
 Written by hand rather than with pytest-postgresql: that plugin runs `initdb` as the
 current user (so not as root, which is how CI runs) and brings psycopg, mirakuru and
@@ -56,6 +58,7 @@ class PostgresCluster:
     socket_dir: Path
     port: int
     run_as: str | None  # the system user that owns the cluster when we are root
+    watcher: subprocess.Popen[bytes] | None = None
 
     def conninfo(self, dbname: str) -> str:
         """A libpq key=value connection string for `dbname` on this cluster."""
@@ -74,13 +77,39 @@ class PostgresCluster:
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop", check=False)
+            self._run(*self._stop_arguments(), check=False)
+        if self.watcher is not None:
+            self.watcher.kill()
+            self.watcher.wait()
+            self.watcher = None
 
-    def _run(self, program: str, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def stop_when_gone(self, pid: int) -> None:
+        """Stop the cluster and remove its folder when process `pid` ends, even by SIGKILL (no teardown then)."""
+        stop = self._command(*self._stop_arguments())
+        script = (
+            'pid=$1; folder=$2; shift 2; while kill -0 "$pid" 2>/dev/null; do sleep 1; done; "$@"; rm -rf "$folder"'
+        )
+        self.watcher = subprocess.Popen(
+            ["sh", "-c", script, "cluster-watcher", str(pid), str(self.socket_dir), *stop],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _stop_arguments(self) -> tuple[str, ...]:
+        return ("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+
+    def _command(self, program: str, *arguments: str) -> list[str]:
         command = [str(self.bin_dir / program), *arguments]
         if self.run_as is not None:
             command = ["runuser", "-u", self.run_as, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        return command
+
+    def _run(self, program: str, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            self._command(program, *arguments), capture_output=True, text=True, timeout=120, check=False
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"{program} failed ({result.returncode}): {result.stderr.strip() or result.stdout}")
         return result
@@ -115,6 +144,7 @@ def start_cluster(folder: Path) -> PostgresCluster:
         detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         cluster.stop()
         raise RuntimeError(f"{error}\n{detail}") from error
+    cluster.stop_when_gone(os.getpid())
     _wait_until_accepting(cluster.port)
     return cluster
 
