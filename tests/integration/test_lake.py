@@ -19,9 +19,10 @@ from tests.postgres_cluster import PostgresCluster
 
 
 def newstally(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, **(env or {})}
+    environment = {**os.environ}
     environment.pop("NEWSTALLY_DB", None)
     environment.pop("NEWSTALLY_LAKE_DATA", None)
+    environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "newstally", *args],
         capture_output=True,
@@ -186,3 +187,17 @@ def test_a_connection_uri_is_refused_with_the_form_to_use_instead() -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "give the connection string as key=value pairs" in result.stderr
+
+
+def test_the_lake_and_its_data_path_can_come_from_the_environment(
+    demo_file: Path, postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    target = f"ducklake:postgres:{postgres_cluster.create_database('lake_from_env')}"
+    env = {"NEWSTALLY_DB": target, "NEWSTALLY_LAKE_DATA": str(tmp_path / "data")}
+    assert newstally("lake", "init", env=env).returncode == 0
+    assert newstally("lake", "import", str(demo_file), env=env).returncode == 0
+    assert list((tmp_path / "data").rglob("*.parquet"))
+    on_lake = newstally("series", "--entity", "putin", "--bucket", "month", env={"NEWSTALLY_DB": target})
+    on_file = newstally("--db", str(demo_file), "series", "--entity", "putin", "--bucket", "month")
+    assert on_lake.returncode == 0, on_lake.stderr
+    assert on_lake.stdout == on_file.stdout
