@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import extensions
+from warehouse.engine import extensions
 
 
 @pytest.fixture

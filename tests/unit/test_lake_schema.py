@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import warehouse
-from warehouse import extensions
+from warehouse.engine import extensions
 from warehouse.engine.lake import lake_schema_sql
 
 _COLUMNS = """

@@ -32,11 +32,18 @@ from warehouse.engine.db import (
     TEMP_DIRECTORY_VARIABLE,
     Warehouse,
     fetch_one,
+    migrate,
     migration_files,
 )
 from warehouse.engine.extensions import LAKE_EXTENSIONS, connect_offline
 from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError, WarehouseUnavailable
+
+# The tables and columns of a migrated warehouse file, in order, as `lake_schema_sql` copies them.
+_FILE_COLUMNS = """
+    SELECT table_name, column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
+    WHERE table_catalog = current_database() ORDER BY table_name, ordinal_position
+"""
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +285,24 @@ def _data_file_count(cursor: duckdb.DuckDBPyConnection) -> int:
 
 @functools.cache
 def lake_schema_sql() -> str:
-    return load_query("lake_schema")
+    """CREATE TABLE statements for a lake: every table and column of a fully migrated warehouse file.
+
+    Derived from the migrations themselves (applied to an in-memory database), so a new
+    migration reaches the lake without a second copy of the schema; what DuckLake lacks
+    (keys, sequences, defaults, foreign keys) is left out, NOT NULL kept. The lake's own
+    `lake_sequences` table (warehouse/sql/lake_sequences.sql) is added at the end.
+    """
+    memory = duckdb.connect(":memory:")
+    try:
+        migrate(memory)
+        columns = memory.execute(_FILE_COLUMNS).fetchall()
+    finally:
+        memory.close()
+    tables: dict[str, list[str]] = {}
+    for table, column, data_type, nullable in columns:
+        tables.setdefault(table, []).append(f"    {column} {data_type}{'' if nullable else ' NOT NULL'}")
+    statements = [f"CREATE TABLE {table} (\n" + ",\n".join(lines) + "\n);" for table, lines in tables.items()]
+    return "\n\n".join([*statements, load_query("lake_sequences")])
 
 
 # --- the one attached connection of this process ---------------------------------------------
