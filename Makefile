@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run demo dashboard test test-fast lint format typecheck bench chromium clean
+.PHONY: help setup run demo dashboard test test-fast lint format typecheck bench chromium postgresql clean
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -33,11 +33,16 @@ chromium:  ## Install Debian's chromium for the browser tests (apt as root)
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium' and retry" >&2; exit 1; fi; }
 
-test: setup chromium  ## Set up and run every test, browser tests included
-	$(BIN)/ruff check newstally ingest warehouse dashboard api tests bench
+postgresql:  ## Install Debian's PostgreSQL for the lake tests (apt as root); tests start their own cluster
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "lake tests need Debian's PostgreSQL: run 'sudo apt-get install postgresql' and retry" >&2; exit 1; fi; }
+
+test: setup chromium postgresql  ## Set up and run every test, browser tests included
+	$(BIN)/ruff check newstally ingest warehouse dashboard alerts api tests bench
 	$(BIN)/python -m pytest -q
 
-test-fast: setup  ## Unit and integration tests only (no browser)
+test-fast: setup postgresql  ## Unit and integration tests only (no browser)
 	$(BIN)/python -m pytest -q -m "not browser"
 
 lint: setup  ## ruff check and format check

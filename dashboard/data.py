@@ -28,8 +28,8 @@ from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensDays, LensRes
 
 
 def warehouse_path() -> str:
-    """The warehouse file this dashboard reads, as newstally's settings say (`NEWSTALLY_DB` or the default)."""
-    return str(settings.warehouse_path())
+    """The warehouse this dashboard reads, as newstally's settings say (`NEWSTALLY_DB`, else the default)."""
+    return settings.warehouse_target()
 
 
 @st.cache_data(ttl=2, max_entries=8, show_spinner=False)

@@ -17,6 +17,7 @@ from datetime import date
 import newstally
 from newstally import settings
 from newstally.handles import UsageError
+from newstally.lake_commands import add_lake_commands
 from newstally.output import FORMATS
 
 logger = logging.getLogger("newstally")
@@ -168,9 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newstally", description="Media-coverage trend tracker: feeds → DuckDB → tallies → dashboard."
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
-    parser.add_argument("--db", help="warehouse file (env NEWSTALLY_DB; default data/newstally.duckdb)")
+    parser.add_argument(
+        "--db",
+        help="warehouse file, or a lake: ducklake:postgres:CONNINFO (env NEWSTALLY_DB; default data/newstally.duckdb)",
+    )
     parser.add_argument(
         "--watchlist", help="watchlist file (env NEWSTALLY_WATCHLIST; default the shipped watchlist.toml)"
+    )
+    parser.add_argument(
+        "--lake-data",
+        metavar="DIR_OR_URL",
+        help="where a lake's data files live, for --db ducklake:postgres:CONNINFO (env NEWSTALLY_LAKE_DATA)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -306,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         " next fetch; exits 1 when a feed is failing or was disabled, or an alert channel has failed for over an hour",
     )
     sub.add_argument("--format", choices=FORMATS, default="table")
+
+    add_lake_commands(command)
 
     events = command("events", "", "manage the events calendar: list, add, remove, load")
     event_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
@@ -479,6 +490,9 @@ def _accept_global_options_everywhere(parser: argparse.ArgumentParser) -> None:
                 sub.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
                 sub.add_argument(
                     "--watchlist", default=argparse.SUPPRESS, help="watchlist file (as before the command)"
+                )
+                sub.add_argument(
+                    "--lake-data", default=argparse.SUPPRESS, help="lake data folder or URL (as before the command)"
                 )
                 _accept_global_options_everywhere(sub)
 

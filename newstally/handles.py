@@ -19,7 +19,9 @@ def existing_warehouse(args: argparse.Namespace) -> Warehouse:
     """The warehouse for reading; a missing file is a user mistake, not something to create."""
     import warehouse
 
-    config = settings.resolve(args.db, args.watchlist)
+    config = settings.resolve(args.db, args.watchlist, getattr(args, "lake_data", None))
+    if warehouse.is_lake_target(config.db_path):
+        return warehouse.Warehouse(config.db_path, lake_data=config.lake_data)
     if not config.db_path.exists():
         raise UsageError(f"no warehouse at {config.db_path}: run 'newstally demo' or 'newstally feeds add URL' first")
     return warehouse.Warehouse(config.db_path)

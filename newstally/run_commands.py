@@ -110,7 +110,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     config = settings.resolve(args.db, args.watchlist)
     command = _dashboard_command(args.host, args.port)
-    env = {**os.environ, "NEWSTALLY_DB": str(config.db_path.resolve())}
+    env = {**os.environ, "NEWSTALLY_DB": settings.warehouse_target(config)}
     # Streamlit reads .streamlit/config.toml (theme, toolbar) from the working folder: the
     # dashboard package ships it, in a checkout and installed alike.
     os.chdir(settings.dashboard_app().parent)

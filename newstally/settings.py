@@ -27,7 +27,7 @@ __all__ = [
     "Settings",
     "dashboard_app",
     "resolve",
-    "warehouse_path",
+    "warehouse_target",
 ]
 
 
@@ -51,25 +51,33 @@ DEFAULT_API_PORT = 8502
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path
+    db_path: Path  # a file, or a lake: `ducklake:postgres:CONNINFO` (CONNINFO in libpq's key=value form)
     watchlist_path: Path
     events_path: Path
     demo_port: int
+    lake_data: str | None = None  # where a lake's data files live: a folder or a URL (s3://...)
 
 
-def resolve(db: str | None = None, watchlist: str | None = None) -> Settings:
+def resolve(db: str | None = None, watchlist: str | None = None, lake_data: str | None = None) -> Settings:
     """Settings from explicit values, else NEWSTALLY_* variables, else defaults."""
     return Settings(
         db_path=Path(db or os.environ.get("NEWSTALLY_DB") or DEFAULT_DB),
         watchlist_path=Path(watchlist or os.environ.get("NEWSTALLY_WATCHLIST") or DEFAULT_WATCHLIST),
         events_path=Path(os.environ.get("NEWSTALLY_EVENTS") or DEFAULT_EVENTS),
         demo_port=int(os.environ.get("NEWSTALLY_DEMO_PORT") or DEFAULT_DEMO_PORT),
+        lake_data=lake_data or os.environ.get("NEWSTALLY_LAKE_DATA") or None,
     )
 
 
-def warehouse_path() -> Path:
-    """The warehouse file as an absolute path: `NEWSTALLY_DB`, else data/newstally.duckdb under the cwd."""
-    return resolve().db_path.expanduser().resolve()
+def warehouse_target(config: Settings | None = None) -> str:
+    """The warehouse as every process should name it: a file as an absolute path (`NEWSTALLY_DB`, else
+    data/newstally.duckdb under the cwd), a lake (`ducklake:...`) as given, since it is no path."""
+    import warehouse
+
+    db_path = (config or resolve()).db_path
+    if warehouse.is_lake_target(db_path):
+        return str(db_path)
+    return str(db_path.expanduser().resolve())
 
 
 def dashboard_app() -> Path:

@@ -1,13 +1,18 @@
-"""Fixtures shared by every test layer: the repository's shipped files and a fresh warehouse file."""
+"""Fixtures shared by every test layer: the shipped files, a fresh warehouse file, a PostgreSQL cluster."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import warehouse
+from tests.postgres_cluster import PostgresCluster, postgres_bin_dir, start_cluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DEFAULTS = REPO_ROOT / "newstally" / "defaults"
@@ -33,3 +38,27 @@ def article(guid: str, title: str, summary: str = "", published_at: datetime | N
         summary=summary,
         published_at=published_at or datetime(2018, 7, 16, 12, 0, tzinfo=UTC),
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL cluster started for this test session on a free port, stopped at its end."""
+    if postgres_bin_dir() is None:
+        pytest.skip(
+            "PostgreSQL is not installed (no initdb/pg_ctl): run 'make postgresql' or apt-get install postgresql"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="newstally-pg-"))
+    try:
+        cluster = start_cluster(folder)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def lake_catalog(postgres_cluster: PostgresCluster) -> str:
+    """The libpq connection string of a new, empty database on the session's cluster."""
+    return postgres_cluster.create_database(f"lake_{uuid.uuid4().hex[:12]}")

@@ -91,6 +91,13 @@ from .counting.watchlist import (
     Watchlist as Watchlist,
     load_watchlist as load_watchlist,
 )
+from .engine.lake import (
+    LakeNotSupported as LakeNotSupported,
+    import_warehouse as import_warehouse,
+    init_lake as init_lake,
+    is_lake_target as is_lake_target,
+    maintain_lake as maintain_lake,
+)
 from .engine.db import (
     Warehouse as Warehouse,
 )

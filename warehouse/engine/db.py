@@ -33,9 +33,21 @@ _BUMP_WRITE_COUNT = (
 
 
 class Warehouse:
-    """A handle on one warehouse file; cheap to create, holds no connection."""
+    """A handle on one warehouse file; cheap to create, holds no connection.
 
-    def __init__(self, path: Path | str) -> None:
+    For a `ducklake:` target it is a warehouse.engine.lake.LakeWarehouse instead, so every
+    caller that names the warehouse by the user's --db works on both.
+    """
+
+    def __new__(cls, path: Path | str, *, lake_data: str | None = None) -> Warehouse:
+        if cls is Warehouse and str(path).startswith("ducklake:"):
+            from warehouse.engine.lake import LakeWarehouse
+
+            return LakeWarehouse.__new__(LakeWarehouse, path, lake_data=lake_data)
+        return super().__new__(cls)
+
+    def __init__(self, path: Path | str, *, lake_data: str | None = None) -> None:
+        # lake_data (where a lake's files are) means nothing for a file.
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.wal_path = self.path.with_name(self.path.name + ".wal")

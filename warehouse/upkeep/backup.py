@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.engine.db import Warehouse, connection_config
+from warehouse.engine.lake import LakeNotSupported, is_lake_target
 from warehouse.errors import WarehouseError, WarehouseNotWritable, WarehouseUnavailable
 
 __all__ = ["backup_warehouse"]
@@ -26,6 +27,10 @@ def backup_warehouse(wh: Warehouse, destination: Path) -> int:
     Raises WarehouseError when `destination` exists, WarehouseNotWritable when it cannot
     be written (no space, no permission), leaving no partial file behind.
     """
+    if is_lake_target(wh.path):
+        raise LakeNotSupported(
+            "not yet supported on a lake: back up its PostgreSQL database (pg_dump) and its data path together"
+        )
     destination = Path(destination)
     if destination.exists():
         raise WarehouseError(f"{destination} already exists: back up to a new file")

@@ -110,7 +110,10 @@ _BAD_VALUES = [
 ]
 
 _TABLES = ("sources", "feeds", "articles", "fetches", "entities", "aliases", "mentions", "events", "warehouse_facts")
-_LAST_FEED_ID = "SELECT coalesce(max(last_value), 0) FROM duckdb_sequences() WHERE sequence_name = 'feed_ids'"
+_LAST_FEED_ID = "SELECT max(last_value) FROM duckdb_sequences() WHERE sequence_name = 'feed_ids'"
+# A lake has no sequences: `lake import` kept what the file's had handed out.
+_LAKE_LAST_FEED_ID = "SELECT max(last_value) FROM lake_sequences WHERE sequence_name = 'feed_ids'"
+_HAS_LAKE_SEQUENCES = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'lake_sequences'"
 _APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations ORDER BY version"
 _HAS_MIGRATIONS_TABLE = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
 _FACT = "SELECT value FROM warehouse_facts WHERE key = ?"
@@ -243,7 +246,10 @@ def _watchlist_problems(
 
 def _orphan_problems(connection: duckdb.DuckDBPyConnection) -> list[IntegrityProblem]:
     last_feed_row = fetch_one(connection.execute(_LAST_FEED_ID))
-    last_feed_id = int(last_feed_row[0]) if last_feed_row else 0
+    no_sequence = last_feed_row is None or last_feed_row[0] is None
+    if no_sequence and (fetch_one(connection.execute(_HAS_LAKE_SEQUENCES)) or [0])[0]:
+        last_feed_row = fetch_one(connection.execute(_LAKE_LAST_FEED_ID))
+    last_feed_id = int(last_feed_row[0]) if last_feed_row and last_feed_row[0] is not None else 0
     problems = []
     for name, count_query, example_query in _ORPHANS:
         if "$last_feed_id" in count_query:
