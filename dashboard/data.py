@@ -391,12 +391,12 @@ def save_entity(path: str, **fields: Any) -> warehouse.WatchlistChange:
     return _written(warehouse.save_entity(Warehouse(path), **fields))
 
 
-def retire_entity(path: str, entity_id: str) -> warehouse.WatchlistChange:
-    return _written(warehouse.retire_entity(Warehouse(path), entity_id))
+def retire_entity(path: str, entity_id: str, *, author: str | None = None) -> warehouse.WatchlistChange:
+    return _written(warehouse.retire_entity(Warehouse(path), entity_id, author=author))
 
 
-def revert_watchlist(path: str, version: int) -> warehouse.WatchlistChange:
-    return _written(warehouse.revert_watchlist(Warehouse(path), version))
+def revert_watchlist(path: str, version: int, *, author: str | None = None) -> warehouse.WatchlistChange:
+    return _written(warehouse.revert_watchlist(Warehouse(path), version, author=author))
 
 
 def _written(change: warehouse.WatchlistChange) -> warehouse.WatchlistChange:

@@ -16,6 +16,7 @@ from warehouse import QueryInvalid, WarehouseError
 _TRENDS_PAGE = "app_pages/trends.py"
 _DONE = "watchlist_done"  # (message, entity_id or None) of the last change, shown after the rerun
 _SEEDED_QUERY = "watchlist_seeded_query"
+_AUTHOR = "watchlist_author"
 _NEW = {"id": "new_id", "name": "new_name", "kind": "new_kind", "aliases": "new_aliases", "exclude": "new_exclude"}
 _QUERY_RULES = (
     'From a query: each word or `"phrase"` becomes an alias (a trailing `*` keeps word forms), '
@@ -28,6 +29,10 @@ _QUERY_RULES = (
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _author() -> str | None:
+    return str(st.session_state.get(_AUTHOR) or "").strip() or None
 
 
 def _show_last_change() -> None:
@@ -100,6 +105,7 @@ def _new_entity(path: str) -> None:
                 aliases=_lines(aliases),
                 exclude=_lines(exclude),
                 new=True,
+                author=_author(),
             ),
             entity_id=entity_id.strip(),
         )
@@ -161,11 +167,14 @@ def _edit_entity(path: str, entities: list) -> None:
                 exclude=_lines(exclude),
                 case_sensitive=exact,
                 new=False,
+                author=_author(),
             ),
             entity_id=entity_id,
         )
     if retire.button(f"Retire {entity.name}", key="retire", icon=":material/archive:"):
-        _apply(f"Retiring {entity.name}…", lambda: data.retire_entity(path, entity_id), entity_id=None)
+        _apply(
+            f"Retiring {entity.name}…", lambda: data.retire_entity(path, entity_id, author=_author()), entity_id=None
+        )
 
 
 def _history(path: str, versions: list) -> None:
@@ -195,7 +204,11 @@ def _history(path: str, versions: list) -> None:
     pick, button = st.columns([1, 3], vertical_alignment="bottom")
     version = pick.selectbox("Revert to version", older[::-1], key="revert_pick")
     if button.button(f"Revert to version {version}", key="revert", icon=":material/undo:"):
-        _apply(f"Reverting to version {version}…", lambda: data.revert_watchlist(path, int(version)), entity_id=None)
+        _apply(
+            f"Reverting to version {version}…",
+            lambda: data.revert_watchlist(path, int(version), author=_author()),
+            entity_id=None,
+        )
 
 
 def render() -> None:
@@ -211,6 +224,7 @@ def render() -> None:
     current = versions[-1].version if versions else "–"
     st.caption(f"Version {current}: {len(entities)} entities. Every change is a new version; any can be reverted to.")
     _show_last_change()
+    st.text_input("Your name, kept in the history (optional)", key=_AUTHOR, max_chars=80)
     _new_entity(corpus.path)
     st.subheader("Entities")
     _entities_table(entities)

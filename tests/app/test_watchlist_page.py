@@ -63,7 +63,7 @@ def test_a_query_in_the_url_prefills_the_form_and_saving_counts_its_history(fres
     assert "Version 2: added theme alaska_summit" in app.success[0].value
     assert [link.proto.query_string for link in app.get("page_link")] == ["entities=alaska_summit"]
     assert "alaska_summit" in listed_ids(app)
-    history = [frame for frame in app.dataframe if "version" in frame.value.columns][0].value
+    history = next(frame for frame in app.dataframe if "version" in frame.value.columns).value
     assert list(history["version"]) == [2, 1]
     # Articles 1 (title and summary) and 2 (title): the history is there, day by day.
     series = warehouse.entity_series(wh, ["alaska_summit"], start=date(2025, 8, 15), end=date(2025, 8, 17))
@@ -95,6 +95,7 @@ def test_a_query_that_is_no_entity_says_why(fresh_warehouse, monkeypatch):
 def test_edit_retire_and_revert(fresh_warehouse, monkeypatch):
     wh = seeded(fresh_warehouse)
     app = watchlist_page(wh.path, monkeypatch)
+    app.text_input(key="watchlist_author").input("Desk editor").run()
     app.selectbox(key="edit_pick").select("trump").run()
     app.text_area(key="edit_aliases_trump").input("Trump\nDonald Trump").run()
     app.button(key="save_edit").click().run()
@@ -111,4 +112,5 @@ def test_edit_retire_and_revert(fresh_warehouse, monkeypatch):
     app.button(key="revert").click().run()
     assert "Version 4: reverted to version 1" in app.success[0].value
     assert "putin" in listed_ids(app)
+    assert {v.author for v in warehouse.watchlist_history(wh)[1:]} == {"Desk editor"}
     assert warehouse.check_integrity(wh, recount_articles=None) == []

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -183,44 +184,39 @@ def save_entity(
     Mistakes raise WatchlistInvalid with one line.
     """
     entity = _checked_entity(entity_id, name, kind, aliases, exclude, case_sensitive)
-    current = _current_entities(wh)
-    known = [e.entity_id for e in current]
-    if new and entity.entity_id in known:
-        raise WatchlistInvalid(f"an entity with id {entity.entity_id!r} already exists: pick another id or edit it")
-    if not new and entity.entity_id not in known:
-        raise UnknownEntity(f"unknown entity {entity.entity_id}; known: {', '.join(known)}")
-    entities = [entity if e.entity_id == entity.entity_id else e for e in current]
-    if new:
-        entities.append(entity)
     action = "add" if new else "edit"
     summary = f"{'added' if new else 'edited'} {entity.kind} {entity.entity_id} ({entity.name}): " + ", ".join(
         entity.aliases
     )
     if entity.exclude:
         summary += "; not " + ", ".join(entity.exclude)
-    return _apply(
-        wh,
-        watchlist_toml(entities),
-        origin=action,
-        action=action,
-        summary=summary,
-        entity_id=entity.entity_id,
-        author=author,
-    )
+
+    def changed(current: list[Entity]) -> str:
+        known = [e.entity_id for e in current]
+        if new and entity.entity_id in known:
+            raise WatchlistInvalid(f"an entity with id {entity.entity_id!r} already exists: pick another id or edit it")
+        if not new and entity.entity_id not in known:
+            raise UnknownEntity(f"unknown entity {entity.entity_id}; known: {', '.join(known)}")
+        entities = [entity if e.entity_id == entity.entity_id else e for e in current]
+        return watchlist_toml([*entities, entity] if new else entities)
+
+    return _apply(wh, changed, origin=action, action=action, summary=summary, entity_id=entity.entity_id, author=author)
 
 
 def retire_entity(wh: Warehouse, entity_id: str, *, author: str | None = None) -> WatchlistChange:
     """Take an entity off the watchlist, its mentions with it; `revert` brings it back."""
-    current = _current_entities(wh)
-    known = [e.entity_id for e in current]
-    if entity_id not in known:
-        raise UnknownEntity(f"unknown entity {entity_id}; known: {', '.join(known)}")
-    if len(current) == 1:
-        raise WatchlistInvalid(f"{entity_id} is the last entity: a watchlist needs at least one")
-    entities = [e for e in current if e.entity_id != entity_id]
+
+    def changed(current: list[Entity]) -> str:
+        known = [e.entity_id for e in current]
+        if entity_id not in known:
+            raise UnknownEntity(f"unknown entity {entity_id}; known: {', '.join(known)}")
+        if len(current) == 1:
+            raise WatchlistInvalid(f"{entity_id} is the last entity: a watchlist needs at least one")
+        return watchlist_toml([e for e in current if e.entity_id != entity_id])
+
     return _apply(
         wh,
-        watchlist_toml(entities),
+        changed,
         origin="retire",
         action="retire",
         summary=f"retired {entity_id}",
@@ -294,14 +290,6 @@ def _checked_entity(
     )
 
 
-def _current_entities(wh: Warehouse) -> list[Entity]:
-    with wh.reading() as connection:
-        watchlist = stored_watchlist(connection)
-    if watchlist is None:
-        raise WatchlistInvalid("no watchlist stored yet: run 'newstally watchlist import FILE'")
-    return list(watchlist.entities)
-
-
 def _matching(entity: Entity | None) -> tuple | None:
     """What decides an entity's mentions: its name and kind do not."""
     return None if entity is None else (entity.aliases, entity.exclude, entity.case_sensitive)
@@ -309,7 +297,7 @@ def _matching(entity: Entity | None) -> tuple | None:
 
 def _apply(
     wh: Warehouse,
-    text: str,
+    text: str | Callable[[list[Entity]], str],
     *,
     origin: str,
     action: str,
@@ -317,11 +305,19 @@ def _apply(
     entity_id: str | None = None,
     author: str | None = None,
 ) -> WatchlistChange:
-    """Make `text` the current watchlist and bring the mentions and rollups in line, in one transaction."""
-    watchlist = parse_watchlist(text, origin=origin)
+    """Make `text` the current watchlist and bring the mentions and rollups in line, in one transaction.
+
+    `text` may be a function of the current entities, called inside the write transaction,
+    so two editors saving at once each change the watchlist the other left.
+    """
     started = time.monotonic()
     with wh.writing() as connection:
         old = stored_watchlist(connection)
+        if callable(text):
+            if old is None:
+                raise WatchlistInvalid("no watchlist stored yet: run 'newstally watchlist import FILE'")
+            text = text(list(old.entities))
+        watchlist = parse_watchlist(text, origin=origin)
         if old is not None and old.content_hash == watchlist.content_hash:
             row = fetch_one(connection.execute(_CURRENT_VERSION))
             version = int(row[0]) if row and row[0] is not None else 0
