@@ -35,18 +35,20 @@ def _author() -> str | None:
     return str(st.session_state.get(_AUTHOR) or "").strip() or None
 
 
-def _show_last_change() -> None:
+def _show_last_change(entities: list) -> None:
     done = st.session_state.pop(_DONE, None)
     if done is None:
         return
     message, entity_id = done
     st.success(message, icon=":material/check_circle:")
     if entity_id:
+        # Beside the first two leaders, to compare the new line with the coverage already followed.
+        leaders = [e.entity_id for e in entities if e.kind == "leader" and e.entity_id != entity_id][:2]
         st.page_link(
             _TRENDS_PAGE,
             label="See it on Trends",
             icon=":material/show_chart:",
-            query_params={"entities": entity_id},
+            query_params={"entities": ",".join([entity_id, *leaders])},
         )
 
 
@@ -223,7 +225,7 @@ def render() -> None:
         return
     current = versions[-1].version if versions else "–"
     st.caption(f"Version {current}: {len(entities)} entities. Every change is a new version; any can be reverted to.")
-    _show_last_change()
+    _show_last_change(entities)
     st.text_input("Your name, kept in the history (optional)", key=_AUTHOR, max_chars=80)
     _new_entity(corpus.path)
     st.subheader("Entities")

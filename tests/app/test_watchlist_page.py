@@ -61,7 +61,7 @@ def test_a_query_in_the_url_prefills_the_form_and_saving_counts_its_history(fres
 
     assert not app.exception
     assert "Version 2: added theme alaska_summit" in app.success[0].value
-    assert [link.proto.query_string for link in app.get("page_link")] == ["entities=alaska_summit"]
+    assert [link.proto.query_string for link in app.get("page_link")] == ["entities=alaska_summit%2Ctrump%2Cputin"]
     assert "alaska_summit" in listed_ids(app)
     history = next(frame for frame in app.dataframe if "version" in frame.value.columns).value
     assert list(history["version"]) == [2, 1]
