@@ -237,3 +237,26 @@ def test_a_query_becomes_aliases_and_exclusions():
         warehouse.entity_draft_from_query("title:Putin")
     with pytest.raises(warehouse.QueryInvalid, match="only single words or phrases can follow NOT"):
         warehouse.entity_draft_from_query("Putin NOT (Trump OR Xi)")
+
+
+def test_a_warehouse_from_before_versions_gets_its_stored_watchlist_as_version_1(fresh_warehouse):
+    with fresh_warehouse.writing() as connection:
+        connection.execute("DROP TABLE watchlist_versions")
+        connection.execute("DELETE FROM schema_migrations WHERE version = 7")
+    with fresh_warehouse.writing():
+        pass  # the next write migrates
+    [first] = warehouse.watchlist_history(fresh_warehouse)
+    assert (first.version, first.action, first.summary) == (
+        1,
+        "install",
+        "the watchlist stored before versions were kept",
+    )
+    assert warehouse.watchlist_export(fresh_warehouse) == SHIPPED_WATCHLIST.read_text(encoding="utf-8")
+
+
+def test_check_reports_a_newest_version_that_is_not_the_stored_watchlist(fresh_warehouse):
+    with fresh_warehouse.writing() as connection:
+        connection.execute("UPDATE watchlist_versions SET watchlist_hash = 'tampered' WHERE version = 1")
+    [problem] = warehouse.check_integrity(fresh_warehouse)
+    assert problem.check == "watchlist"
+    assert problem.detail.startswith("the newest watchlist version (tampered) is not the stored watchlist")
