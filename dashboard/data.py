@@ -363,3 +363,43 @@ def export_bundle(
     return warehouse.export_bundle(
         Warehouse(path), frame, file_name=file_name, command=command, options=options, table=table
     )
+
+
+# --- the watchlist: reads cached by its hash, writes that forget the cached facts ---------------
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def watchlist_entities(path: str, watchlist_hash: str) -> list[warehouse.Entity]:
+    """The current watchlist's entities with their aliases and exclusions, leaders first."""
+    current = warehouse.current_watchlist(Warehouse(path))
+    return list(current.entities) if current is not None else []
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def watchlist_history(path: str, watchlist_hash: str) -> list[warehouse.WatchlistVersion]:
+    """Every watchlist version, oldest first; the last is current."""
+    return warehouse.watchlist_history(Warehouse(path))
+
+
+def entity_draft_from_query(text: str) -> warehouse.EntityDraft:
+    """A query's words and phrases as aliases, its NOT words as exclusions (QueryInvalid says why not)."""
+    return warehouse.entity_draft_from_query(text)
+
+
+def save_entity(path: str, **fields: Any) -> warehouse.WatchlistChange:
+    """Add or edit an entity (`warehouse.save_entity`); its history is counted before this returns."""
+    return _written(warehouse.save_entity(Warehouse(path), **fields))
+
+
+def retire_entity(path: str, entity_id: str, *, author: str | None = None) -> warehouse.WatchlistChange:
+    return _written(warehouse.retire_entity(Warehouse(path), entity_id, author=author))
+
+
+def revert_watchlist(path: str, version: int, *, author: str | None = None) -> warehouse.WatchlistChange:
+    return _written(warehouse.revert_watchlist(Warehouse(path), version, author=author))
+
+
+def _written(change: warehouse.WatchlistChange) -> warehouse.WatchlistChange:
+    """After a write: the cached facts carry the data version and watchlist hash every other cache is keyed by."""
+    corpus_facts.clear()
+    return change

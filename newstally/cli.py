@@ -354,6 +354,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("article_id", type=int)
     sub.add_argument("--format", choices=FORMATS, default="table")
 
+    watchlist = command("watchlist", "", "the watchlist kept in the warehouse: import, export, history, revert")
+    watchlist_commands = watchlist.add_subparsers(dest="watchlist_command", metavar="ACTION", parser_class=_Parser)
+    watchlist_commands.required = True
+    sub = watchlist_commands.add_parser(
+        "import",
+        help="make a watchlist file the current version; only the entities it changes are counted again",
+        description="make a watchlist file the current version; only the entities it changes are counted again",
+    )
+    sub.add_argument("file")
+    sub.add_argument("--author", help="who made the change, kept in the history")
+    sub.set_defaults(handler="watchlist_commands:cmd_watchlist_import")
+    sub = watchlist_commands.add_parser(
+        "export",
+        help="print the current watchlist (or --version N) as TOML that imports back to the same watchlist",
+        description="print the current watchlist (or --version N) as TOML that imports back to the same watchlist",
+    )
+    sub.add_argument("--out", help="write to this file instead of stdout")
+    sub.add_argument("--version", type=_positive_int, help="an older version (see 'newstally watchlist history')")
+    sub.set_defaults(handler="watchlist_commands:cmd_watchlist_export")
+    sub = watchlist_commands.add_parser(
+        "history", help="every watchlist version: when, what changed, who", description="every watchlist version"
+    )
+    sub.add_argument("--format", choices=FORMATS, default="table")
+    sub.set_defaults(handler="watchlist_commands:cmd_watchlist_history")
+    sub = watchlist_commands.add_parser(
+        "revert",
+        help="make an older version current again, as a new version",
+        description="make an older version current again, as a new version; only what differs is counted again",
+    )
+    sub.add_argument("version", type=_positive_int)
+    sub.add_argument("--author", help="who made the change, kept in the history")
+    sub.set_defaults(handler="watchlist_commands:cmd_watchlist_revert")
+
     command(
         "retally", "analysis_commands:cmd_retally", "recount every article against the (edited) watchlist, atomically"
     )

@@ -87,7 +87,20 @@ from .counting.tally import (
     current_watchlist as current_watchlist,
     retally as retally,
 )
+from .counting.versions import (
+    EntityDraft as EntityDraft,
+    WatchlistChange as WatchlistChange,
+    WatchlistVersion as WatchlistVersion,
+    entity_draft_from_query as entity_draft_from_query,
+    import_watchlist as import_watchlist,
+    retire_entity as retire_entity,
+    revert_watchlist as revert_watchlist,
+    save_entity as save_entity,
+    watchlist_export as watchlist_export,
+    watchlist_history as watchlist_history,
+)
 from .counting.watchlist import (
+    Entity as Entity,
     Watchlist as Watchlist,
     load_watchlist as load_watchlist,
 )

@@ -17,7 +17,14 @@ import duckdb
 from warehouse.engine.db import fetch_one
 from warehouse.engine.queries import load_query
 
-__all__ = ["ROLLUP_MIGRATION", "add_to_rollups", "has_rollups", "rebuild_rollups", "rollup_mismatches"]
+__all__ = [
+    "ROLLUP_MIGRATION",
+    "add_to_rollups",
+    "has_rollups",
+    "rebuild_entity_rollups",
+    "rebuild_rollups",
+    "rollup_mismatches",
+]
 
 ROLLUP_MIGRATION = 4  # the schema version that created slot_articles and slot_mentions
 
@@ -31,6 +38,7 @@ _ROLLUPS = (("slot_articles", _SLOT_ARTICLES), ("slot_mentions", _SLOT_MENTIONS)
 _NEW_ARTICLES_SCOPE = (
     "SEMI JOIN rollup_scope s ON a.article_id = s.article_id AND a.article_id BETWEEN $first_id AND $last_id"
 )
+_ENTITIES_SCOPE = "SEMI JOIN rollup_entities e ON m.entity_id = e.entity_id"
 _HAS_ROLLUPS = "SELECT count(*) FROM schema_migrations WHERE version = ?"
 # Keys whose summed rollup differs from a recount (either side missing counts too); {counted} is
 # the query that fills the table, over every article.
@@ -84,6 +92,21 @@ def rebuild_rollups(connection: duckdb.DuckDBPyConnection) -> None:
     for table, query in _ROLLUPS:
         connection.execute(f"DELETE FROM {table}")
         connection.execute(f"INSERT INTO {table} " + query.format(scope=""))
+
+
+def rebuild_entity_rollups(connection: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> None:
+    """Recount the mention rollups of these entities only, after their mentions were re-tallied
+    (in the caller's transaction); slot_articles does not depend on the watchlist."""
+    if not entity_ids:
+        return
+    import pandas as pd
+
+    connection.register("rollup_entities", pd.DataFrame({"entity_id": pd.Series(list(entity_ids), dtype="object")}))
+    try:
+        connection.execute("DELETE FROM slot_mentions WHERE entity_id IN (SELECT entity_id FROM rollup_entities)")
+        connection.execute("INSERT INTO slot_mentions " + _SLOT_MENTIONS.format(scope=_ENTITIES_SCOPE))
+    finally:
+        connection.unregister("rollup_entities")
 
 
 def rollup_mismatches(connection: duckdb.DuckDBPyConnection) -> tuple[int, int]:

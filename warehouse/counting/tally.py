@@ -23,6 +23,7 @@ import duckdb
 from warehouse.counting.patterns import MatchPass, sql_match_plan
 from warehouse.counting.rollups import rebuild_rollups
 from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
+from warehouse.engine.clock import to_stored, utc_now
 from warehouse.engine.db import Warehouse, fetch_one
 from warehouse.engine.queries import load_query
 from warehouse.rows import FoundMentions
@@ -215,8 +216,21 @@ def tally_new_articles(
     return tally_articles(connection, watchlist, [article_id for article_id, _, _ in articles])
 
 
-def write_watchlist(connection: duckdb.DuckDBPyConnection, watchlist: Watchlist, text: str) -> None:
-    """Replace entities, aliases and the stored watchlist text (inside the caller's transaction)."""
+def write_watchlist(
+    connection: duckdb.DuckDBPyConnection,
+    watchlist: Watchlist,
+    text: str,
+    *,
+    action: str = "retally",
+    summary: str = "",
+    entity_id: str | None = None,
+    author: str | None = None,
+) -> int:
+    """Replace entities, aliases and the stored watchlist text (inside the caller's transaction).
+
+    A text unlike the newest version's becomes a new version (what changed: `action`,
+    `summary`, `entity_id`, `author`); returns the current version's number.
+    """
     connection.execute("DELETE FROM aliases")
     connection.execute("DELETE FROM entities")
     for entity in watchlist.entities:
@@ -234,12 +248,50 @@ def write_watchlist(connection: duckdb.DuckDBPyConnection, watchlist: Watchlist,
             "INSERT INTO warehouse_facts VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
+    return _record_version(
+        connection, watchlist, text, action=action, summary=summary, entity_id=entity_id, author=author
+    )
+
+
+_NEWEST_VERSION = "SELECT version, watchlist_hash FROM watchlist_versions ORDER BY version DESC LIMIT 1"
+
+
+def _record_version(
+    connection: duckdb.DuckDBPyConnection,
+    watchlist: Watchlist,
+    text: str,
+    *,
+    action: str,
+    summary: str,
+    entity_id: str | None,
+    author: str | None,
+) -> int:
+    newest = fetch_one(connection.execute(_NEWEST_VERSION))
+    if newest is not None and newest[1] == watchlist.content_hash:
+        return int(newest[0])
+    version = 1 if newest is None else int(newest[0]) + 1
+    connection.execute(
+        "INSERT INTO watchlist_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            version,
+            to_stored(utc_now()),
+            action,
+            entity_id,
+            summary or f"{len(watchlist.entities)} entities",
+            author,
+            text,
+            watchlist.content_hash,
+        ],
+    )
+    return version
 
 
 def install_watchlist(connection: duckdb.DuckDBPyConnection, path: Path) -> Watchlist:
     """Load a watchlist file into a warehouse that has no articles yet."""
     watchlist = load_watchlist(path)
-    write_watchlist(connection, watchlist, Path(path).read_text(encoding="utf-8"))
+    write_watchlist(
+        connection, watchlist, Path(path).read_text(encoding="utf-8"), action="install", summary=f"installed {path}"
+    )
     return watchlist
 
 
@@ -254,7 +306,7 @@ def retally(wh: Warehouse, watchlist_path: Path) -> tuple[Watchlist, int]:
     watchlist = load_watchlist(watchlist_path)
     text = Path(watchlist_path).read_text(encoding="utf-8")
     with wh.writing() as connection:
-        write_watchlist(connection, watchlist, text)
+        write_watchlist(connection, watchlist, text, action="retally", summary=f"retally with {watchlist_path}")
         connection.execute("DELETE FROM mentions")
         written = tally_articles(connection, watchlist)
         rebuild_rollups(connection)

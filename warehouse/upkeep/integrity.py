@@ -117,6 +117,9 @@ _HAS_LAKE_SEQUENCES = "SELECT count(*) FROM duckdb_tables() WHERE table_name = '
 _APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations ORDER BY version"
 _HAS_MIGRATIONS_TABLE = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
 _FACT = "SELECT value FROM warehouse_facts WHERE key = ?"
+_HAS_VERSIONS_TABLE = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'watchlist_versions'"
+_NEWEST_VERSION = "SELECT version, watchlist_hash, action FROM watchlist_versions ORDER BY version DESC LIMIT 1"
+_FILE_ACTIONS = ("install", "retally")  # versions made from the watchlist file in use
 _ENTITY_IDS = "SELECT entity_id FROM entities ORDER BY entity_id"
 _RECOUNT_ARTICLES = "SELECT article_id, title, summary FROM articles ORDER BY article_id DESC LIMIT ?"
 _ALL_ARTICLES = "SELECT article_id, title, summary FROM articles ORDER BY article_id DESC"
@@ -232,7 +235,19 @@ def _watchlist_problems(
                 f"entities table differs from the stored watchlist: {', '.join(differing[:_EXAMPLES])}",
             )
         )
-    if wanted is not None and wanted.content_hash != watchlist.content_hash:
+    newest = _newest_version(connection)
+    if newest is not None and newest[1] != stored_hash:
+        problems.append(
+            IntegrityProblem(
+                "watchlist",
+                1,
+                f"the newest watchlist version ({newest[1]}) is not the stored watchlist ({stored_hash or '(none)'})",
+            )
+        )
+    # Once the watchlist was shaped in the warehouse (the dashboard, `watchlist import`, a revert),
+    # the warehouse is its source and the file is only an export: a differing file is no problem.
+    shaped_in_warehouse = newest is not None and newest[2] not in _FILE_ACTIONS
+    if wanted is not None and wanted.content_hash != watchlist.content_hash and not shaped_in_warehouse:
         problems.append(
             IntegrityProblem(
                 "watchlist",
@@ -242,6 +257,14 @@ def _watchlist_problems(
             )
         )
     return watchlist, problems
+
+
+def _newest_version(connection: duckdb.DuckDBPyConnection) -> tuple | None:
+    """(version, hash, action) of the newest watchlist version; None before migration 0007 or any version."""
+    has_table = fetch_one(connection.execute(_HAS_VERSIONS_TABLE))
+    if has_table is None or has_table[0] == 0:
+        return None
+    return fetch_one(connection.execute(_NEWEST_VERSION))
 
 
 def _orphan_problems(connection: duckdb.DuckDBPyConnection) -> list[IntegrityProblem]:
