@@ -55,6 +55,12 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
     return shown.sort_values(keys).drop(columns="_order").reset_index(drop=True)
 
 
+def query_labels(queries: Sequence[str], entity_names: Mapping[str, str]) -> dict[str, str]:
+    """How each query's line is named: its text, marked "(query)" when an entity has that name."""
+    taken = set(entity_names.values())
+    return {query: f"{query} (query)" if query in taken else query for query in queries}
+
+
 def entity_totals(shown: pd.DataFrame) -> pd.DataFrame:
     """Per entity over the shown range: articles mentioning it, their share of all articles, its busiest bucket."""
     rows = []
