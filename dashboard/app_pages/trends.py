@@ -192,7 +192,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         ) + data.query_spike_markers(path, facts.data_version, view.queries)
         completeness = data.ingest_completeness(path, facts.data_version, start=view.start, end=view.end)
     except QueryInvalid as error:
-        st.error(f"A query cannot be drawn: {error}", icon=":material/error:")
+        st.error(f"A query cannot be drawn: {tables.markdown_escaped(str(error))}", icon=":material/error:")
         return
     except WarehouseError as error:
         layout.read_failed(error)
@@ -316,10 +316,11 @@ def _headline_links(view: TrendsView, names: dict[str, str]) -> None:
     for query, label in tables.query_labels(view.queries, names).items():
         links.page_link(
             _ARTICLES_PAGE,
-            label=label,
+            label=tables.markdown_escaped(label),
             icon=":material/search:",
             query_params=ArticlesView(text=query, start=view.start, end=view.end).to_params(),
-            help=f"The articles the query {query} matches, {view.start:%d %b %Y} – {view.end:%d %b %Y}",
+            help=f"The articles the query {tables.markdown_escaped(query)} matches, "
+            f"{view.start:%d %b %Y} – {view.end:%d %b %Y}",
         )
     for entity_id in view.entity_ids:
         articles = ArticlesView(entity_id=entity_id, start=view.start, end=view.end)
@@ -347,7 +348,7 @@ def _headline_links(view: TrendsView, names: dict[str, str]) -> None:
 
 def _save_as_entity_link(place: Any, query: str) -> None:
     """A link to the Watchlist page, which starts a new entity from `query`."""
-    label = f"Save {query} as entity"
+    label = f"Save {tables.markdown_escaped(query)} as entity"
     params = save_as_entity_params(query)
     try:
         place.page_link(
@@ -358,12 +359,7 @@ def _save_as_entity_link(place: Any, query: str) -> None:
             help="Keep this query: a new leader or theme on the watchlist, its history counted",
         )
     except StreamlitAPIException:  # an app without the Watchlist page in its navigation: the plain link
-        place.markdown(f"[{_markdown_text(label)}](watchlist?{urlencode(params)})")
-
-
-def _markdown_text(text: str) -> str:
-    """`text` with every character markdown gives a meaning escaped."""
-    return "".join(f"\\{char}" if not char.isalnum() and not char.isspace() else char for char in text)
+        place.markdown(f"[{label}](watchlist?{urlencode(params)})")
 
 
 def render() -> None:
@@ -387,7 +383,10 @@ def render() -> None:
     if any(problem for _, problem in problems):
         for query, problem in problems:
             if problem:
-                st.error(f"The query {query} cannot be read: {problem}", icon=":material/error:")
+                st.error(
+                    f"The query {tables.markdown_escaped(query)} cannot be read: {tables.markdown_escaped(problem)}",
+                    icon=":material/error:",
+                )
         return
     _coverage(path, view, names)
     _headline_links(view, names)
