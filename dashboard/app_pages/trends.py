@@ -222,6 +222,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             end=view.end,
             spikes=tables.spikes_as_shown(episodes, chosen),
             gaps=gaps,
+            title=_chart_title(view),
             palette=palette,
             queries=view.queries,
         )
@@ -289,6 +290,16 @@ def equivalent_command(view: TrendsView) -> str:
             *(["--by-source"] if view.per_outlet else []),
         ]
     )
+
+
+def _chart_title(view: TrendsView) -> str | None:
+    """The chart's title when queries are drawn (they match rather than mention); None for the usual one."""
+    if not view.queries:
+        return None
+    lines = "each entity or matching each query" if view.entity_ids else "matching each query"
+    if view.metric == "share":
+        return f"Share of all articles {'mentioning ' if view.entity_ids else ''}{lines}, per {view.bucket}"
+    return f"Articles {'mentioning ' if view.entity_ids else ''}{lines}, per {view.bucket}"
 
 
 def _downloads(shown: pd.DataFrame, chart: charts.ChartBuilder, view: TrendsView, *, palette: charts.Palette) -> None:
