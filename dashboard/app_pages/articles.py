@@ -59,11 +59,6 @@ def _controls(names: dict[str, str], sources: list[str], *, first_day: date, las
         key=_STATE_KEYS["q"],
         max_chars=MAX_SEARCH_CHARS,
         placeholder='Words or a query, e.g. "Alaska summit" OR tariff*',
-        help=(
-            'Words (all of them), "exact phrases", OR, NOT or a leading -, (parentheses), a trailing * for word '
-            "forms, title: for titles only; whole words, as the counts match them. A word in lower case matches "
-            "any case, one with a capital exactly."
-        ),
         icon=":material/search:",
         on_change=_first_page,
     )
