@@ -32,7 +32,7 @@ def line_points(app: AppTest, line: str) -> dict[str, int]:
     [chart] = app.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     [points] = [
-        dataset for dataset in _datasets(chart) if "entity" in dataset.columns and line in set(dataset["entity"])
+        dataset for dataset in _datasets(chart) if "articles_from" in dataset.columns and line in set(dataset["entity"])
     ]
     rows = points[points["entity"] == line]
     assert spec["title"]["text"].startswith("Articles ")
@@ -156,3 +156,38 @@ def test_the_chart_lets_a_click_pick_a_point_of_a_query_line(fresh_warehouse, mo
         "2018-07-22",
         2,
     )
+
+
+def test_a_query_line_has_its_spike_diamond_linked_to_its_articles(tmp_path, monkeypatch):
+    from tests.spike_corpus import build_spike_corpus
+
+    wh = build_spike_corpus(tmp_path / "newstally.duckdb")
+    app = trends(wh.path, monkeypatch, entities="trump", q="Putin", bucket="day", **{"from": "2018-07-01"})
+
+    assert not app.exception
+    [chart] = app.get("vega_lite_chart")
+    [markers] = [dataset for dataset in _datasets(chart) if "spike_link" in dataset.columns]
+    # Putin's reshuffle on Sat 14 July: 1 routine story + 8 a day in each of three outlets. Spikes judge entities
+    # only, so a query's diamond opens the articles of its episode's days.
+    assert markers["entity"].tolist() == ["Putin"]
+    assert markers["spike_link"].tolist() == ["articles?q=Putin&from=2018-07-14&to=2018-07-14"]
+    assert line_points(app, "Putin")["2018-07-14"] == 27
+
+
+def test_a_query_line_is_split_per_outlet_too(tmp_path, monkeypatch):
+    from tests.spike_corpus import build_spike_corpus
+
+    wh = build_spike_corpus(tmp_path / "newstally.duckdb")
+    app = trends(wh.path, monkeypatch, q="reshuffle", bucket="day", split="outlet", **{"from": "2018-07-10"})
+
+    assert not app.exception
+    [chart] = app.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert len(spec["concat"]) == 3  # one chart per outlet
+    per_outlet = {}
+    for dataset in _datasets(chart):
+        if "source" in dataset.columns and "entity" in dataset.columns:
+            spike = dataset[dataset["day"] == "2018-07-14"]
+            per_outlet.update(zip(spike["source"], spike["articles"].astype(int), strict=True))
+    # "reshuffle" in lower case matches "Putin reshuffle: ..." and "... snap reshuffle": 8 a outlet that day.
+    assert per_outlet == {"Example Times": 8, "Example Herald": 8, "Example Courier": 8}
