@@ -50,9 +50,9 @@ _ARTICLES_PAGE = "app_pages/articles.py"
 _SPIKES_PAGE = "app_pages/spikes.py"
 _WATCHLIST_PAGE = "app_pages/watchlist.py"
 QUERY_HELP = (
-    'Words, "exact phrases", AND (the default), OR, NOT or a leading -, (parentheses), a trailing * for '
-    "word forms (sanction*), title: for titles only. A word in lower case matches any case; one with a "
-    "capital matches exactly. Press Enter to add the line; docs/counting.md has the rules."
+    'Words, `"exact phrases"`, `AND` (the default), `OR`, `NOT` or a leading `-`, `(parentheses)`, a trailing `*` '
+    "for word forms (`sanction*`), `title:` for titles only. A word in lower case matches any case; one with a "
+    f"capital matches exactly. Press Enter to add the line (at most {MAX_QUERIES}); docs/counting.md has the rules."
 )
 
 
@@ -85,8 +85,12 @@ def _add_query() -> None:
     if text not in known:
         known.append(text)
     current = list(st.session_state.get(_STATE_KEYS["queries"], []))
-    if text not in current and len(current) < MAX_QUERIES:
-        st.session_state[_STATE_KEYS["queries"]] = [*current, text]
+    if text in current:
+        return
+    if len(current) >= MAX_QUERIES:
+        st.toast(f"At most {MAX_QUERIES} queries at once: remove one to add another.", icon=":material/block:")
+        return
+    st.session_state[_STATE_KEYS["queries"]] = [*current, text]
 
 
 def _query_controls() -> tuple[str, ...]:

@@ -191,3 +191,15 @@ def test_a_query_line_is_split_per_outlet_too(tmp_path, monkeypatch):
             per_outlet.update(zip(spike["source"], spike["articles"].astype(int), strict=True))
     # "reshuffle" in lower case matches "Putin reshuffle: ..." and "... snap reshuffle": 8 a outlet that day.
     assert per_outlet == {"Example Times": 8, "Example Herald": 8, "Example Courier": 8}
+
+
+def test_a_fifth_query_is_refused_with_a_note(fresh_warehouse, monkeypatch):
+    four = ["helsinki", "summit", "heatwave", "ratings"]
+    app = trends(seeded(fresh_warehouse).path, monkeypatch, q=four, **DAYS)
+
+    app.text_input(key="trends_query_input").input("brussels").run()
+
+    assert not app.exception
+    assert app.multiselect(key="trends_queries").value == four
+    assert "At most 4 queries" in app.toast[0].value
+    assert app.query_params["q"] == four
