@@ -16,7 +16,7 @@ from warehouse import RisingReport, WarehouseError
 
 _TRENDS_PAGE = "app_pages/trends.py"
 _WINDOWS = ((1, "Last day"), (7, "Last week"))
-_COLUMN_WIDTHS = [3.2, 1.3, 1.3, 1.3]
+_COLUMN_WIDTHS = [2.2, 1.7, 1.7, 1.0]
 
 
 def _window(place: st.delta_generator.DeltaGenerator, report: RisingReport, heading: str) -> None:
