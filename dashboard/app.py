@@ -10,6 +10,7 @@ st.set_page_config(page_title="newstally", page_icon="📰", layout="wide")
 st.navigation(
     [
         st.Page(_PAGES / "trends.py", title="Trends", icon=":material/show_chart:", default=True),
+        st.Page(_PAGES / "discover.py", title="Discover", icon=":material/trending_up:"),
         st.Page(_PAGES / "spikes.py", title="Spikes", icon=":material/bolt:"),
         st.Page(_PAGES / "event_lens.py", title="Event lens", icon=":material/center_focus_strong:"),
         st.Page(_PAGES / "comentions.py", title="Co-mentions", icon=":material/grid_on:"),

@@ -8,7 +8,7 @@ every call (tens of milliseconds each, on every draw).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, cast
@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.tables import event_dates, gap_days
-from dashboard.url_state import Bucket, Metric, SpikesView
+from dashboard.url_state import ArticlesView, Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
     from warehouse import Event
@@ -213,11 +213,15 @@ def trends_chart(
     gaps: pd.DataFrame | None = None,
     title: str | None = None,
     palette: Palette = LIGHT,
+    queries: Collection[str] = (),
 ) -> alt.LayerChart:
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
     `shown` is a frame from `tables.series_as_shown`; `spikes`, one from `tables.spikes_as_shown`, adds a
-    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page;
+    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page (a query's,
+    named in `queries`, to the Articles page over the episode's days, as the Spikes page judges entities only);
+    a click on a point selects it in the `OPEN_ARTICLES` parameter: its line and its bucket's first and last
+    day in range (`entity_id`, `articles_from`, `articles_to`), for the page to open the articles behind it;
     `gaps`, one from `tables.gap_days`, greys the days on which some outlet's feeds were not fetched.
     Rendered as SVG, so event labels are text in the page, unless there are too many points
     for SVG to stay quick.
@@ -255,6 +259,8 @@ def trends_chart(
     line_data = shown.assign(
         day=[d.isoformat() for d in shown["bucket_start"]],
         bucket_label=[_bucket_label(d, bucket) for d in shown["bucket_start"]],
+        articles_from=[max(d, start).isoformat() for d in shown["bucket_start"]],
+        articles_to=[min(_bucket_end(d, bucket), end).isoformat() for d in shown["bucket_start"]],
     ).drop(columns=["bucket_start"])
     base = alt.Chart(line_data).encode(
         x=alt.X("day:T", scale=x_scale, axis=x_axis),
@@ -267,6 +273,10 @@ def trends_chart(
         color=colour,
     )
     hover = alt.selection_point(on="pointerover", nearest=True, empty=False, clear="pointerout")
+    # The nearest point under a click: the same voronoi cells the hover uses, so the point shown is the one opened.
+    opened = alt.selection_point(
+        name=OPEN_ARTICLES, on="click", nearest=True, empty=False, fields=list(OPEN_ARTICLES_FIELDS)
+    )
     lines = base.mark_line(strokeWidth=2.2, interpolate="monotone", clip=True)
     points = base.mark_point(filled=True, size=60, clip=True).encode(
         opacity=alt.OpacityValue(**alt.when(hover).then(alt.value(1)).otherwise(alt.value(0))),
@@ -282,7 +292,9 @@ def trends_chart(
     gap_bands = _gap_bands(gaps, x_scale=x_scale, start=start, end=end, palette=palette)
     if gap_bands is not None:
         under.insert(0, gap_bands)
-    markers = _spike_markers(shown, spikes, value_field=value_field, bucket=bucket, start=start, end=end)
+    markers = _spike_markers(
+        shown, spikes, value_field=value_field, bucket=bucket, start=start, end=end, queries=queries
+    )
     if len(markers):
         over.append(
             alt.Chart(markers)
@@ -304,7 +316,7 @@ def trends_chart(
         )
     # Event labels, spike markers and hover targets go above the points' nearest-point (voronoi)
     # layer, which would otherwise catch every pointer event and hide their tooltips.
-    layers: list[alt.Chart] = [*under, lines, points.add_params(hover), *over]
+    layers: list[alt.Chart] = [*under, lines, points.add_params(hover, opened), *over]
 
     subtitle = f"{start:%d %b %Y} – {end:%d %b %Y}"
     if in_range:
@@ -313,6 +325,8 @@ def trends_chart(
             subtitle += " (hover one for its name)"
     if len(markers):
         subtitle += f" · {len(markers)} spike{'s' if len(markers) != 1 else ''} as diamonds"
+    if len(shown):
+        subtitle += " · click a point for its articles"
     gap_count = _gap_count(gaps, start=start, end=end)
     if gap_count:
         subtitle += f" · grey: {gap_count} day{'s' if gap_count != 1 else ''} some outlet's feeds failed"
@@ -335,10 +349,20 @@ def trends_chart(
 
 # Relative to the Trends page, so it also works under a server.baseUrlPath.
 SPIKES_URL_PATH = "spikes"
+ARTICLES_URL_PATH = "articles"
+OPEN_ARTICLES = "open_articles"  # the Trends chart's click selection
+OPEN_ARTICLES_FIELDS = ("entity_id", "articles_from", "articles_to")
 
 
 def _spike_markers(
-    shown: pd.DataFrame, spikes: pd.DataFrame | None, *, value_field: str, bucket: Bucket, start: date, end: date
+    shown: pd.DataFrame,
+    spikes: pd.DataFrame | None,
+    *,
+    value_field: str,
+    bucket: Bucket,
+    start: date,
+    end: date,
+    queries: Collection[str] = (),
 ) -> pd.DataFrame:
     """One marker per episode peaking in `start`..`end`, placed on its entity's line at the peak's bucket."""
     if spikes is None or spikes.empty or shown.empty:
@@ -357,11 +381,24 @@ def _spike_markers(
             "top_headline": placed["top_headline"].astype(str),
             "episode_id": placed["episode_id"].astype(str),
             "spike_link": [
-                f"{SPIKES_URL_PATH}?{urlencode(SpikesView(entity_id, episode_id).to_params())}"
-                for entity_id, episode_id in zip(placed["entity_id"], placed["episode_id"], strict=True)
+                f"{ARTICLES_URL_PATH}?{urlencode(ArticlesView(entity_id, start=first, end=last).to_params())}"
+                if entity_id in queries
+                else f"{SPIKES_URL_PATH}?{urlencode(SpikesView(entity_id, episode_id).to_params())}"
+                for entity_id, episode_id, first, last in zip(
+                    placed["entity_id"], placed["episode_id"], placed["start"], placed["end"], strict=True
+                )
             ],
         }
     )
+
+
+def _bucket_end(first: date, bucket: Bucket) -> date:
+    """The last day of the bucket starting on `first`."""
+    if bucket == "week":
+        return first + timedelta(days=6)
+    if bucket == "month":
+        return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first
 
 
 def _bucket_start(day: date, bucket: Bucket) -> date:

@@ -24,7 +24,17 @@ from streamlit import dataframe_util
 
 import warehouse
 from newstally import settings
-from warehouse import CorpusFacts, Episode, Event, FeedHealth, LensDays, LensResult, Warehouse
+from warehouse import (
+    CorpusFacts,
+    Episode,
+    Event,
+    FeedHealth,
+    LensDays,
+    LensResult,
+    QueryInvalid,
+    RisingReport,
+    Warehouse,
+)
 
 
 def warehouse_path() -> str:
@@ -70,11 +80,37 @@ def entity_series(
     start: date,
     end: date,
     by_source: bool = False,
+    queries: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Articles, mentions and share per bucket for each entity (and outlet), as `warehouse.entity_series`."""
+    """Articles, mentions and share per bucket for each entity (and outlet), as `warehouse.entity_series`;
+    each of `queries` adds its rows after the entities', its text as entity_id."""
     return warehouse.entity_series(
-        Warehouse(path), list(entity_ids), bucket=bucket, start=start, end=end, by_source=by_source
+        Warehouse(path), list(entity_ids), queries=queries, bucket=bucket, start=start, end=end, by_source=by_source
     )
+
+
+def query_problem(text: str) -> str | None:
+    """Why `text` is not a query, in the one line `warehouse.parse_query` gives; None when it is one. Reads nothing."""
+    try:
+        warehouse.parse_query(text)
+    except QueryInvalid as error:
+        return str(error)
+    return None
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
+def query_spike_markers(path: str, data_version: object, queries: tuple[str, ...]) -> list[Episode]:
+    """The queries' spike episodes over all the data, by start date, each named after its query's text
+    (`warehouse.spike_episodes(queries=...)`), for marking them on a chart."""
+    if not queries:
+        return []
+    return warehouse.spike_episodes(Warehouse(path), queries=list(queries))
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding rising words…")
+def rising_terms(path: str, data_version: object, *, window_days: int) -> RisingReport:
+    """The words and two-word phrases whose share of articles rose most in the last `window_days` UTC days."""
+    return warehouse.rising_terms(Warehouse(path), window_days=window_days)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -88,7 +124,7 @@ def search_articles(
     path: str,
     data_version: object,
     *,
-    text: str,
+    query: str,
     entity_id: str | None,
     source: str | None,
     start: date | None,
@@ -96,10 +132,11 @@ def search_articles(
     limit: int,
     offset: int,
 ) -> tuple[pd.DataFrame, int]:
-    """One page of matching articles, newest first, and how many match, as `warehouse.search_articles` returns them."""
+    """One page of the articles `query` matches (blank: any), newest first, and how many match, as
+    `warehouse.search_articles` returns them; a query that does not parse raises `QueryInvalid`."""
     return warehouse.search_articles(
         Warehouse(path),
-        text=text or None,
+        query=query or None,
         entity_id=entity_id,
         source=source,
         start=start,

@@ -159,21 +159,25 @@ def date_range(
     return start, end
 
 
-def write_url(wanted: Mapping[str, str], *, written_key: str | None = None, also_owns: Collection[str] = ()) -> None:
+def write_url(
+    wanted: Mapping[str, str | list[str]], *, written_key: str | None = None, also_owns: Collection[str] = ()
+) -> None:
     """Put the page's view in the URL, so a copied link restores it; the URL is rewritten only when it differs.
 
     With `written_key`, a page that a link can steer records what it wrote (see `url_is_new`) and the URL must
     hold exactly the view. Without, only the view's own parameters are compared, and `also_owns` names those
-    the view leaves out when unset, which must not linger in the URL.
+    the view leaves out when unset, which must not linger in the URL. A list is a repeated parameter (`q=a&q=b`).
     """
     wanted = dict(wanted)
     if written_key is not None:
         st.session_state[written_key] = wanted
         differs = st.query_params.to_dict() != wanted
     else:
-        differs = {key: st.query_params.get(key) for key in wanted} != wanted or any(
-            key in st.query_params and key not in wanted for key in also_owns
-        )
+        current = {
+            key: st.query_params.get_all(key) if isinstance(value, list) else st.query_params.get(key)
+            for key, value in wanted.items()
+        }
+        differs = current != wanted or any(key in st.query_params and key not in wanted for key in also_owns)
     if differs:
         st.query_params.from_dict(wanted)
 
@@ -204,7 +208,7 @@ def table_downloads(
     *,
     stem: str,
     page: str,
-    view: Mapping[str, str],
+    view: Mapping[str, str | list[str]],
     description: str,
     options: Mapping[str, Any] | None = None,
     table: str = "series",
@@ -219,7 +223,7 @@ def table_downloads(
     button is clicked.
     """
     path = data.warehouse_path()
-    command = ["newstally-dashboard", f"{page}?{urlencode(dict(view))}" if view else page]
+    command = ["newstally-dashboard", f"{page}?{urlencode(dict(view), doseq=True)}" if view else page]
     recorded = {**view, **(options or {})}
     buttons = (place or st).container(horizontal=True, gap="small")
     for suffix, label in DOWNLOAD_FORMATS.items():
@@ -276,7 +280,7 @@ def table_and_chart_downloads(
     stem: str,
     palette: charts.Palette,
     page: str,
-    view: Mapping[str, str],
+    view: Mapping[str, str | list[str]],
     description: str,
     options: Mapping[str, Any] | None = None,
     table: str = "series",

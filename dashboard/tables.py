@@ -55,6 +55,12 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
     return shown.sort_values(keys).drop(columns="_order").reset_index(drop=True)
 
 
+def query_labels(queries: Sequence[str], entity_names: Mapping[str, str]) -> dict[str, str]:
+    """How each query's line is named: its text, marked "(query)" when an entity has that name."""
+    taken = set(entity_names.values())
+    return {query: f"{query} (query)" if query in taken else query for query in queries}
+
+
 def entity_totals(shown: pd.DataFrame) -> pd.DataFrame:
     """Per entity over the shown range: articles mentioning it, their share of all articles, its busiest bucket."""
     rows = []
@@ -490,3 +496,40 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 def _display_names(entity_ids: pd.Series, entity_names: Mapping[str, str]) -> pd.Series:
     """Entity ids as their display names; an id the watchlist no longer names stays as it is."""
     return entity_ids.map(lambda entity_id: entity_names.get(entity_id, entity_id)).astype(str)
+
+
+RISING_SHOWN_COLUMNS = (
+    "term",
+    "window_articles",
+    "baseline_articles",
+    "window_share_percent",
+    "baseline_share_percent",
+    "times_as_frequent",
+)
+
+
+def rising_as_shown(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+    """`warehouse.rising_terms`' rows as the Discover page lists them, best first: articles holding the term in the
+    window and in the days before, those as shares in percent, and how many times as frequent it became."""
+    if not rows:
+        return _empty(RISING_SHOWN_COLUMNS)
+    frame = pd.DataFrame(list(rows))
+    return pd.DataFrame(
+        {
+            "term": frame["term"].astype(str),
+            "window_articles": frame["window_articles"].astype("int64"),
+            "baseline_articles": frame["baseline_articles"].astype("int64"),
+            "window_share_percent": (100 * frame["window_share"].astype(float)).round(2),
+            "baseline_share_percent": (100 * frame["baseline_share"].astype(float)).round(2),
+            "times_as_frequent": [round(math.exp(float(ratio)), 1) for ratio in frame["log_ratio"]],
+        },
+        columns=list(RISING_SHOWN_COLUMNS),
+    )
+
+
+def markdown_escaped(text: str) -> str:
+    """`text` to show as itself where Streamlit reads markdown (labels, links): every ASCII punctuation mark
+    backslash-escaped, so a query's `*` or a headline's `**` stays a character."""
+    return "".join(
+        f"\\{char}" if char.isascii() and not char.isalnum() and not char.isspace() else char for char in text
+    )

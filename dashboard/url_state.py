@@ -6,6 +6,7 @@ a page: every parameter that cannot be used falls back to its default, silently.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,10 @@ DEFAULT_METRIC: Metric = "articles"
 DEFAULT_SPAN_YEARS = 2
 # One colour-blind-safe colour per line (charts.OKABE_ITO).
 MAX_ENTITIES = 8
+# Ad-hoc queries beside the entities (`q=`, repeated); each is counted over every article in range.
+MAX_QUERIES = 4
+# A long Boolean list of names fits; the warehouse refuses past 2,000 characters.
+MAX_QUERY_CHARS = 1000
 
 # Links written by hand tend to say "raw" for plain counts.
 _METRIC_ALIASES: dict[str, Metric] = {"articles": "articles", "raw": "articles", "share": "share"}
@@ -37,10 +42,12 @@ class TrendsView:
     bucket: Bucket
     metric: Metric
     per_outlet: bool = False  # small multiples: one chart per outlet
+    queries: tuple[str, ...] = ()  # ad-hoc queries (warehouse.parse_query), each a line after the entities'
 
-    def to_params(self) -> dict[str, str]:
-        """The query string that restores this view, e.g. ``entities=trump,putin&from=2018-01-01``."""
-        params = {
+    def to_params(self) -> dict[str, str | list[str]]:
+        """The query string that restores this view, e.g. ``entities=trump,putin&from=2018-01-01&q=tariff*``;
+        each query is one `q` (a query may hold any character, commas among them)."""
+        params: dict[str, str | list[str]] = {
             "entities": ",".join(self.entity_ids),
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
@@ -49,6 +56,8 @@ class TrendsView:
         }
         if self.per_outlet:
             params["split"] = "outlet"
+        if self.queries:
+            params["q"] = list(self.queries)
         return params
 
 
@@ -73,11 +82,14 @@ def trends_view_from_params(
     """The view a URL asks for, each unusable part replaced by its default.
 
     `entity_ids` are the entities that exist; `first_day`..`last_day` the days the
-    corpus covers, to which a requested range is clipped.
+    corpus covers, to which a requested range is clipped. Queries (`q`, repeated) are kept as typed,
+    blank ones dropped, each cut to MAX_QUERY_CHARS: whether one parses is for the page to say. A link
+    with queries and no entities draws the queries alone; without either, the usual leaders.
     """
     default = default_trends_view(entity_ids, first_day=first_day, last_day=last_day)
 
-    chosen = _requested_entities(params, entity_ids) or default.entity_ids
+    queries = requested_queries(params)
+    chosen = _requested_entities(params, entity_ids) or (() if queries else default.entity_ids)
     start, end = _requested_range(params, first_day=first_day, last_day=last_day, default=(default.start, default.end))
 
     bucket = _last_value(params.get("bucket"))
@@ -89,7 +101,14 @@ def trends_view_from_params(
         bucket=bucket if bucket in BUCKETS else default.bucket,
         metric=metric,
         per_outlet=_last_value(params.get("split")) == "outlet",
+        queries=queries,
     )
+
+
+def requested_queries(params: Mapping[str, str | Sequence[str]]) -> tuple[str, ...]:
+    """The URL's queries (`q`, possibly repeated), trimmed, each once, first come first, at most MAX_QUERIES."""
+    texts = (value.strip()[:MAX_QUERY_CHARS].strip() for value in _all_values(params.get("q")))
+    return tuple(dict.fromkeys(text for text in texts if text))[:MAX_QUERIES]
 
 
 def _requested_entities(params: Mapping[str, str | Sequence[str]], entity_ids: Sequence[str]) -> tuple[str, ...]:
@@ -150,13 +169,16 @@ def _parse_day(text: str | None) -> date | None:
 
 
 ARTICLES_PAGE_SIZE = 50
-MAX_SEARCH_CHARS = 200
+MAX_SEARCH_CHARS = MAX_QUERY_CHARS  # the search box takes a query, as long as a Trends line's
 SOURCES_DEFAULT_SPAN_DAYS = 30
 
 
 @dataclass(frozen=True)
 class ArticlesView:
-    """What the Articles page lists: a search text, an entity, an outlet, a date range, and which page."""
+    """What the Articles page lists: a search query, an entity, an outlet, a date range, and which page.
+
+    `text` is a query in the language of Trends' lines (warehouse.parse_query); a plain word is one.
+    """
 
     text: str = ""
     entity_id: str | None = None
@@ -343,3 +365,47 @@ def comentions_view_from_params(
     start, end = _requested_range(params, first_day=first_day, last_day=last_day, default=(default_start, last_day))
     show = _last_value(params.get("show"))
     return ComentionsView(start=start, end=end, show=show if show in COMENTION_SHOWS else "share")
+
+
+def save_as_entity_params(query: str) -> dict[str, str]:
+    """The Watchlist page's query string that starts a new entity from a Trends query: ``query=tariff*``."""
+    return {"query": query}
+
+
+_PLAIN_WORD = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
+_LUCENE_WORDS = {"AND", "OR", "NOT", "TO"}
+
+
+def term_as_query(term: str) -> str:
+    """A word or phrase as a query that looks for exactly it: a plain word as it is, anything else
+    (a two-word phrase, a word Lucene would read as syntax) as an "exact phrase"."""
+    text = " ".join(term.replace('"', " ").split())
+    if _PLAIN_WORD.fullmatch(text) and text not in _LUCENE_WORDS:
+        return text
+    return f'"{text}"'
+
+
+def discover_trends_view(term: str, *, start: date, end: date) -> TrendsView:
+    """The Trends view a Discover term opens: the term alone as a query, day by day from `start` to `end`
+    (the baseline's first day to the window's last), so its rise shows against the days before."""
+    return TrendsView(
+        entity_ids=(), start=start, end=end, bucket="day", metric="articles", queries=(term_as_query(term),)
+    )
+
+
+def clicked_articles(selected: Sequence[Mapping[str, object]], view: TrendsView) -> ArticlesView | None:
+    """The Articles view behind a point clicked on the Trends chart: its line's entity or query over its bucket's
+    days in range. `selected` is the chart's click selection, points as {entity_id, articles_from, articles_to};
+    None when there is none, or it names no line of `view`."""
+    if not selected:
+        return None
+    point = selected[-1]
+    line = str(point.get("entity_id", ""))
+    start, end = _parse_day(str(point.get("articles_from", ""))), _parse_day(str(point.get("articles_to", "")))
+    if start is None or end is None or start > end:
+        return None
+    if line in view.queries:
+        return ArticlesView(text=line, start=start, end=end)
+    if line in view.entity_ids:
+        return ArticlesView(entity_id=line, start=start, end=end)
+    return None

@@ -1,4 +1,7 @@
-"""Articles: the headlines behind any count, searched and filtered, newest first, a page at a time.
+"""Articles: the headlines behind any count, searched with a query and filtered, newest first, a page at a time.
+
+The search box takes a query in the language of Trends' lines (`"Alaska summit" OR tariff*`; a plain word is
+one), so a point clicked on a query's line lists exactly the articles it counts.
 
 The controls live in the URL (`?q=summit&entity=putin&source=Example+Times&from=2018-07-01&to=2018-07-31&page=2`),
 so a copied link, or one from the Trends page, restores the view. Feed text is shown as plain
@@ -14,7 +17,7 @@ import streamlit as st
 
 from dashboard import data, layout, tables
 from dashboard.url_state import ARTICLES_PAGE_SIZE, MAX_SEARCH_CHARS, ArticlesView, articles_view_from_params
-from warehouse import WarehouseError
+from warehouse import QueryInvalid, WarehouseError
 
 _STATE_KEYS = {
     "q": "articles_q",
@@ -55,7 +58,7 @@ def _controls(names: dict[str, str], sources: list[str], *, first_day: date, las
         "Search titles and summaries",
         key=_STATE_KEYS["q"],
         max_chars=MAX_SEARCH_CHARS,
-        placeholder="Any words, e.g. summit",
+        placeholder='Words or a query, e.g. "Alaska summit" OR tariff*',
         icon=":material/search:",
         on_change=_first_page,
     )
@@ -116,6 +119,10 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
         if page > pages:  # fewer matches than when the link was made
             page = st.session_state[_PAGE_KEY] = pages
             found, total = _search(path, facts.data_version, filters, page)
+    except QueryInvalid as error:
+        layout.write_url(filters.to_params(), written_key=_WRITTEN_KEY)
+        st.error(f"The search cannot be read: {tables.markdown_escaped(str(error))}", icon=":material/error:")
+        return
     except WarehouseError as error:
         layout.read_failed(error)
         return
@@ -123,7 +130,10 @@ def _results(path: str, filters: ArticlesView, names: dict[str, str]) -> None:
     layout.write_url(view.to_params(), written_key=_WRITTEN_KEY)
 
     if total == 0:
-        st.info("No articles match. Try fewer words, another outlet or a wider range.", icon=":material/search_off:")
+        st.info(
+            "No articles match. Try fewer words, OR between them, another outlet or a wider range.",
+            icon=":material/search_off:",
+        )
         return
     first_shown = (page - 1) * ARTICLES_PAGE_SIZE + 1
     shown = tables.articles_as_shown(found, names)
@@ -173,7 +183,7 @@ def _search(path: str, data_version: str, filters: ArticlesView, page: int) -> t
     return data.search_articles(
         path,
         data_version,
-        text=filters.text,
+        query=filters.text,
         entity_id=filters.entity_id,
         source=filters.source,
         start=filters.start,

@@ -84,14 +84,14 @@ def test_query_params_restore_search_entity_outlet_and_dates(fresh_warehouse, mo
     app = articles_page(
         seeded(fresh_warehouse).path,
         monkeypatch,
-        q="HELSINKI",
+        q="helsinki",  # a query: a word in lower case matches any case (HELSINKI would match only capitals)
         entity="trump",
         source="Example Times",
         **{"from": "2018-07-10", "to": "2018-07-20"},
     )
 
     assert not app.exception
-    assert app.text_input(key="articles_q").value == "HELSINKI"
+    assert app.text_input(key="articles_q").value == "helsinki"
     assert app.selectbox(key="articles_entity").value == "trump"
     assert app.selectbox(key="articles_source").value == "Example Times"
     assert str(app.date_input(key="articles_from").value) == "2018-07-10"
@@ -135,7 +135,7 @@ def test_a_link_followed_later_in_the_session_replaces_the_controls(fresh_wareho
 
 
 def test_feed_text_stays_plain_text_and_never_reaches_markdown(fresh_warehouse, monkeypatch):
-    app = articles_page(seeded(fresh_warehouse).path, monkeypatch, q="<script>")
+    app = articles_page(seeded(fresh_warehouse).path, monkeypatch, q='"<script>"')
 
     shown = listed(app)
     assert shown["title"].tolist() == [HOSTILE_TITLE]
@@ -185,9 +185,9 @@ def test_a_new_search_starts_again_at_the_first_page(fresh_warehouse, monkeypatc
     warehouse.store_articles(fresh_warehouse, "Example Times", stories, fetched_at=at_noon("2018-07-24"))
     app = articles_page(fresh_warehouse.path, monkeypatch, page="2")
 
-    app.text_input(key="articles_q").input("story 1").run()
+    app.text_input(key="articles_q").input("story 1*").run()
 
-    # "story 1" matches 1, 10–19 and 100+ (none): 11 stories, one page.
+    # A query: "story" and a word starting with 1, so 1, 10–19 and 100+ (none): 11 stories, one page.
     assert len(listed(app)) == 11
     assert "page" not in app.query_params
 
@@ -272,3 +272,32 @@ def test_trends_links_each_line_to_its_articles_over_the_charted_range(fresh_war
         "from": "2018-07-10",
         "to": "2018-07-20",
     }
+
+
+def test_the_search_box_takes_a_query(fresh_warehouse, monkeypatch):
+    app = articles_page(seeded(fresh_warehouse).path, monkeypatch, q='title:Helsinki OR "press conference"')
+
+    assert not app.exception
+    # a2 and h1 have Helsinki in the title, a3 the phrase; a2's summary alone would not count for title:.
+    assert listed(app)["title"].tolist() == [
+        "What Helsinki means for Trump",
+        "Putin's press conference, line by line",
+        "Trump and Putin meet in Helsinki",
+    ]
+
+    app.text_input(key="articles_q").input("summit NOT NATO").run()
+
+    # a1 and a2 say summit (a2 in its summary); a1 also says NATO.
+    assert listed(app)["title"].tolist() == ["Trump and Putin meet in Helsinki"]
+    assert app.query_params["q"] == "summit NOT NATO"
+
+
+def test_a_search_that_is_not_a_query_shows_one_line(fresh_warehouse, monkeypatch):
+    app = articles_page(seeded(fresh_warehouse).path, monkeypatch, q='"Alaska summit')
+
+    assert not app.exception
+    assert app.dataframe == []
+    [error] = app.error
+    assert "unclosed quote" in error.value
+    assert "\n" not in error.value
+    assert app.text_input(key="articles_q").value == '"Alaska summit'

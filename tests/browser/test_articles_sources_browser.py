@@ -145,7 +145,9 @@ def test_a_script_in_a_feed_title_shows_as_text_and_never_runs(dashboard_url, br
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{dashboard_url}/articles?{urlencode({'q': '<script>'})}")
+    # The search is a query: a "phrase" looks for the characters as they are.
+    search = urlencode({"q": '"<script>"'})
+    page.goto(f"{dashboard_url}/articles?{search}")
 
     cell = grid_cell(page, "Putin's summit").first
     cell.wait_for(state="attached", timeout=30_000)
