@@ -183,11 +183,13 @@ def event_lens(
     baseline_days: int = 28,
     calendar: Sequence[Event] | None = None,
     entity_ids: Sequence[str] | None = None,
+    collection: str | None = None,
 ) -> LensResult:
     """Every entity's lift around one calendar event, per outlet too; UTC days.
 
     `calendar` (every event) and `entity_ids` (every entity on the watchlist) are read from the
     warehouse unless given: a caller that holds them already saves a connection for each.
+    With `collection`, only its outlets count, in the shares' totals too.
     """
     if window_days < 0 or baseline_days < 1:
         raise WarehouseError(
@@ -200,6 +202,11 @@ def event_lens(
     days = lens_days(event, calendar, window_days=window_days, baseline_days=baseline_days)
     entity_ids = list(entity_ids) if entity_ids is not None else list(list_entities(wh)["entity_id"])
     daily = entity_series(
-        wh, entity_ids, start=days.window[0] - timedelta(days=baseline_days), end=days.window[-1], by_source=True
+        wh,
+        entity_ids,
+        start=days.window[0] - timedelta(days=baseline_days),
+        end=days.window[-1],
+        by_source=True,
+        collection=collection,
     )
     return LensResult(event=event, days=days, entities=entity_lifts(daily, days, event_start=event.start_date))
