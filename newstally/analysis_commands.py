@@ -134,9 +134,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         "comentions": _export_comentions,
     }
     frame, options = exporters[args.table](args, wh, out)
+    if args.collection is not None:
+        options["collection"] = _collection_record(wh, args.collection)
     sidecar = write_provenance(wh, frame, out, command=["newstally", *args.argv], options=options, table=args.table)
     print(f"wrote {len(frame)} rows to {out} (provenance in {sidecar.name})", file=sys.stderr)
     return 0
+
+
+def _collection_record(wh, name: str) -> dict[str, object]:
+    """What the sidecar says of a collection: its rule and the outlets it held, which may change later."""
+    import warehouse
+
+    collection = next(found for found in warehouse.list_collections(wh) if found.name == name)
+    return {"name": collection.name, "rule": collection.rule, "outlets": list(collection.outlets)}
 
 
 def _export_series(args: argparse.Namespace, wh, out: Path):
