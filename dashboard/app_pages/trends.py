@@ -102,7 +102,7 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
 
 
 @st.fragment(run_every="30s")
-def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
+def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: str | None = None) -> None:
     """The chart, its summary and its downloads; re-run every 30 s so new fetches show up."""
     try:
         facts = layout.current_facts(path)
@@ -116,6 +116,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             start=view.start,
             end=view.end,
             by_source=view.per_outlet,
+            collection=collection,
         )
         events = data.events(path, facts.data_version)
         days = layout.corpus_days(facts)
@@ -123,7 +124,12 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         # link finds its episode there), and read once per data version rather than again for every range.
         episodes = (
             data.spike_markers(
-                path, facts.data_version, tuple(sorted(view.entity_ids)), first_day=days[0], last_day=days[1]
+                path,
+                facts.data_version,
+                tuple(sorted(view.entity_ids)),
+                first_day=days[0],
+                last_day=days[1],
+                collection=collection,
             )
             if days is not None
             else []
@@ -160,7 +166,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             palette=palette,
         )
 
-    spec = data.chart_spec(("trends", path, facts.data_version, view, tuple(chosen.items()), theme), chart)
+    spec = data.chart_spec(("trends", path, facts.data_version, view, collection, tuple(chosen.items()), theme), chart)
     st.vega_lite_chart(spec, width=None if view.per_outlet else "stretch")
     if len(gaps):
         st.caption(
@@ -262,7 +268,7 @@ def render() -> None:
     if not view.entity_ids:
         st.info("Pick at least one entity to draw its coverage.", icon=":material/touch_app:")
         return
-    _coverage(path, view, names)
+    _coverage(path, view, names, corpus.collection)
     _headline_links(view, names)
 
 
