@@ -186,11 +186,16 @@ def page_count(total: int, page_size: int) -> int:
     return max(1, -(-total // page_size))
 
 
-SHARE_SHOWN_COLUMNS = ("source", "entity", "articles", "total_articles", "share_percent")
+# A share over fewer articles than this is flagged wherever it is shown (`small_base`): one article more or
+# less moves it by 5 points or more, so it is noise beside shares over hundreds. docs/counting.md, "Small numbers".
+SMALL_BASE_ARTICLES = 20
+
+SHARE_SHOWN_COLUMNS = ("source", "entity", "articles", "total_articles", "share_percent", "small_base")
 
 
 def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """Share of voice as the Sources page draws and downloads it: display names, share in percent."""
+    """Share of voice as the Sources page draws and downloads it: display names, share in percent, and
+    `small_base` where the outlet had fewer than SMALL_BASE_ARTICLES articles in all."""
     if shares.empty:
         return _empty(SHARE_SHOWN_COLUMNS)
     return pd.DataFrame(
@@ -200,6 +205,7 @@ def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str
             "articles": shares["articles"].astype("int64"),
             "total_articles": shares["total_articles"].astype("int64"),
             "share_percent": (100 * shares["share"].astype(float)).round(2),
+            "small_base": shares["total_articles"].astype("int64") < SMALL_BASE_ARTICLES,
         },
         columns=list(SHARE_SHOWN_COLUMNS),
     )
@@ -362,6 +368,7 @@ LENS_SHOWN_COLUMNS = (
     "peak_day",
     "days_to_peak",
     "outlets_moved_most",
+    "small_base",
 )
 
 
@@ -369,6 +376,7 @@ def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> 
     """The event lens's lifts as the page lists and downloads them: largest lift first, shares in percent.
 
     A lift is empty when the baseline share was 0; the outlets read like "Example Times ×3.2, Example Herald (new)".
+    `small_base` flags a lift whose window or baseline share is over fewer than SMALL_BASE_ARTICLES articles.
     """
     rows = [
         {
@@ -383,6 +391,7 @@ def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> 
                 f"{outlet.source} ×{outlet.lift:.1f}" if outlet.lift is not None else f"{outlet.source} (new)"
                 for outlet in lift.outlets
             ),
+            "small_base": min(lift.window_total_articles, lift.baseline_total_articles) < SMALL_BASE_ARTICLES,
         }
         for lift in result.entities
     ]
@@ -421,6 +430,8 @@ COMENTION_SHOWN_COLUMNS = (
     "previous_leader_articles",
     "previous_share_percent",
     "change_points",
+    "small_base",
+    "previous_small_base",
 )
 
 
@@ -429,7 +440,8 @@ def comentions_as_shown(matrix: pd.DataFrame, entity_names: Mapping[str, str]) -
 
     `matrix` is what `warehouse.comention_matrix` returns; change_points is the share's change in
     percentage points, empty when the leader had no articles in the previous period. Leaders with
-    no articles in either period are left out: a row of zeros says nothing.
+    no articles in either period are left out: a row of zeros says nothing. `small_base` flags a share over
+    fewer than SMALL_BASE_ARTICLES articles on the leader (its change: in either period).
     """
     matrix = matrix[(matrix["leader_articles"] > 0) | (matrix["previous_leader_articles"] > 0)]
     if matrix.empty:
@@ -446,6 +458,8 @@ def comentions_as_shown(matrix: pd.DataFrame, entity_names: Mapping[str, str]) -
             "previous_leader_articles": matrix["previous_leader_articles"].astype("int64"),
             "previous_share_percent": (100 * matrix["previous_share"].astype(float)).round(2),
             "change_points": (100 * matrix["change"].astype(float)).round(2),
+            "small_base": matrix["leader_articles"].astype("int64") < SMALL_BASE_ARTICLES,
+            "previous_small_base": matrix["previous_leader_articles"].astype("int64") < SMALL_BASE_ARTICLES,
         },
         columns=list(COMENTION_SHOWN_COLUMNS),
     )

@@ -79,7 +79,10 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str], collection: 
     spec = data.chart_spec(("comentions", path, facts.data_version, view, collection, theme), chart)
     st.vega_lite_chart(spec, width="stretch")
     st.caption(
-        "Each cell: of the articles mentioning the leader, the % that also mention the theme. "
+        "Each cell: of the articles mentioning the leader, the % that also mention the theme, and in brackets "
+        f"how many articles mention the leader. Cells over fewer than {tables.SMALL_BASE_ARTICLES} articles are pale "
+        "with a dashed outline and left off the colour scale: one article more or less would move them by 5 points "
+        "or more. "
         "The period before is as long as the chosen one and ends the day before it starts. "
         "Leaders with no articles in either period are left out."
     )

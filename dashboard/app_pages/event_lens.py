@@ -124,6 +124,11 @@ def _lens(
             "peak_day": st.column_config.DateColumn("Peak day"),
             "days_to_peak": st.column_config.NumberColumn("Days to peak", format="%d"),
             "outlets_moved_most": st.column_config.TextColumn("Outlets that moved most", width="large"),
+            "small_base": st.column_config.CheckboxColumn(
+                "Few articles",
+                help=f"The window or the baseline had fewer than {tables.SMALL_BASE_ARTICLES} articles in all:"
+                " too few for the shares, and so the lift, to mean much",
+            ),
         },
     )
     stem = f"newstally-event-lens-{event.event_id}-{view.window_days}-{view.baseline_days}"

@@ -123,8 +123,23 @@ def test_share_of_voice_as_shown_names_entities_and_gives_percent():
     shown = tables.share_of_voice_as_shown(shares, {"trump": "Donald Trump", "putin": "Vladimir Putin"})
 
     assert shown.to_dict("records") == [
-        {"source": "A", "entity": "Donald Trump", "articles": 1, "total_articles": 3, "share_percent": 33.33},
-        {"source": "A", "entity": "Vladimir Putin", "articles": 2, "total_articles": 3, "share_percent": 66.67},
+        # 3 articles in all: under 20, so both shares are flagged.
+        {
+            "source": "A",
+            "entity": "Donald Trump",
+            "articles": 1,
+            "total_articles": 3,
+            "share_percent": 33.33,
+            "small_base": True,
+        },
+        {
+            "source": "A",
+            "entity": "Vladimir Putin",
+            "articles": 2,
+            "total_articles": 3,
+            "share_percent": 66.67,
+            "small_base": True,
+        },
     ]
 
 
