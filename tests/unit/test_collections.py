@@ -152,3 +152,27 @@ def test_a_name_is_taken_once_and_remove_frees_it(four_outlets):
     assert warehouse.list_collections(four_outlets) == []
     with pytest.raises(warehouse.UnknownCollection):
         warehouse.remove_collection(four_outlets, "germany")
+
+
+def test_a_feed_lists_country_and_language_make_a_rule_collection(fresh_warehouse, tmp_path):
+    from ingest import FeedListEntry, export_opml, import_opml, opml_document, read_opml
+
+    path = tmp_path / "feeds.opml"
+    path.write_text(
+        opml_document(
+            [
+                FeedListEntry("Tagesblatt", "https://tagesblatt.example/rss", language="de", country="de"),
+                FeedListEntry("Daily Post", "https://dailypost.example/rss", language="en-GB", country="GB"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    assert [entry.country for entry in read_opml(path)] == ["DE", "GB"]
+    import_opml(fresh_warehouse, path)
+    warehouse.add_collection(fresh_warehouse, "germany", country="DE")
+    warehouse.add_collection(fresh_warehouse, "english", language="en")
+    assert {collection.name: collection.outlets for collection in warehouse.list_collections(fresh_warehouse)} == {
+        "english": ("Daily Post",),
+        "germany": ("Tagesblatt",),
+    }
+    assert 'country="GB"' in export_opml(fresh_warehouse)
