@@ -120,7 +120,7 @@ def _keep_picked() -> None:
 
 
 def collection_picker(path: str, facts: CorpusFacts) -> str | None:
-    """The "Outlets" select box in the sidebar: every outlet, or one collection (`newstally collections add`).
+    """The "Collection" select box in the sidebar: every outlet, or one collection (`newstally collections add`).
 
     A URL naming a collection chooses it when the URL is new to this session (a link followed or edited); a
     URL without one keeps the session's choice, so moving between pages keeps the outlets. An unknown name
@@ -136,7 +136,7 @@ def collection_picker(path: str, facts: CorpusFacts) -> str | None:
     st.session_state[_COLLECTION_CHOSEN] = chosen
     st.session_state[_COLLECTION_WIDGET] = chosen
     st.sidebar.selectbox(
-        "Outlets",
+        "Collection",
         options=[ALL_OUTLETS, *names],
         format_func=lambda name: name or "All outlets",
         key=_COLLECTION_WIDGET,
