@@ -283,7 +283,14 @@ def headlines_as_shown(episode: Episode) -> pd.DataFrame:
     )
 
 
-OUTLET_COVERAGE_COLUMNS = ("source", "articles", "total_articles", "share_percent", "usual_share_percent")
+OUTLET_COVERAGE_COLUMNS = (
+    "source",
+    "articles",
+    "total_articles",
+    "share_percent",
+    "usual_share_percent",
+    "small_base",
+)
 
 
 def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
@@ -293,7 +300,8 @@ def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) ->
     running from some days before `start` to `end`. Per outlet: articles mentioning the
     entity in the span, all its articles then, that share in %, and its share in % over the
     days before `start` (None where the outlet published nothing). The least coverage comes
-    first, so the outlets that ignored a spike head the table.
+    first, so the outlets that ignored a spike head the table. `small_base` flags an outlet whose share in the
+    span or before it is over fewer than SMALL_BASE_ARTICLES articles.
     """
     if series.empty:
         return pd.DataFrame(columns=list(OUTLET_COVERAGE_COLUMNS))
@@ -308,6 +316,9 @@ def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) ->
             "total_articles": during["total_articles"].to_numpy(),
             "share_percent": _percent(during["articles"], during["total_articles"]),
             "usual_share_percent": _percent(before["articles"], before["total_articles"]),
+            "small_base": (
+                (during["total_articles"] < SMALL_BASE_ARTICLES) | (before["total_articles"] < SMALL_BASE_ARTICLES)
+            ).to_numpy(),
         }
     )
     return shown.sort_values(["share_percent", "source"], na_position="last", kind="stable").reset_index(drop=True)
@@ -474,6 +485,7 @@ DIVERGENCE_SHOWN_COLUMNS = (
     "share_percent",
     "all_outlets_share_percent",
     "difference_points",
+    "small_base",
 )
 
 
@@ -491,6 +503,7 @@ def divergence_as_shown(divergence: pd.DataFrame, entity_names: Mapping[str, str
             "share_percent": (100 * divergence["share"].astype(float)).round(2),
             "all_outlets_share_percent": (100 * divergence["all_outlets_share"].astype(float)).round(2),
             "difference_points": (100 * divergence["difference"].astype(float)).round(2),
+            "small_base": divergence["leader_articles"].astype("int64") < SMALL_BASE_ARTICLES,
         },
         columns=list(DIVERGENCE_SHOWN_COLUMNS),
     )

@@ -127,6 +127,11 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str], collection: 
             "share_percent": st.column_config.NumberColumn("Outlet's share", format="%.1f %%"),
             "all_outlets_share_percent": st.column_config.NumberColumn("All outlets' share", format="%.1f %%"),
             "difference_points": st.column_config.NumberColumn("Gap (points)", format="%+.1f"),
+            "small_base": st.column_config.CheckboxColumn(
+                "Few articles",
+                help=f"Fewer than {tables.SMALL_BASE_ARTICLES} articles on the leader in this outlet: too few for"
+                " the share to mean much",
+            ),
         },
     )
     layout.table_downloads(

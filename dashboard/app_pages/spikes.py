@@ -124,6 +124,11 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
             "total_articles": st.column_config.NumberColumn("All its articles", format="%d"),
             "share_percent": st.column_config.NumberColumn("Share in the spike", format="%.2f %%"),
             "usual_share_percent": st.column_config.NumberColumn(f"Usual share ({USUAL_DAYS} days)", format="%.2f %%"),
+            "small_base": st.column_config.CheckboxColumn(
+                "Few articles",
+                help=f"Fewer than {tables.SMALL_BASE_ARTICLES} articles in the spike or before it: too few for the"
+                " share to mean much",
+            ),
         },
     )
     layout.table_downloads(

@@ -58,7 +58,7 @@ def test_heatmap_shows_counts_marks_small_cells_and_takes_its_colours_from_the_o
     chart = charts.comention_heatmap(
         tables.comentions_as_shown(matrix(), NAMES), show="share", start=START, end=END, previous_start=date(2022, 2, 1)
     )
-    (cells, outlines, labels), rows = layers(chart)
+    (cells, outlines, _labels), rows = layers(chart)
     by_cell = {(row["leader"], row["theme"]): row for row in rows}
     scholz = by_cell[("Olaf Scholz", "Sanctions")]
     assert (scholz["label"], scholz["small_base"]) == ("100.0 (3)", True)
