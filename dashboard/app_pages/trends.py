@@ -210,6 +210,7 @@ def _downloads(shown: pd.DataFrame, chart: charts.ChartBuilder, view: TrendsView
         "--to",
         view.end.isoformat(),
         *(["--by-source"] if view.per_outlet else []),
+        *(["--collection", collection] if (collection := layout.chosen_collection()) else []),
     ]
     layout.table_and_chart_downloads(
         shown,
