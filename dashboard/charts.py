@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 
-from dashboard.tables import event_dates, gap_days
+from dashboard.tables import SMALL_BASE_ARTICLES, event_dates, gap_days
 from dashboard.url_state import ArticlesView, Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
@@ -559,9 +559,23 @@ def source_volume_chart(volume: pd.DataFrame, *, start: date, end: date, palette
 
 
 def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date, palette: Palette = LIGHT) -> alt.LayerChart:
-    """A heatmap, outlet × entity, shaded by the share of the outlet's articles that mention the entity."""
+    """A heatmap, outlet × entity, shaded by the share of the outlet's articles that mention the entity.
+
+    An outlet with too few articles for a share to mean much (`small_base`) is pale with a dashed outline and
+    its count in brackets, off the colour scale, which is spread over the other outlets' shares.
+    """
     entities = list(dict.fromkeys(shown["entity"].tolist()))
     outlets = list(dict.fromkeys(shown["source"].tolist()))
+    small = _small_bases(shown, "small_base")
+    shown = shown.assign(
+        small_base=small,
+        label=[
+            f"{share:.1f} ({total:,})" if is_small else f"{share:.1f}"
+            for share, total, is_small in zip(shown["share_percent"], shown["total_articles"], small, strict=True)
+        ],
+    )
+    weighty = shown.loc[~small, "share_percent"]
+    darkest = float(weighty.max()) if len(weighty) else 0.0
     base = alt.Chart(shown).encode(
         x=alt.X("entity:N", title="Entity", sort=entities, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160)),
         y=alt.Y("source:N", title="Outlet", sort=outlets, axis=alt.Axis(labelLimit=260)),
@@ -572,31 +586,39 @@ def share_of_voice_chart(shown: pd.DataFrame, *, start: date, end: date, palette
         alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
         alt.Tooltip("total_articles:Q", title="All the outlet's articles", format=",d"),
         alt.Tooltip("share_percent:Q", title="Share (%)", format=".2f"),
+        alt.Tooltip("small_base:N", title=f"Under {SMALL_BASE_ARTICLES} articles"),
     ]
+    colour = alt.Color(
+        "share_percent:Q",
+        title="Share of the outlet's articles (%)",
+        scale=alt.Scale(scheme="blues", domain=[0, darkest or 1.0]),
+        legend=alt.Legend(orient="bottom", gradientLength=260, titleLimit=400),
+    )
     cells = base.mark_rect(stroke=palette.paper, strokeWidth=1).encode(
-        color=alt.Color(
-            "share_percent:Q",
-            title="Share of the outlet's articles (%)",
-            scale=alt.Scale(scheme="blues", domainMin=0),
-            legend=alt.Legend(orient="bottom", gradientLength=260, titleLimit=400),
-        ),
+        color=alt.ColorValue(**alt.condition("!datum.small_base", colour, alt.value(palette.muted + "33"))),
         tooltip=tooltip,
     )
     # Dark text on pale cells, white on dark ones: readable at any shade.
-    darkest = float(shown["share_percent"].max()) if len(shown) else 0.0
     labels = base.mark_text(fontSize=11).encode(
-        text=alt.Text("share_percent:Q", format=".1f"),
+        text=alt.Text("label:N"),
         color=alt.ColorValue(
-            **alt.condition(alt.datum.share_percent > darkest * 0.5, alt.value("white"), alt.value(palette.ink))
+            **alt.when((alt.datum.share_percent > darkest * 0.5) & ~alt.datum.small_base)
+            .then(alt.value("white"))
+            .when(alt.datum.small_base)
+            .then(alt.value(palette.muted))
+            .otherwise(alt.value(palette.ink))
         ),
         tooltip=tooltip,
     )
+    subtitle = f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)"
+    if small.any():
+        subtitle += f" · dashed pale cells: outlets with under {SMALL_BASE_ARTICLES} articles (count in brackets)"
     return (
-        alt.layer(cells, labels)
+        alt.layer(cells, _small_cell_outlines(base, palette), labels)
         .properties(
             title=_chart_title(
                 "Share of voice: % of each outlet's articles mentioning the entity",
-                f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)",
+                subtitle,
                 palette,
             ),
             height=_HEATMAP_CHROME_PX + _HEATMAP_ROW_PX * max(len(outlets), 1),
@@ -708,16 +730,29 @@ def comention_heatmap(
     palette: Palette = LIGHT,
 ) -> alt.LayerChart:
     """A heatmap, leader × theme, each cell labelled: the share of the leader's articles mentioning the theme
-    (`show="share"`), or its change in points against the period of equal length before (`show="change"`)."""
+    (`show="share"`), or its change in points against the period of equal length before (`show="change"`),
+    with the leader's articles it is over in brackets.
+
+    A cell over too few articles (`small_base`, and for a change `previous_small_base` too; see
+    tables.SMALL_BASE_ARTICLES) is drawn pale with a dashed outline, off the colour scale, whose domain
+    comes from the other cells: three articles must not paint the darkest cell and fade the rest.
+    """
     leaders = list(dict.fromkeys(shown["leader"].tolist()))
     themes = list(dict.fromkeys(shown["theme"].tolist()))
     previous_end = start - timedelta(days=1)
+    small = _small_bases(shown, "small_base")
+    if show == "change":
+        small = small | _small_bases(shown, "previous_small_base")
     cells_data = shown.assign(
+        small_base=small,
         label=[
-            _cell_label(share, change, show=show)
-            for share, change in zip(shown["share_percent"], shown["change_points"], strict=True)
-        ]
+            _cell_label(share, change, articles, show=show)
+            for share, change, articles in zip(
+                shown["share_percent"], shown["change_points"], shown["leader_articles"], strict=True
+            )
+        ],
     )
+    weighty = cells_data[~small]
     base = alt.Chart(cells_data).encode(
         x=alt.X(
             "theme:N",
@@ -737,7 +772,8 @@ def comention_heatmap(
         alt.Tooltip("change_points:Q", title="Change (points)", format="+.1f"),
     ]
     if show == "change":
-        extent = float(shown["change_points"].abs().max()) if shown["change_points"].notna().any() else 0.0
+        changes = weighty["change_points"].abs()
+        extent = float(changes.max()) if changes.notna().any() else 0.0
         extent = extent or 1.0
         field = "change_points"
         colour = alt.Color(
@@ -753,29 +789,40 @@ def comention_heatmap(
             "· percentage points · orange: more often, blue: less · empty: no earlier articles"
         )
     else:
-        extent = float(shown["share_percent"].max()) if len(shown) else 0.0
+        extent = float(weighty["share_percent"].max()) if len(weighty) else 0.0
         field = "share_percent"
         colour = alt.Color(
             "share_percent:Q",
             title="Share of the leader's articles mentioning the theme (%)",
-            scale=alt.Scale(scheme="blues", domainMin=0),
+            scale=alt.Scale(scheme="blues", domain=[0, extent or 1.0]),
             legend=alt.Legend(orient="bottom", gradientLength=260, titleLimit=400),
         )
         strong = alt.datum.share_percent > extent * 0.5
         title = "Co-mentions: % of each leader's articles that mention the theme"
         subtitle = f"{start:%d %b %Y} – {end:%d %b %Y} (UTC days)"
+    if small.any():
+        subtitle += f" · dashed pale cells: under {SMALL_BASE_ARTICLES} articles, too few to compare"
+    tooltip.append(alt.Tooltip("small_base:N", title=f"Under {SMALL_BASE_ARTICLES} articles"))
     cells = base.mark_rect(stroke=palette.paper, strokeWidth=1).encode(
-        color=alt.ColorValue(**alt.condition(f"isValid(datum.{field})", colour, alt.value(palette.muted + "33"))),
+        color=alt.ColorValue(
+            **alt.condition(f"isValid(datum.{field}) && !datum.small_base", colour, alt.value(palette.muted + "33"))
+        ),
         tooltip=tooltip,
     )
     # Dark text on pale cells, white on strong ones: readable at any shade.
     labels = base.mark_text(fontSize=11).encode(
         text=alt.Text("label:N"),
-        color=alt.ColorValue(**alt.when(strong).then(alt.value("white")).otherwise(alt.value(palette.ink))),
+        color=alt.ColorValue(
+            **alt.when(strong & ~alt.datum.small_base)
+            .then(alt.value("white"))
+            .when(alt.datum.small_base)
+            .then(alt.value(palette.muted))
+            .otherwise(alt.value(palette.ink))
+        ),
         tooltip=tooltip,
     )
     return (
-        alt.layer(cells, labels)
+        alt.layer(cells, _small_cell_outlines(base, palette), labels)
         .properties(
             title=_chart_title(title, subtitle, palette),
             # Rotated theme names take more room than the share-of-voice heatmap's level ones.
@@ -786,9 +833,26 @@ def comention_heatmap(
     )
 
 
-def _cell_label(share_percent: float, change_points: float, *, show: str) -> str:
+def _cell_label(share_percent: float, change_points: float, articles: int, *, show: str) -> str:
+    """The share (or its change) and, in brackets, the leader's articles it is over: "100.0 (3)"."""
     if show != "change":
-        return f"{share_percent:.1f}"
+        return f"{share_percent:.1f} ({articles:,})"
     if pd.isna(change_points):
         return ""
-    return f"{change_points:+.1f}"
+    return f"{change_points:+.1f} ({articles:,})"
+
+
+def _small_bases(shown: pd.DataFrame, column: str) -> pd.Series:
+    """The frame's flag of shares over too few articles, all False when it has none."""
+    if column not in shown:
+        return pd.Series(False, index=shown.index)
+    return shown[column].fillna(False).astype(bool)
+
+
+def _small_cell_outlines(base: alt.Chart, palette: Palette) -> alt.Chart:
+    """A dashed outline inside each cell whose share is over too few articles (`small_base`)."""
+    return (
+        base.transform_filter("datum.small_base")
+        .mark_rect(filled=False, stroke=palette.muted, strokeDash=[3, 2], strokeWidth=1)
+        .encode()
+    )

@@ -70,6 +70,12 @@ def events(path: str, data_version: object) -> list[Event]:
     return warehouse.list_events(Warehouse(path))
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def collection_names(path: str, data_version: object) -> list[str]:
+    """Every collection's name, alphabetically (a new or removed collection is a new data version)."""
+    return [collection.name for collection in warehouse.list_collections(Warehouse(path))]
+
+
 @st.cache_data(max_entries=64, show_spinner="Counting articles…")
 def entity_series(
     path: str,
@@ -81,11 +87,20 @@ def entity_series(
     end: date,
     by_source: bool = False,
     queries: tuple[str, ...] = (),
+    collection: str | None = None,
 ) -> pd.DataFrame:
     """Articles, mentions and share per bucket for each entity (and outlet), as `warehouse.entity_series`;
-    each of `queries` adds its rows after the entities', its text as entity_id."""
+    each of `queries` adds its rows after the entities', its text as entity_id; with `collection`, of its
+    outlets only."""
     return warehouse.entity_series(
-        Warehouse(path), list(entity_ids), queries=queries, bucket=bucket, start=start, end=end, by_source=by_source
+        Warehouse(path),
+        list(entity_ids),
+        queries=queries,
+        bucket=bucket,
+        start=start,
+        end=end,
+        by_source=by_source,
+        collection=collection,
     )
 
 
@@ -99,12 +114,14 @@ def query_problem(text: str) -> str | None:
 
 
 @st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
-def query_spike_markers(path: str, data_version: object, queries: tuple[str, ...]) -> list[Episode]:
+def query_spike_markers(
+    path: str, data_version: object, queries: tuple[str, ...], collection: str | None = None
+) -> list[Episode]:
     """The queries' spike episodes over all the data, by start date, each named after its query's text
-    (`warehouse.spike_episodes(queries=...)`), for marking them on a chart."""
+    (`warehouse.spike_episodes(queries=...)`), for marking them on a chart; with `collection`, of its outlets."""
     if not queries:
         return []
-    return warehouse.spike_episodes(Warehouse(path), queries=list(queries))
+    return warehouse.spike_episodes(Warehouse(path), queries=list(queries), collection=collection)
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding rising words…")
@@ -131,6 +148,7 @@ def search_articles(
     end: date | None,
     limit: int,
     offset: int,
+    collection: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the articles `query` matches (blank: any), newest first, and how many match, as
     `warehouse.search_articles` returns them; a query that does not parse raises `QueryInvalid`."""
@@ -143,21 +161,30 @@ def search_articles(
         end=end,
         limit=limit,
         offset=offset,
+        collection=collection,
     )
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting articles…")
-def source_volume(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
-    """Articles per outlet in the range, busiest first."""
-    return warehouse.source_volume(Warehouse(path), start=start, end=end)
+def source_volume(
+    path: str, data_version: object, *, start: date, end: date, collection: str | None = None
+) -> pd.DataFrame:
+    """Articles per outlet (of the collection) in the range, busiest first."""
+    return warehouse.source_volume(Warehouse(path), start=start, end=end, collection=collection)
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting articles…")
 def share_of_voice(
-    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    *,
+    start: date,
+    end: date,
+    collection: str | None = None,
 ) -> pd.DataFrame:
-    """Per outlet and entity: articles mentioning it, all the outlet's articles, and the share."""
-    return warehouse.share_of_voice(Warehouse(path), list(entity_ids), start=start, end=end)
+    """Per outlet (of the collection) and entity: articles mentioning it, all the outlet's articles, and the share."""
+    return warehouse.share_of_voice(Warehouse(path), list(entity_ids), start=start, end=end, collection=collection)
 
 
 @st.cache_data(ttl=10, max_entries=8, show_spinner=False)
@@ -176,17 +203,19 @@ class _EpisodeStore:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._versions: dict[str, tuple[object, dict[str, list[Episode]]]] = {}
+        self._versions: dict[tuple[str, str | None], tuple[object, dict[str, list[Episode]]]] = {}
 
-    def known(self, path: str, data_version: object) -> dict[str, list[Episode]]:
-        version, by_entity = self._versions.get(path, (None, {}))
+    def known(self, path: str, data_version: object, collection: str | None = None) -> dict[str, list[Episode]]:
+        version, by_entity = self._versions.get((path, collection), (None, {}))
         return dict(by_entity) if version == data_version else {}
 
-    def add(self, path: str, data_version: object, found: dict[str, list[Episode]]) -> None:
-        version, by_entity = self._versions.get(path, (None, {}))
+    def add(
+        self, path: str, data_version: object, found: dict[str, list[Episode]], collection: str | None = None
+    ) -> None:
+        version, by_entity = self._versions.get((path, collection), (None, {}))
         if version != data_version:
             by_entity = {}  # older versions' episodes are stale: let them go
-        self._versions[path] = (data_version, {**by_entity, **found})
+        self._versions[(path, collection)] = (data_version, {**by_entity, **found})
 
 
 @st.cache_resource(show_spinner=False)
@@ -206,10 +235,11 @@ def _stored_episodes(
     data_version: object,
     entity_ids: tuple[str, ...],
     judge: Callable[[list[str]], list[Episode]],
+    collection: str | None = None,
 ) -> list[Episode]:
     """The entities' episodes by start date, from `store`, after `judge` found those of the entities it lacks."""
     with store.lock:
-        known = store.known(path, data_version)
+        known = store.known(path, data_version, collection)
     missing = [entity_id for entity_id in dict.fromkeys(entity_ids) if entity_id not in known]
     if missing:
         with st.spinner("Looking for spikes…"):
@@ -217,14 +247,16 @@ def _stored_episodes(
             for episode in judge(missing):
                 found[episode.entity_id].append(episode)
         with store.lock:
-            store.add(path, data_version, found)
+            store.add(path, data_version, found, collection)
         known.update(found)
     episodes = [episode for entity_id in dict.fromkeys(entity_ids) for episode in known[entity_id]]
     return sorted(episodes, key=lambda episode: (episode.start, episode.entity_id))
 
 
-def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...]) -> list[Episode]:
-    """The entities' spike episodes over all the data, with their evidence, by start date.
+def spike_episodes(
+    path: str, data_version: object, entity_ids: tuple[str, ...], *, collection: str | None = None
+) -> list[Episode]:
+    """The entities' spike episodes over all the data (of the collection's outlets), with their evidence, by start date.
 
     The same list as `warehouse.spike_episodes(entity_ids=...)`; only entities not yet
     judged for this data version are read (see `_EpisodeStore`).
@@ -234,12 +266,19 @@ def spike_episodes(path: str, data_version: object, entity_ids: tuple[str, ...])
         path,
         data_version,
         entity_ids,
-        lambda missing: warehouse.spike_episodes(Warehouse(path), entity_ids=missing),
+        lambda missing: warehouse.spike_episodes(Warehouse(path), entity_ids=missing, collection=collection),
+        collection,
     )
 
 
 def spike_markers(
-    path: str, data_version: object, entity_ids: tuple[str, ...], *, first_day: date, last_day: date
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    *,
+    first_day: date,
+    last_day: date,
+    collection: str | None = None,
 ) -> list[Episode]:
     """The entities' spike episodes over all the data, by start date, for marking them on a chart.
 
@@ -253,8 +292,9 @@ def spike_markers(
         data_version,
         entity_ids,
         lambda missing: _peaking_within(
-            path, data_version, missing, start=first_day, end=last_day, first_day=first_day
+            path, data_version, missing, start=first_day, end=last_day, first_day=first_day, collection=collection
         ),
+        collection,
     )
 
 
@@ -267,6 +307,7 @@ def event_lens(
     *,
     window_days: int,
     baseline_days: int,
+    collection: str | None = None,
 ) -> LensResult:
     """Every entity's lift around one event, as `warehouse.event_lens` returns it.
 
@@ -280,6 +321,7 @@ def event_lens(
         baseline_days=baseline_days,
         calendar=events(path, data_version),
         entity_ids=entity_ids,
+        collection=collection,
     )
 
 
@@ -289,7 +331,14 @@ def lens_days(event: Event, calendar: list[Event], *, window_days: int, baseline
 
 
 def spikes_peaking_within(
-    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    *,
+    start: date,
+    end: date,
+    first_day: date,
+    collection: str | None = None,
 ) -> list[Episode]:
     """The entities' spike episodes peaking from `start` to `end`, by start date, for a chart's markers.
 
@@ -299,7 +348,7 @@ def spikes_peaking_within(
     """
     store = _marker_store()
     with store.lock:
-        known = store.known(path, data_version)
+        known = store.known(path, data_version, collection)
     if all(entity_id in known for entity_id in entity_ids):
         return sorted(
             (
@@ -310,22 +359,46 @@ def spikes_peaking_within(
             ),
             key=lambda episode: (episode.start, episode.entity_id),
         )
-    return _spikes_read_around(path, data_version, entity_ids, start=start, end=end, first_day=first_day)
+    return _spikes_read_around(
+        path, data_version, entity_ids, start=start, end=end, first_day=first_day, collection=collection
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
 def _spikes_read_around(
-    path: str, data_version: object, entity_ids: tuple[str, ...], *, start: date, end: date, first_day: date
+    path: str,
+    data_version: object,
+    entity_ids: tuple[str, ...],
+    *,
+    start: date,
+    end: date,
+    first_day: date,
+    collection: str | None = None,
 ) -> list[Episode]:
-    return _peaking_within(path, data_version, list(entity_ids), start=start, end=end, first_day=first_day)
+    return _peaking_within(
+        path, data_version, list(entity_ids), start=start, end=end, first_day=first_day, collection=collection
+    )
 
 
 def _peaking_within(
-    path: str, data_version: object, entity_ids: list[str], *, start: date, end: date, first_day: date
+    path: str,
+    data_version: object,
+    entity_ids: list[str],
+    *,
+    start: date,
+    end: date,
+    first_day: date,
+    collection: str | None = None,
 ) -> list[Episode]:
     """`warehouse.spike_episodes_peaking_within` with the cached calendar."""
     return warehouse.spike_episodes_peaking_within(
-        Warehouse(path), entity_ids, start=start, end=end, calendar=events(path, data_version), first_day=first_day
+        Warehouse(path),
+        entity_ids,
+        start=start,
+        end=end,
+        calendar=events(path, data_version),
+        first_day=first_day,
+        collection=collection,
     )
 
 
@@ -336,15 +409,19 @@ def ingest_completeness(path: str, data_version: object, *, start: date, end: da
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting co-mentions…")
-def comention_matrix(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
+def comention_matrix(
+    path: str, data_version: object, *, start: date, end: date, collection: str | None = None
+) -> pd.DataFrame:
     """Leaders × themes: the share of each leader's articles that mention the theme, and its change."""
-    return warehouse.comention_matrix(Warehouse(path), start=start, end=end)
+    return warehouse.comention_matrix(Warehouse(path), start=start, end=end, collection=collection)
 
 
 @st.cache_data(max_entries=32, show_spinner="Comparing outlets…")
-def comention_outlet_divergence(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
-    """The outlets whose leader–theme shares stand furthest from all outlets' together."""
-    return warehouse.comention_outlet_divergence(Warehouse(path), start=start, end=end)
+def comention_outlet_divergence(
+    path: str, data_version: object, *, start: date, end: date, collection: str | None = None
+) -> pd.DataFrame:
+    """The outlets whose leader–theme shares stand furthest from all outlets' (of the collection) together."""
+    return warehouse.comention_outlet_divergence(Warehouse(path), start=start, end=end, collection=collection)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -1,5 +1,5 @@
 """What every page does the same way: its header over the corpus, the demo banner, the empty state, the notices
-when a read fails, the controls kept in the URL, the date range, and the download buttons."""
+when a read fails, the collection picker, the controls kept in the URL, the date range, and the download buttons."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ class Corpus:
     facts: CorpusFacts
     first_day: date
     last_day: date
+    collection: str | None = None  # the outlets the page counts (a collection's name); None: every outlet
+
+
+# The collection picker: one control in the sidebar of every page, its value in the URL as `collection=`.
+COLLECTION_PARAM = "collection"
+ALL_OUTLETS = ""  # the picker's choice for no collection
+_COLLECTION_WIDGET = "collection_picker"
+_COLLECTION_CHOSEN = "collection_chosen"  # survives page changes, which drop a widget's own state
+_COLLECTION_WRITTEN = "collection_written"  # the collection this session last put in the URL
 
 
 def read_failed(error: WarehouseError) -> None:
@@ -93,7 +102,57 @@ def open_corpus(title: str) -> Corpus | None:
     st.caption(f"{facts.articles:,} articles from {outlets}, {first_day:%d %b %Y} – {last_day:%d %b %Y}")
     if facts.is_demo:
         st.info(DEMO_BANNER, icon=":material/science:")
-    return Corpus(path=path, facts=facts, first_day=first_day, last_day=last_day)
+    try:
+        collection = collection_picker(path, facts)
+    except WarehouseError as error:
+        read_failed(error)
+        return None
+    return Corpus(path=path, facts=facts, first_day=first_day, last_day=last_day, collection=collection)
+
+
+def chosen_collection() -> str | None:
+    """The collection this session's pages count (None: every outlet), as the picker last left it."""
+    return st.session_state.get(_COLLECTION_CHOSEN) or None
+
+
+def _keep_picked() -> None:
+    st.session_state[_COLLECTION_CHOSEN] = st.session_state[_COLLECTION_WIDGET]
+
+
+def collection_picker(path: str, facts: CorpusFacts) -> str | None:
+    """The "Collection" select box in the sidebar: every outlet, or one collection (`newstally collections add`).
+
+    A URL naming a collection chooses it when the URL is new to this session (a link followed or edited); a
+    URL without one keeps the session's choice, so moving between pages keeps the outlets. An unknown name
+    in a URL counts every outlet, silently, as other unusable parameters do.
+    """
+    names = data.collection_names(path, facts.data_version)
+    asked = st.query_params.get(COLLECTION_PARAM)
+    if asked is not None and asked != st.session_state.get(_COLLECTION_WRITTEN):
+        st.session_state[_COLLECTION_CHOSEN] = asked if asked in names else ALL_OUTLETS
+    chosen = st.session_state.get(_COLLECTION_CHOSEN, ALL_OUTLETS)
+    if chosen not in names:
+        chosen = ALL_OUTLETS
+    st.session_state[_COLLECTION_CHOSEN] = chosen
+    st.session_state[_COLLECTION_WIDGET] = chosen
+    st.sidebar.selectbox(
+        "Collection",
+        options=[ALL_OUTLETS, *names],
+        format_func=lambda name: name or "All outlets",
+        key=_COLLECTION_WIDGET,
+        on_change=_keep_picked,
+        help="Count only the outlets of a collection: lines, totals and shares alike. "
+        + (
+            "Collections are made with `newstally collections add`."
+            if names
+            else "None yet: make one with `newstally collections add NAME --country CC` (or `--language`, `--source`)."
+        ),
+    )
+    return chosen or None
+
+
+def _with_collection(params: Mapping[str, str], collection: str | None) -> dict[str, str]:
+    return {**params, COLLECTION_PARAM: collection} if collection else dict(params)
 
 
 def entity_names(corpus: Corpus) -> dict[str, str] | None:
@@ -113,8 +172,8 @@ def page_theme() -> tuple[str | None, charts.Palette]:
 
 def url_is_new(written_key: str, requested: Mapping[str, str]) -> bool:
     """Whether the URL asks for something other than what this session last wrote there (`write_url`):
-    a session's first run, a link followed or a URL edited by hand."""
-    return st.session_state.get(written_key) != requested
+    a session's first run, a link followed or a URL edited by hand. The URL's collection is part of both."""
+    return st.session_state.get(written_key) != _with_collection(requested, st.query_params.get(COLLECTION_PARAM))
 
 
 def seed_controls(initial: Mapping[str, object], *, replace: bool = False) -> None:
@@ -167,8 +226,12 @@ def write_url(
     With `written_key`, a page that a link can steer records what it wrote (see `url_is_new`) and the URL must
     hold exactly the view. Without, only the view's own parameters are compared, and `also_owns` names those
     the view leaves out when unset, which must not linger in the URL. A list is a repeated parameter (`q=a&q=b`).
+    The chosen collection goes with every view.
     """
-    wanted = dict(wanted)
+    collection = chosen_collection()
+    wanted = _with_collection(wanted, collection)
+    also_owns = (*also_owns, COLLECTION_PARAM)
+    st.session_state[_COLLECTION_WRITTEN] = collection
     if written_key is not None:
         st.session_state[written_key] = wanted
         differs = st.query_params.to_dict() != wanted
@@ -223,6 +286,7 @@ def table_downloads(
     button is clicked.
     """
     path = data.warehouse_path()
+    view = _with_collection(view, chosen_collection())
     command = ["newstally-dashboard", f"{page}?{urlencode(dict(view), doseq=True)}" if view else page]
     recorded = {**view, **(options or {})}
     buttons = (place or st).container(horizontal=True, gap="small")

@@ -192,11 +192,16 @@ def page_count(total: int, page_size: int) -> int:
     return max(1, -(-total // page_size))
 
 
-SHARE_SHOWN_COLUMNS = ("source", "entity", "articles", "total_articles", "share_percent")
+# A share over fewer articles than this is flagged wherever it is shown (`small_base`): one article more or
+# less moves it by 5 points or more, so it is noise beside shares over hundreds. docs/counting.md, "Small numbers".
+SMALL_BASE_ARTICLES = 20
+
+SHARE_SHOWN_COLUMNS = ("source", "entity", "articles", "total_articles", "share_percent", "small_base")
 
 
 def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
-    """Share of voice as the Sources page draws and downloads it: display names, share in percent."""
+    """Share of voice as the Sources page draws and downloads it: display names, share in percent, and
+    `small_base` where the outlet had fewer than SMALL_BASE_ARTICLES articles in all."""
     if shares.empty:
         return _empty(SHARE_SHOWN_COLUMNS)
     return pd.DataFrame(
@@ -206,6 +211,7 @@ def share_of_voice_as_shown(shares: pd.DataFrame, entity_names: Mapping[str, str
             "articles": shares["articles"].astype("int64"),
             "total_articles": shares["total_articles"].astype("int64"),
             "share_percent": (100 * shares["share"].astype(float)).round(2),
+            "small_base": shares["total_articles"].astype("int64") < SMALL_BASE_ARTICLES,
         },
         columns=list(SHARE_SHOWN_COLUMNS),
     )
@@ -283,7 +289,14 @@ def headlines_as_shown(episode: Episode) -> pd.DataFrame:
     )
 
 
-OUTLET_COVERAGE_COLUMNS = ("source", "articles", "total_articles", "share_percent", "usual_share_percent")
+OUTLET_COVERAGE_COLUMNS = (
+    "source",
+    "articles",
+    "total_articles",
+    "share_percent",
+    "usual_share_percent",
+    "small_base",
+)
 
 
 def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
@@ -293,7 +306,8 @@ def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) ->
     running from some days before `start` to `end`. Per outlet: articles mentioning the
     entity in the span, all its articles then, that share in %, and its share in % over the
     days before `start` (None where the outlet published nothing). The least coverage comes
-    first, so the outlets that ignored a spike head the table.
+    first, so the outlets that ignored a spike head the table. `small_base` flags an outlet whose share in the
+    span or before it is over fewer than SMALL_BASE_ARTICLES articles.
     """
     if series.empty:
         return pd.DataFrame(columns=list(OUTLET_COVERAGE_COLUMNS))
@@ -308,6 +322,9 @@ def outlet_coverage_as_shown(series: pd.DataFrame, *, start: date, end: date) ->
             "total_articles": during["total_articles"].to_numpy(),
             "share_percent": _percent(during["articles"], during["total_articles"]),
             "usual_share_percent": _percent(before["articles"], before["total_articles"]),
+            "small_base": (
+                (during["total_articles"] < SMALL_BASE_ARTICLES) | (before["total_articles"] < SMALL_BASE_ARTICLES)
+            ).to_numpy(),
         }
     )
     return shown.sort_values(["share_percent", "source"], na_position="last", kind="stable").reset_index(drop=True)
@@ -368,6 +385,7 @@ LENS_SHOWN_COLUMNS = (
     "peak_day",
     "days_to_peak",
     "outlets_moved_most",
+    "small_base",
 )
 
 
@@ -375,6 +393,7 @@ def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> 
     """The event lens's lifts as the page lists and downloads them: largest lift first, shares in percent.
 
     A lift is empty when the baseline share was 0; the outlets read like "Example Times ×3.2, Example Herald (new)".
+    `small_base` flags a lift whose window or baseline share is over fewer than SMALL_BASE_ARTICLES articles.
     """
     rows = [
         {
@@ -389,6 +408,7 @@ def lens_table_as_shown(result: LensResult, entity_names: Mapping[str, str]) -> 
                 f"{outlet.source} ×{outlet.lift:.1f}" if outlet.lift is not None else f"{outlet.source} (new)"
                 for outlet in lift.outlets
             ),
+            "small_base": min(lift.window_total_articles, lift.baseline_total_articles) < SMALL_BASE_ARTICLES,
         }
         for lift in result.entities
     ]
@@ -427,6 +447,8 @@ COMENTION_SHOWN_COLUMNS = (
     "previous_leader_articles",
     "previous_share_percent",
     "change_points",
+    "small_base",
+    "previous_small_base",
 )
 
 
@@ -435,7 +457,8 @@ def comentions_as_shown(matrix: pd.DataFrame, entity_names: Mapping[str, str]) -
 
     `matrix` is what `warehouse.comention_matrix` returns; change_points is the share's change in
     percentage points, empty when the leader had no articles in the previous period. Leaders with
-    no articles in either period are left out: a row of zeros says nothing.
+    no articles in either period are left out: a row of zeros says nothing. `small_base` flags a share over
+    fewer than SMALL_BASE_ARTICLES articles on the leader (its change: in either period).
     """
     matrix = matrix[(matrix["leader_articles"] > 0) | (matrix["previous_leader_articles"] > 0)]
     if matrix.empty:
@@ -452,6 +475,8 @@ def comentions_as_shown(matrix: pd.DataFrame, entity_names: Mapping[str, str]) -
             "previous_leader_articles": matrix["previous_leader_articles"].astype("int64"),
             "previous_share_percent": (100 * matrix["previous_share"].astype(float)).round(2),
             "change_points": (100 * matrix["change"].astype(float)).round(2),
+            "small_base": matrix["leader_articles"].astype("int64") < SMALL_BASE_ARTICLES,
+            "previous_small_base": matrix["previous_leader_articles"].astype("int64") < SMALL_BASE_ARTICLES,
         },
         columns=list(COMENTION_SHOWN_COLUMNS),
     )
@@ -466,6 +491,7 @@ DIVERGENCE_SHOWN_COLUMNS = (
     "share_percent",
     "all_outlets_share_percent",
     "difference_points",
+    "small_base",
 )
 
 
@@ -483,6 +509,7 @@ def divergence_as_shown(divergence: pd.DataFrame, entity_names: Mapping[str, str
             "share_percent": (100 * divergence["share"].astype(float)).round(2),
             "all_outlets_share_percent": (100 * divergence["all_outlets_share"].astype(float)).round(2),
             "difference_points": (100 * divergence["difference"].astype(float)).round(2),
+            "small_base": divergence["leader_articles"].astype("int64") < SMALL_BASE_ARTICLES,
         },
         columns=list(DIVERGENCE_SHOWN_COLUMNS),
     )

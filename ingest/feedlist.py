@@ -40,6 +40,7 @@ class FeedListEntry:
     title: str = ""
     homepage: str = ""
     language: str = ""
+    country: str = ""  # ISO 3166 code, from a `country` attribute (OPML has none of its own); collections use it
 
 
 def read_opml(path: Path) -> list[FeedListEntry]:
@@ -85,6 +86,7 @@ def _walk(parent: ElementTree.Element, *, folder: str) -> Iterator[FeedListEntry
             title=attributes.get("title") or (text if folder else ""),
             homepage=attributes.get("htmlurl", ""),
             language=attributes.get("language", ""),
+            country=attributes.get("country", "").upper(),
         )
 
 
@@ -131,8 +133,10 @@ def import_opml(wh: warehouse.Warehouse, path: Path) -> int:
     for entry in entries:
         if entry.url in known:
             continue
-        # ensure_source first so a new outlet gets the homepage and language the list gives.
-        warehouse.ensure_source(wh, entry.source_name, homepage=entry.homepage, language=entry.language)
+        # ensure_source first so a new outlet gets the homepage, language and country the list gives.
+        warehouse.ensure_source(
+            wh, entry.source_name, homepage=entry.homepage, language=entry.language, country=entry.country
+        )
         warehouse.add_feed(wh, entry.url, source_name=entry.source_name, title=entry.title)
         known.add(entry.url)
         added += 1
@@ -155,6 +159,8 @@ def opml_document(entries: Iterable[FeedListEntry], *, title: str = "newstally f
             attributes["htmlUrl"] = entry.homepage
         if entry.language:
             attributes["language"] = entry.language
+        if entry.country:
+            attributes["country"] = entry.country
         ElementTree.SubElement(body, "outline", attributes)
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
@@ -173,6 +179,7 @@ def export_opml(wh: warehouse.Warehouse) -> str:
                 title=feed.title,
                 homepage=source.homepage if source else "",
                 language=source.language if source else "",
+                country=source.country if source else "",
             )
         )
     return opml_document(entries)

@@ -29,6 +29,7 @@ def _series_frame(args: argparse.Namespace, wh, entity_ids: list[str]):
         smooth=args.smooth,
         unique=args.unique,
         complete=args.complete,
+        collection=args.collection,
     )
 
 
@@ -52,6 +53,7 @@ def cmd_series(args: argparse.Namespace) -> int:
         unique=args.unique,
         smooth=args.smooth,
         completeness=args.complete,
+        collection=args.collection,
     )
     if args.metric:
         columns = {name: columns[name] for name in warehouse.metric_columns(list(columns), args.metric, args.complete)}
@@ -132,9 +134,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         "comentions": _export_comentions,
     }
     frame, options = exporters[args.table](args, wh, out)
+    if args.collection is not None:
+        options["collection"] = _collection_record(wh, args.collection)
     sidecar = write_provenance(wh, frame, out, command=["newstally", *args.argv], options=options, table=args.table)
     print(f"wrote {len(frame)} rows to {out} (provenance in {sidecar.name})", file=sys.stderr)
     return 0
+
+
+def _collection_record(wh, name: str) -> dict[str, object]:
+    """What the sidecar says of a collection: its rule and the outlets it held, which may change later."""
+    import warehouse
+
+    collection = next(found for found in warehouse.list_collections(wh) if found.name == name)
+    return {"name": collection.name, "rule": collection.rule, "outlets": list(collection.outlets)}
 
 
 def _export_series(args: argparse.Namespace, wh, out: Path):
@@ -161,6 +173,7 @@ def _export_series(args: argparse.Namespace, wh, out: Path):
         "unique": args.unique,
         "complete": args.complete,
         "wide": args.wide,
+        "collection": args.collection,
     }
     return frame, options
 
@@ -177,6 +190,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
         "window": 28 if args.window is None else args.window,
         "threshold": 3.5 if args.threshold is None else args.threshold,
         "min_count": args.min_count or 5,
+        "collection": args.collection,
     }
     episodes = warehouse.spike_episodes(
         wh,
@@ -186,6 +200,7 @@ def _export_spikes(args: argparse.Namespace, wh, out: Path):
         window_days=options["window"],
         threshold=options["threshold"],
         min_count=options["min_count"],
+        collection=args.collection,
     )
     rows = episode_rows(episodes, nested=out.suffix.lower() == ".json")
     return export_records(rows, EPISODE_REPORT_COLUMNS, out), options
@@ -200,8 +215,15 @@ def _export_event_lens(args: argparse.Namespace, wh, out: Path):
         "event": args.event,
         "window": 3 if args.window is None else args.window,
         "baseline": args.baseline or 28,
+        "collection": args.collection,
     }
-    result = warehouse.event_lens(wh, args.event, window_days=options["window"], baseline_days=options["baseline"])
+    result = warehouse.event_lens(
+        wh,
+        args.event,
+        window_days=options["window"],
+        baseline_days=options["baseline"],
+        collection=args.collection,
+    )
     rows = lens_rows(result, nested=out.suffix.lower() == ".json")
     return export_records(rows, LENS_REPORT_COLUMNS, out), options
 
@@ -210,8 +232,14 @@ def _export_comentions(args: argparse.Namespace, wh, out: Path):
     import warehouse
     from warehouse import COMENTION_REPORT_COLUMNS, comention_rows, export_frame, export_records
 
-    frame = warehouse.comention_matrix(wh, start=args.date_from, end=args.date_to)
-    options = {"table": "comentions", "from": args.date_from, "to": args.date_to, "wide": args.wide}
+    frame = warehouse.comention_matrix(wh, start=args.date_from, end=args.date_to, collection=args.collection)
+    options = {
+        "table": "comentions",
+        "from": args.date_from,
+        "to": args.date_to,
+        "wide": args.wide,
+        "collection": args.collection,
+    }
     if args.wide:
         wide = frame.pivot(index="leader_id", columns="theme_id", values="share")
         wide = wide.reindex(
@@ -325,6 +353,7 @@ def cmd_spikes(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         min_count=args.min_count,
         nested=args.format == "json",
+        collection=args.collection,
     )
     columns = EPISODE_TABLE_COLUMNS if args.format == "table" else warehouse.EPISODE_REPORT_COLUMNS
     print_report(rows, columns, fmt=args.format, title="spike episodes (UTC days)")
@@ -334,7 +363,9 @@ def cmd_spikes(args: argparse.Namespace) -> int:
 def cmd_rising(args: argparse.Namespace) -> int:
     import warehouse
 
-    report = warehouse.rising_terms(existing_warehouse(args), window_days=warehouse.RISING_WINDOWS[args.window])
+    report = warehouse.rising_terms(
+        existing_warehouse(args), window_days=warehouse.RISING_WINDOWS[args.window], collection=args.collection
+    )
     (first, last), (base_first, base_last) = report.window, report.baseline
     print(
         f"window {first} to {last} (UTC, {report.window_articles} articles) against {base_first} to {base_last}"
@@ -355,6 +386,7 @@ def cmd_event_lens(args: argparse.Namespace) -> int:
         window_days=args.window,
         baseline_days=args.baseline,
         nested=args.format == "json",
+        collection=args.collection,
     )
     days = result.days
     print(
@@ -370,6 +402,8 @@ def cmd_comentions(args: argparse.Namespace) -> int:
     import warehouse
     from newstally.reports import print_report
 
-    rows = warehouse.comention_report(existing_warehouse(args), start=args.date_from, end=args.date_to)
+    rows = warehouse.comention_report(
+        existing_warehouse(args), start=args.date_from, end=args.date_to, collection=args.collection
+    )
     print_report(rows, warehouse.COMENTION_REPORT_COLUMNS, fmt=args.format, title="co-mentions")
     return 0

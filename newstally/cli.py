@@ -117,6 +117,14 @@ def _add_query_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_collection_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--collection",
+        metavar="NAME",
+        help="count only the outlets of this collection, in totals and shares too (see 'newstally collections list')",
+    )
+
+
 def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: bool) -> None:
     from warehouse import BUCKETS  # warehouse.rows: no analysis code, no pandas or DuckDB
 
@@ -127,6 +135,7 @@ def _add_series_options(parser: argparse.ArgumentParser, *, entity_required: boo
         help="entity id(s), comma-separated (see watchlist.toml)" + ("; or --query" if entity_required else ""),
     )
     _add_query_option(parser)
+    _add_collection_option(parser)
     parser.add_argument("--bucket", choices=BUCKETS, default="day", help="time bucket (default: day)")
     parser.add_argument("--from", dest="date_from", type=_iso_date, help="first local date, YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", type=_iso_date, help="last local date, YYYY-MM-DD (inclusive)")
@@ -346,6 +355,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file")
     sub.set_defaults(handler="analysis_commands:cmd_events_load")
 
+    collections = command("collections", "", "manage collections, named groups of outlets: add, list, remove")
+    collection_commands = collections.add_subparsers(dest="collections_command", metavar="ACTION", parser_class=_Parser)
+    collection_commands.required = True
+    sub = collection_commands.add_parser(
+        "add",
+        help="name a group of outlets: all of a country and/or language, or those given with --source",
+        description="name a group of outlets: all of a country and/or language (outlets added later join),"
+        " or those given with --source",
+    )
+    sub.add_argument("name")
+    sub.add_argument("--country", metavar="CC", help="outlets of this country, e.g. DE")
+    sub.add_argument("--language", metavar="LL", help="outlets of this language, e.g. en (also takes en-GB)")
+    sub.add_argument("--source", action="append", metavar="NAME", help="an outlet by name (repeatable)")
+    sub.set_defaults(handler="collection_commands:cmd_collections_add")
+    sub = collection_commands.add_parser(
+        "list", help="list collections and their outlets", description="list collections and their outlets"
+    )
+    sub.add_argument("--format", choices=FORMATS, default="table")
+    sub.set_defaults(handler="collection_commands:cmd_collections_list")
+    sub = collection_commands.add_parser(
+        "remove", help="remove a collection (its outlets stay)", description="remove a collection (its outlets stay)"
+    )
+    sub.add_argument("name")
+    sub.set_defaults(handler="collection_commands:cmd_collections_remove")
+
     sub = command(
         "explain",
         "analysis_commands:cmd_explain",
@@ -418,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--window", type=_positive_int, default=28, help="days of past each day is judged against (28)")
     sub.add_argument("--threshold", type=float, default=3.5, help="score a spike day must reach (default 3.5)")
     sub.add_argument("--min-count", type=_positive_int, default=5, help="articles a spike day needs (default 5)")
+    _add_collection_option(sub)
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command(
@@ -427,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
         " 28 days before (stop words of each outlet's language left out)",
     )
     sub.add_argument("--window", choices=("1d", "7d"), default="1d", help="the last day or week (default 1d)")
+    _add_collection_option(sub)
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command(
@@ -437,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("event_id", help="an event id (see 'newstally events list')")
     sub.add_argument("--window", type=_non_negative_int, default=3, help="days either side of the event (default 3)")
     sub.add_argument("--baseline", type=_positive_int, default=28, help="days before the window (default 28)")
+    _add_collection_option(sub)
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command(
@@ -444,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--from", dest="date_from", type=_iso_date, help="first UTC date (default: 28 days up to --to)")
     sub.add_argument("--to", dest="date_to", type=_iso_date, help="last UTC date, inclusive (default: newest article)")
+    _add_collection_option(sub)
     sub.add_argument("--format", choices=FORMATS, default="table")
 
     sub = command(

@@ -79,6 +79,12 @@ from .analysis.syndication import (
     ORIGINALITY_COLUMNS as ORIGINALITY_COLUMNS,
     coverage_originality as coverage_originality,
 )
+from .counting.collections import (
+    Collection as Collection,
+    add_collection as add_collection,
+    list_collections as list_collections,
+    remove_collection as remove_collection,
+)
 from .counting.queries import (
     Query as Query,
     parse_query as parse_query,
@@ -115,6 +121,8 @@ from .engine.db import (
     Warehouse as Warehouse,
 )
 from .errors import (
+    CollectionInvalid as CollectionInvalid,
+    UnknownCollection as UnknownCollection,
     QueryInvalid as QueryInvalid,
     UnknownEntity as UnknownEntity,
     UnknownEvent as UnknownEvent,

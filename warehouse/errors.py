@@ -6,6 +6,8 @@
     ├── UnknownEntity          an entity id that is not in the watchlist
     ├── UnknownFeed            a feed id that is not registered
     ├── UnknownEvent           an event id that is not on the calendar
+    ├── UnknownCollection      a collection name that is not stored
+    ├── CollectionInvalid      a collection that cannot be made (no rule or outlets, unknown outlet, taken name)
     ├── WatchlistInvalid       a watchlist or events file that cannot be used
     └── QueryInvalid           a search query that does not parse (says what is wrong and where)
 
@@ -38,6 +40,14 @@ class UnknownFeed(WarehouseError):
 
 class UnknownEvent(WarehouseError):
     """An event id that is not on the calendar."""
+
+
+class UnknownCollection(WarehouseError):
+    """A collection name that is not stored."""
+
+
+class CollectionInvalid(WarehouseError):
+    """A collection that cannot be made: no rule and no outlets, both, an unknown outlet, a taken name."""
 
 
 class WatchlistInvalid(WarehouseError):

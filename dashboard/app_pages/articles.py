@@ -190,6 +190,7 @@ def _search(path: str, data_version: str, filters: ArticlesView, page: int) -> t
         end=filters.end,
         limit=ARTICLES_PAGE_SIZE,
         offset=(page - 1) * ARTICLES_PAGE_SIZE,
+        collection=layout.chosen_collection(),
     )
 
 

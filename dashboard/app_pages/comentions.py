@@ -52,13 +52,13 @@ def _controls(requested: ComentionsView, *, first_day: date, last_day: date) -> 
 
 
 @st.fragment(run_every="30s")
-def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
+def _matrix(path: str, view: ComentionsView, names: dict[str, str], collection: str | None) -> None:
     """The heatmap and the outlets that diverge; re-run every 30 s so new fetches show up."""
     try:
         facts = layout.current_facts(path)
         if facts is None:
             return
-        matrix = data.comention_matrix(path, facts.data_version, start=view.start, end=view.end)
+        matrix = data.comention_matrix(path, facts.data_version, start=view.start, end=view.end, collection=collection)
     except WarehouseError as error:
         layout.read_failed(error)
         return
@@ -76,10 +76,13 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
             shown, show=view.show, start=view.start, end=view.end, previous_start=view.previous_start, palette=palette
         )
 
-    spec = data.chart_spec(("comentions", path, facts.data_version, view, theme), chart)
+    spec = data.chart_spec(("comentions", path, facts.data_version, view, collection, theme), chart)
     st.vega_lite_chart(spec, width="stretch")
     st.caption(
-        "Each cell: of the articles mentioning the leader, the % that also mention the theme. "
+        "Each cell: of the articles mentioning the leader, the % that also mention the theme, and in brackets "
+        f"how many articles mention the leader. Cells over fewer than {tables.SMALL_BASE_ARTICLES} articles are pale "
+        "with a dashed outline and left off the colour scale: one article more or less would move them by 5 points "
+        "or more. "
         "The period before is as long as the chosen one and ends the day before it starts. "
         "Leaders with no articles in either period are left out."
     )
@@ -99,7 +102,9 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
     st.subheader("Outlets that diverge most")
     # Read after the heatmap is sent, so the browser draws it while this query runs.
     try:
-        divergence = data.comention_outlet_divergence(path, facts.data_version, start=view.start, end=view.end)
+        divergence = data.comention_outlet_divergence(
+            path, facts.data_version, start=view.start, end=view.end, collection=collection
+        )
     except WarehouseError as error:
         layout.read_failed(error)
         return
@@ -122,6 +127,11 @@ def _matrix(path: str, view: ComentionsView, names: dict[str, str]) -> None:
             "share_percent": st.column_config.NumberColumn("Outlet's share", format="%.1f %%"),
             "all_outlets_share_percent": st.column_config.NumberColumn("All outlets' share", format="%.1f %%"),
             "difference_points": st.column_config.NumberColumn("Gap (points)", format="%+.1f"),
+            "small_base": st.column_config.CheckboxColumn(
+                "Few articles",
+                help=f"Fewer than {tables.SMALL_BASE_ARTICLES} articles on the leader in this outlet: too few for"
+                " the share to mean much",
+            ),
         },
     )
     layout.table_downloads(
@@ -147,7 +157,7 @@ def render() -> None:
     _restore_controls(requested, first_day=corpus.first_day, last_day=corpus.last_day)
     view = _controls(requested, first_day=corpus.first_day, last_day=corpus.last_day)
     layout.write_url(view.to_params(), written_key=_WRITTEN_KEY)
-    _matrix(corpus.path, view, names)
+    _matrix(corpus.path, view, names, corpus.collection)
 
 
 render()

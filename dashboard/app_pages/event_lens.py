@@ -93,6 +93,7 @@ def _lens(
             tuple(names),
             window_days=view.window_days,
             baseline_days=view.baseline_days,
+            collection=corpus.collection,
         )
         if not result.entities:
             place.info(
@@ -123,6 +124,11 @@ def _lens(
             "peak_day": st.column_config.DateColumn("Peak day"),
             "days_to_peak": st.column_config.NumberColumn("Days to peak", format="%d"),
             "outlets_moved_most": st.column_config.TextColumn("Outlets that moved most", width="large"),
+            "small_base": st.column_config.CheckboxColumn(
+                "Few articles",
+                help=f"The window or the baseline had fewer than {tables.SMALL_BASE_ARTICLES} articles in all:"
+                " too few for the shares, and so the lift, to mean much",
+            ),
         },
     )
     stem = f"newstally-event-lens-{event.event_id}-{view.window_days}-{view.baseline_days}"
@@ -150,7 +156,9 @@ def _window_chart(
     """Draw in `place` the chosen entities' daily share over the window, spikes marked; return its builder."""
     path, data_version = corpus.path, corpus.facts.data_version
     first_day, last_day = days.window[0], days.window[-1]
-    series = data.entity_series(path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day)
+    series = data.entity_series(
+        path, data_version, tuple(chosen), bucket="day", start=first_day, end=last_day, collection=corpus.collection
+    )
     # Spikes peaking within the widest window the page offers, found once per event and entities:
     # changing the window only filters them. They are the Spikes page's episodes, judged from nearby days.
     episodes = data.spikes_peaking_within(
@@ -160,6 +168,7 @@ def _window_chart(
         start=event.start_date - timedelta(days=MAX_LENS_WINDOW_DAYS),
         end=event.end_date + timedelta(days=MAX_LENS_WINDOW_DAYS),
         first_day=corpus.first_day,
+        collection=corpus.collection,
     )
     drawn = {entity_id: names[entity_id] for entity_id in chosen}
     theme, palette = layout.page_theme()
@@ -177,7 +186,7 @@ def _window_chart(
             palette=palette,
         )
 
-    lens = (event.event_id, view.window_days, view.baseline_days, tuple(drawn.items()))
+    lens = (event.event_id, view.window_days, view.baseline_days, corpus.collection, tuple(drawn.items()))
     place.vega_lite_chart(data.chart_spec(("event-lens", path, data_version, *lens, theme), chart), width="stretch")
     return chart
 

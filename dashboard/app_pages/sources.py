@@ -49,13 +49,13 @@ def _controls(requested: SourcesView, names: dict[str, str], *, first_day: date,
 
 
 @st.fragment(run_every="30s")
-def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
+def _coverage(path: str, view: SourcesView, names: dict[str, str], collection: str | None) -> None:
     """Volume and share of voice per outlet; re-run every 30 s so new fetches show up."""
     try:
         facts = layout.current_facts(path)
         if facts is None:
             return
-        volume = data.source_volume(path, facts.data_version, start=view.start, end=view.end)
+        volume = data.source_volume(path, facts.data_version, start=view.start, end=view.end, collection=collection)
     except WarehouseError as error:
         layout.read_failed(error)
         return
@@ -68,7 +68,7 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
     def volume_chart() -> charts.Chart:
         return charts.source_volume_chart(volume, start=view.start, end=view.end, palette=palette)
 
-    key = (path, facts.data_version, view.start, view.end, theme)
+    key = (path, facts.data_version, view.start, view.end, collection, theme)
     st.vega_lite_chart(data.chart_spec(("volume", *key), volume_chart), width="stretch")
     layout.table_and_chart_downloads(
         volume,
@@ -86,7 +86,9 @@ def _coverage(path: str, view: SourcesView, names: dict[str, str]) -> None:
         return
     # Read after the volume chart is sent, so the browser draws it while this query runs.
     try:
-        shares = data.share_of_voice(path, facts.data_version, view.entity_ids, start=view.start, end=view.end)
+        shares = data.share_of_voice(
+            path, facts.data_version, view.entity_ids, start=view.start, end=view.end, collection=collection
+        )
     except WarehouseError as error:
         layout.read_failed(error)
         return
@@ -167,7 +169,7 @@ def render() -> None:
     _restore_controls(requested, names, first_day=corpus.first_day, last_day=corpus.last_day)
     view = _controls(requested, names, first_day=corpus.first_day, last_day=corpus.last_day)
     layout.write_url(view.to_params())
-    _coverage(corpus.path, view, names)
+    _coverage(corpus.path, view, names, corpus.collection)
     _feed_health(corpus.path)
 
 

@@ -102,6 +102,7 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
             start=episode.start - timedelta(days=USUAL_DAYS),
             end=episode.end,
             by_source=True,
+            collection=layout.chosen_collection(),
         )
     except WarehouseError as error:
         layout.read_failed(error)
@@ -123,6 +124,11 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
             "total_articles": st.column_config.NumberColumn("All its articles", format="%d"),
             "share_percent": st.column_config.NumberColumn("Share in the spike", format="%.2f %%"),
             "usual_share_percent": st.column_config.NumberColumn(f"Usual share ({USUAL_DAYS} days)", format="%.2f %%"),
+            "small_base": st.column_config.CheckboxColumn(
+                "Few articles",
+                help=f"Fewer than {tables.SMALL_BASE_ARTICLES} articles in the spike or before it: too few for the"
+                " share to mean much",
+            ),
         },
     )
     layout.table_downloads(
@@ -146,7 +152,9 @@ def render() -> None:
     _restore_controls(spikes_view_from_params(st.query_params.to_dict(), entity_ids=list(names)))
     entity_id = st.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)
     try:
-        episodes = data.spike_episodes(corpus.path, corpus.facts.data_version, (entity_id,))
+        episodes = data.spike_episodes(
+            corpus.path, corpus.facts.data_version, (entity_id,), collection=corpus.collection
+        )
     except WarehouseError as error:
         layout.read_failed(error)
         return

@@ -167,7 +167,7 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
 
 
 @st.fragment(run_every="30s")
-def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
+def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: str | None = None) -> None:
     """The chart, its summary and its downloads; re-run every 30 s so new fetches show up."""
     try:
         facts = layout.current_facts(path)
@@ -182,6 +182,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             end=view.end,
             by_source=view.per_outlet,
             queries=view.queries,
+            collection=collection,
         )
         events = data.events(path, facts.data_version)
         days = layout.corpus_days(facts)
@@ -189,11 +190,16 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
         # link finds its episode there), and read once per data version rather than again for every range.
         episodes = (
             data.spike_markers(
-                path, facts.data_version, tuple(sorted(view.entity_ids)), first_day=days[0], last_day=days[1]
+                path,
+                facts.data_version,
+                tuple(sorted(view.entity_ids)),
+                first_day=days[0],
+                last_day=days[1],
+                collection=collection,
             )
             if days is not None
             else []
-        ) + data.query_spike_markers(path, facts.data_version, view.queries)
+        ) + data.query_spike_markers(path, facts.data_version, view.queries, collection)
         completeness = data.ingest_completeness(path, facts.data_version, start=view.start, end=view.end)
     except QueryInvalid as error:
         st.error(f"A query cannot be drawn: {tables.markdown_escaped(str(error))}", icon=":material/error:")
@@ -231,7 +237,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str]) -> None:
             queries=view.queries,
         )
 
-    spec = data.chart_spec(("trends", path, facts.data_version, view, tuple(chosen.items()), theme), chart)
+    spec = data.chart_spec(("trends", path, facts.data_version, view, collection, tuple(chosen.items()), theme), chart)
     if view.per_outlet:
         st.vega_lite_chart(spec, width=None)
     else:
@@ -275,7 +281,7 @@ def _open_clicked_point(clicked: Any, view: TrendsView) -> None:
         st.switch_page(_ARTICLES_PAGE, query_params=articles.to_params())
 
 
-def equivalent_command(view: TrendsView) -> str:
+def equivalent_command(view: TrendsView, collection: str | None = None) -> str:
     """The `newstally series` command that prints the numbers charted, quoted for a POSIX shell."""
     entities = ["--entity", ",".join(view.entity_ids)] if view.entity_ids else []
     queries = [part for query in view.queries for part in ("--query", query)]
@@ -292,6 +298,7 @@ def equivalent_command(view: TrendsView) -> str:
             "--to",
             view.end.isoformat(),
             *(["--by-source"] if view.per_outlet else []),
+            *(["--collection", collection] if collection else []),
         ]
     )
 
@@ -319,7 +326,11 @@ def _downloads(shown: pd.DataFrame, chart: charts.ChartBuilder, view: TrendsView
         description="The series as charted: one row per entity or query and bucket"
         + (" and outlet" if view.per_outlet else "")
         + " in the chosen range.",
-        options={"bucket": view.bucket, "tz": "UTC", "equivalent_command": equivalent_command(view)},
+        options={
+            "bucket": view.bucket,
+            "tz": "UTC",
+            "equivalent_command": equivalent_command(view, layout.chosen_collection()),
+        },
     )
 
 
@@ -403,7 +414,7 @@ def render() -> None:
                     icon=":material/error:",
                 )
         return
-    _coverage(path, view, names)
+    _coverage(path, view, names, corpus.collection)
     _headline_links(view, names)
 
 

@@ -71,10 +71,10 @@ def test_heatmap_labels_each_cell_with_the_share_of_the_leaders_articles(fresh_w
     spec, cells = heatmap(app)
     assert spec["title"]["text"] == "Co-mentions: % of each leader's articles that mention the theme"
     putin = cells[("Vladimir Putin", "Sanctions")]
-    assert (putin["both_articles"], putin["leader_articles"], putin["label"]) == (5, 10, "50.0")
+    assert (putin["both_articles"], putin["leader_articles"], putin["label"]) == (5, 10, "50.0 (10)")
     trump = cells[("Donald Trump", "Trade and tariffs")]
-    assert (trump["both_articles"], trump["leader_articles"], trump["label"]) == (1, 2, "50.0")
-    assert cells[("Donald Trump", "Sanctions")]["label"] == "0.0"
+    assert (trump["both_articles"], trump["leader_articles"], trump["label"]) == (1, 2, "50.0 (2)")
+    assert cells[("Donald Trump", "Sanctions")]["label"] == "0.0 (2)"
     assert [button.label for button in app.get("download_button")][:2] == ["CSV + provenance", "Parquet + provenance"]
 
 
@@ -85,7 +85,7 @@ def test_change_view_labels_points_against_the_period_before(fresh_warehouse, mo
     assert spec["title"]["text"].startswith("Change in how often")
     assert "13 Jul 2018 – 14 Jul 2018" in spec["title"]["subtitle"]
     # Putin and sanctions: 50 % now against 1 of 4 = 25 % before.
-    assert cells[("Vladimir Putin", "Sanctions")]["label"] == "+25.0"
+    assert cells[("Vladimir Putin", "Sanctions")]["label"] == "+25.0 (10)"
     # No Trump story before: no change to speak of, an empty cell.
     assert cells[("Donald Trump", "Trade and tariffs")]["label"] == ""
 

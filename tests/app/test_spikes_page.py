@@ -128,6 +128,7 @@ def test_the_outlet_that_ignored_the_spike_is_named_and_listed_first(tmp_path, m
         "total_articles": 6,
         "share_percent": 0.0,
         "usual_share_percent": 0.0,
+        "small_base": True,  # 6 articles that day: under 20
     }
     assert outlets["share_percent"].tolist()[1:] == [64.29] * 3
     assert "Not one article mentioning Vladimir Putin in the spike from: Example Gazette." in [

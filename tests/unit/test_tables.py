@@ -58,11 +58,13 @@ def test_outlet_coverage_puts_the_outlet_that_ignored_the_spike_first_against_it
     coverage = tables.outlet_coverage_as_shown(series, start=date(2018, 7, 14), end=date(2018, 7, 14))
     # In the spike: Gazette 0 of 6, Herald 5 of 10 (50 %), Times 9 of 14 (64.29 %).
     # Usual, the two days before: Gazette 1 of 10 (10 %), Herald 1 of 8 (12.5 %), Times 3 of 12 (25 %).
-    assert coverage.to_dict("records") == [
+    # Every outlet has fewer than 20 articles in the spike: each share is flagged.
+    assert coverage.drop(columns="small_base").to_dict("records") == [
         {"source": "Gazette", "articles": 0, "total_articles": 6, "share_percent": 0.0, "usual_share_percent": 10.0},
         {"source": "Herald", "articles": 5, "total_articles": 10, "share_percent": 50.0, "usual_share_percent": 12.5},
         {"source": "Times", "articles": 9, "total_articles": 14, "share_percent": 64.29, "usual_share_percent": 25.0},
     ]
+    assert coverage["small_base"].tolist() == [True, True, True]
     assert tables.outlets_that_ignored(coverage) == ["Gazette"]
 
 
@@ -78,7 +80,14 @@ def test_an_outlet_silent_during_the_spike_has_no_share_and_is_not_said_to_have_
     )
     coverage = tables.outlet_coverage_as_shown(series, start=date(2018, 7, 14), end=date(2018, 7, 14))
     assert coverage.to_dict("records") == [
-        {"source": "Quiet", "articles": 0, "total_articles": 0, "share_percent": None, "usual_share_percent": 25.0}
+        {
+            "source": "Quiet",
+            "articles": 0,
+            "total_articles": 0,
+            "share_percent": None,
+            "usual_share_percent": 25.0,
+            "small_base": True,
+        }
     ]
     assert tables.outlets_that_ignored(coverage) == []
 
@@ -123,8 +132,23 @@ def test_share_of_voice_as_shown_names_entities_and_gives_percent():
     shown = tables.share_of_voice_as_shown(shares, {"trump": "Donald Trump", "putin": "Vladimir Putin"})
 
     assert shown.to_dict("records") == [
-        {"source": "A", "entity": "Donald Trump", "articles": 1, "total_articles": 3, "share_percent": 33.33},
-        {"source": "A", "entity": "Vladimir Putin", "articles": 2, "total_articles": 3, "share_percent": 66.67},
+        # 3 articles in all: under 20, so both shares are flagged.
+        {
+            "source": "A",
+            "entity": "Donald Trump",
+            "articles": 1,
+            "total_articles": 3,
+            "share_percent": 33.33,
+            "small_base": True,
+        },
+        {
+            "source": "A",
+            "entity": "Vladimir Putin",
+            "articles": 2,
+            "total_articles": 3,
+            "share_percent": 66.67,
+            "small_base": True,
+        },
     ]
 
 

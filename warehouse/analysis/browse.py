@@ -13,6 +13,7 @@ import pandas as pd
 
 from warehouse.analysis.catalog import check_entities
 from warehouse.analysis.series import zone
+from warehouse.counting.collections import collection_source_ids
 from warehouse.counting.queries import QUERY_MENTIONS_TABLE, parse_query, write_query_mentions
 from warehouse.engine.db import Warehouse
 from warehouse.engine.queries import load_query
@@ -39,6 +40,7 @@ _SEARCH_ARTICLES = load_query("search_articles")
 _SEARCH_FILTERS = {
     "text": "(strpos(lower(a.title), lower($text)) > 0 OR strpos(lower(a.summary), lower($text)) > 0)",
     "source": "a.source_id IN (SELECT source_id FROM sources WHERE name = $source)",
+    "source_ids": "list_contains($source_ids, a.source_id)",  # a collection's outlets
     "entity_id": "a.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $entity_id)",
     "start_utc": "(a.published_at >= $start_utc AND a.date_quality IN ('ok', 'missing'))",
     "end_utc": "(a.published_at < $end_utc AND a.date_quality IN ('ok', 'missing'))",
@@ -76,6 +78,7 @@ def search_articles(
     offset: int = 0,
     query: str | None = None,
     after: tuple[datetime, int] | None = None,
+    collection: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of matching articles, newest first, and how many match in all.
 
@@ -84,7 +87,7 @@ def search_articles(
     outlet's name; `start`..`end` are inclusive local days in `tz`; `query` keeps the articles
     an ad-hoc query matches, by the rules of series (warehouse.counting.queries). Blank or None means any.
     Columns: article_id, published_at (aware, in `tz`), source, title, summary, url, and
-    entity_ids (a sorted list of the entities the article mentions).
+    entity_ids (a sorted list of the entities the article mentions). `collection` keeps its outlets' articles.
 
     `after` is (published_at, article_id) of the last article of a previous page: the page
     then starts right after it, and the count is of the matches from there on. Unlike an
@@ -103,9 +106,11 @@ def search_articles(
         filters["after_at"] = after[0].astimezone(UTC).replace(tzinfo=None) if after[0].tzinfo else after[0]
         parameters["after_id"] = after[1]
     searched = parse_query(query) if query and query.strip() else None
-    conditions = [_SEARCH_FILTERS[name] for name in filters] + ([_QUERY_FILTER] if searched else [])
-    statement = _SEARCH_ARTICLES.replace("{filters}", " AND ".join(conditions) or "true")
     with wh.reading() as connection:
+        if collection is not None:
+            filters["source_ids"] = collection_source_ids(connection, collection)
+        conditions = [_SEARCH_FILTERS[name] for name in filters] + ([_QUERY_FILTER] if searched else [])
+        statement = _SEARCH_ARTICLES.replace("{filters}", " AND ".join(conditions) or "true")
         if entity_id:
             check_entities(connection, [entity_id])
         if searched:
@@ -129,23 +134,37 @@ def search_articles(
     return frame.reset_index(drop=True), total_count
 
 
-def source_volume(wh: Warehouse, *, start: date, end: date, tz: str = "UTC") -> pd.DataFrame:
-    """source, articles: every outlet's articles in `start`..`end` (inclusive local days in `tz`), busiest first."""
+def source_volume(
+    wh: Warehouse, *, start: date, end: date, tz: str = "UTC", collection: str | None = None
+) -> pd.DataFrame:
+    """source, articles: every outlet's (or the collection's) articles in `start`..`end` (inclusive local days in
+    `tz`), busiest first."""
     start_utc, end_utc = _utc_range(start, end, zone(tz))
     with wh.reading() as connection:
-        counted = connection.execute(_SOURCE_VOLUME, {"start_utc": start_utc, "end_utc": end_utc}).df()
+        source_ids = collection_source_ids(connection, collection)
+        counted = connection.execute(
+            _SOURCE_VOLUME, {"start_utc": start_utc, "end_utc": end_utc, "source_ids": source_ids}
+        ).df()
     return pd.DataFrame(
         {"source": counted["source"].astype(str), "articles": counted["articles"].astype("int64")},
         columns=SOURCE_VOLUME_COLUMNS,
     )
 
 
-def share_of_voice(wh: Warehouse, entity_ids: list[str], *, start: date, end: date, tz: str = "UTC") -> pd.DataFrame:
+def share_of_voice(
+    wh: Warehouse,
+    entity_ids: list[str],
+    *,
+    start: date,
+    end: date,
+    tz: str = "UTC",
+    collection: str | None = None,
+) -> pd.DataFrame:
     """source, entity_id, articles, total_articles, share: for every outlet and each chosen entity.
 
     `articles` mention the entity, `total_articles` are all of the outlet's articles in
     `start`..`end` (inclusive local days in `tz`), and `share` is their ratio (0 for an
-    outlet with none). Rows run by outlet, then entity in the order given.
+    outlet with none). Rows run by outlet, then entity in the order given. With `collection`, its outlets only.
     """
     start_utc, end_utc = _utc_range(start, end, zone(tz))
     if not entity_ids:
@@ -154,7 +173,12 @@ def share_of_voice(wh: Warehouse, entity_ids: list[str], *, start: date, end: da
         check_entities(connection, entity_ids)
         counted = connection.execute(
             _SHARE_OF_VOICE,
-            {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": list(dict.fromkeys(entity_ids))},
+            {
+                "start_utc": start_utc,
+                "end_utc": end_utc,
+                "entity_ids": list(dict.fromkeys(entity_ids)),
+                "source_ids": collection_source_ids(connection, collection),
+            },
         ).df()
     order = {entity_id: position for position, entity_id in enumerate(dict.fromkeys(entity_ids))}
     counted = counted.assign(_order=counted["entity_id"].map(order)).sort_values(["source", "_order"], kind="stable")

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from warehouse.counting.collections import collection_source_ids
 from warehouse.engine.db import Warehouse
 from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError
@@ -37,22 +38,25 @@ def comention_outlet_divergence(
     end: date,
     min_leader_articles: int = DEFAULT_MIN_LEADER_ARTICLES,
     limit: int = 10,
+    collection: str | None = None,
 ) -> pd.DataFrame:
     """The outlet × leader × theme shares furthest from the all-outlets share, largest gap first.
 
     `start`..`end` are inclusive UTC days. share = both_articles / leader_articles within the
     outlet; all_outlets_share the same over every outlet; difference = share - all_outlets_share.
     Only outlets with at least `min_leader_articles` articles on the leader are compared, so one
-    story cannot make a 100 % share. At most `limit` rows.
+    story cannot make a 100 % share. At most `limit` rows. With `collection`, its outlets only.
     """
     if end < start:
         raise WarehouseError(f"the period ends ({end}) before it starts ({start})")
     with wh.reading() as connection:
+        source_ids = collection_source_ids(connection, collection)
         counted = connection.execute(
             _COUNTS,
             {
                 "start_utc": datetime.combine(start, datetime.min.time()),
                 "end_utc": datetime.combine(end + timedelta(days=1), datetime.min.time()),
+                "source_ids": source_ids,
             },
         ).df()
     return outlet_divergence(counted, min_leader_articles=min_leader_articles, limit=limit)

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.analysis.catalog import list_entities
+from warehouse.counting.collections import collection_source_ids
 from warehouse.engine.db import Warehouse, fetch_one
 from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError
@@ -34,15 +35,24 @@ _LAST_BUCKETED_DAY = "SELECT max(published_at)::DATE FROM articles WHERE date_qu
 
 
 def comention_counts(
-    connection: duckdb.DuckDBPyConnection, *, start: date, end: date, previous_start: date
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    start: date,
+    end: date,
+    previous_start: date,
+    source_ids: list[int] | None = None,
 ) -> pd.DataFrame:
-    """period (current | previous), leader_id, theme_id (NULL: the leader's own total), articles."""
+    """period (current | previous), leader_id, theme_id (NULL: the leader's own total), articles.
+
+    `source_ids` (a collection's outlets; None: every outlet) limits the articles counted.
+    """
     return connection.execute(
         _COMENTION_COUNTS,
         {
             "previous_start_utc": datetime.combine(previous_start, datetime.min.time()),
             "start_utc": datetime.combine(start, datetime.min.time()),
             "end_utc": datetime.combine(end + timedelta(days=1), datetime.min.time()),
+            "source_ids": source_ids,
         },
     ).df()
 
@@ -53,7 +63,9 @@ def last_bucketed_day(connection: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
-def comention_matrix(wh: Warehouse, *, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+def comention_matrix(
+    wh: Warehouse, *, start: date | None = None, end: date | None = None, collection: str | None = None
+) -> pd.DataFrame:
     """Leaders × themes, one row per pair: the share of a leader's articles that also mention the theme.
 
     `start` and `end` are inclusive UTC dates; `end` defaults to the newest article's day
@@ -61,8 +73,10 @@ def comention_matrix(wh: Warehouse, *, start: date | None = None, end: date | No
     equal length just before. share = both_articles / leader_articles (0 when the leader has
     no articles); change = share - previous_share, NaN when the previous period has no
     articles of that leader. Rows follow the watchlist order of leaders, then of themes.
+    With `collection`, only its outlets' articles count.
     """
     with wh.reading() as connection:
+        source_ids = collection_source_ids(connection, collection)
         if end is None:
             end = last_bucketed_day(connection) or date.today()
         if start is None:
@@ -70,7 +84,9 @@ def comention_matrix(wh: Warehouse, *, start: date | None = None, end: date | No
         if end < start:
             raise WarehouseError(f"the period ends ({end}) before it starts ({start})")
         previous_start = start - timedelta(days=(end - start).days + 1)
-        counted = comention_counts(connection, start=start, end=end, previous_start=previous_start)
+        counted = comention_counts(
+            connection, start=start, end=end, previous_start=previous_start, source_ids=source_ids
+        )
     return comention_table(counted, list_entities(wh))
 
 

@@ -58,6 +58,8 @@ class EntityLift:
     peak_day: date | None
     days_to_peak: int | None  # peak_day minus the event's start; negative when coverage peaked before it
     outlets: tuple[OutletLift, ...]  # the outlets that moved most
+    window_total_articles: int = 0  # all articles of the window days: what window_share is over
+    baseline_total_articles: int = 0  # all articles of the kept baseline days
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def entity_lifts(
     frame = frame.assign(in_window=frame["day"].isin(set(days.window)))
     whole = frame.groupby(["entity_id", "day", "in_window"], as_index=False)[["articles", "total_articles"]].sum()
     whole_means = _mean_shares(whole, ["entity_id"])
+    period_totals = whole.groupby(["entity_id", "in_window"])["total_articles"].sum()
     outlet_means = _mean_shares(frame, ["entity_id", "source"])
     with_share = whole.assign(share=_shares(whole)).dropna(subset=["share"])
     in_window = with_share[with_share["in_window"]].sort_values(["entity_id", "day"], kind="stable")
@@ -150,6 +153,8 @@ def entity_lifts(
                 peak_day=peak_day,
                 days_to_peak=(peak_day - event_start).days if peak_day is not None else None,
                 outlets=tuple(outlets[:outlets_per_entity]),
+                window_total_articles=int(period_totals.get((record.entity_id, True), 0)),
+                baseline_total_articles=int(period_totals.get((record.entity_id, False), 0)),
             )
         )
     lifts.sort(key=lambda lift: (lift.lift is None, -(lift.lift or 0.0), lift.entity_id))
@@ -183,11 +188,13 @@ def event_lens(
     baseline_days: int = 28,
     calendar: Sequence[Event] | None = None,
     entity_ids: Sequence[str] | None = None,
+    collection: str | None = None,
 ) -> LensResult:
     """Every entity's lift around one calendar event, per outlet too; UTC days.
 
     `calendar` (every event) and `entity_ids` (every entity on the watchlist) are read from the
     warehouse unless given: a caller that holds them already saves a connection for each.
+    With `collection`, only its outlets count, in the shares' totals too.
     """
     if window_days < 0 or baseline_days < 1:
         raise WarehouseError(
@@ -200,6 +207,11 @@ def event_lens(
     days = lens_days(event, calendar, window_days=window_days, baseline_days=baseline_days)
     entity_ids = list(entity_ids) if entity_ids is not None else list(list_entities(wh)["entity_id"])
     daily = entity_series(
-        wh, entity_ids, start=days.window[0] - timedelta(days=baseline_days), end=days.window[-1], by_source=True
+        wh,
+        entity_ids,
+        start=days.window[0] - timedelta(days=baseline_days),
+        end=days.window[-1],
+        by_source=True,
+        collection=collection,
     )
     return LensResult(event=event, days=days, entities=entity_lifts(daily, days, event_start=event.start_date))

@@ -16,6 +16,7 @@ from functools import cache
 import stop_words
 
 from warehouse.analysis.evidence import STOP_WORDS, TermCount, rank_rising_terms
+from warehouse.counting.collections import collection_source_ids
 from warehouse.engine.db import Warehouse
 from warehouse.engine.queries import load_query
 from warehouse.errors import WarehouseError
@@ -42,6 +43,7 @@ _PERIOD_TOTALS = (
     "SELECT count(*) FILTER (WHERE published_at >= $window_start), count(*) FILTER (WHERE published_at < $window_start)"
     " FROM articles WHERE date_quality IN ('ok', 'missing')"
     " AND published_at >= $baseline_start AND published_at < $window_end"
+    " AND ($source_ids IS NULL OR list_contains($source_ids, source_id))"
 )
 _NEWEST_BUCKETED_AT = "SELECT max(published_at) FROM articles WHERE date_quality IN ('ok', 'missing')"
 
@@ -72,19 +74,27 @@ def _stop_word_lists() -> tuple[list[str], list[str]]:
 
 
 def rising_terms(
-    wh: Warehouse, *, window_days: int = 1, baseline_days: int = BASELINE_DAYS, limit: int = 20
+    wh: Warehouse,
+    *,
+    window_days: int = 1,
+    baseline_days: int = BASELINE_DAYS,
+    limit: int = 20,
+    collection: str | None = None,
 ) -> RisingReport:
     """Terms whose share of articles in the last `window_days` UTC days rose most against the `baseline_days` before.
 
     The window ends with the day of the newest article (a live warehouse: today, so far).
     A term is a title word or two neighbouring title words; it must be in at least
     MIN_WINDOW_ARTICLES articles of the window, and MIN_WINDOW_SHARE of them, and rise at least 1.5-fold
-    (warehouse.spike_evidence.rank_rising_terms says how the rise is measured).
+    (warehouse.spike_evidence.rank_rising_terms says how the rise is measured). With
+    `collection`, only its outlets' titles and totals count (the window still ends on the
+    newest article's day of any outlet).
     """
     if window_days < 1 or baseline_days < 1:
         raise WarehouseError("the window and the baseline need 1 day or more")
     languages, words = _stop_word_lists()
     with wh.reading() as connection:
+        source_ids = collection_source_ids(connection, collection)
         row = connection.execute(_NEWEST_BUCKETED_AT).fetchone()
         newest = row[0] if row else None
         if newest is None:
@@ -97,6 +107,7 @@ def rising_terms(
             "window_start": datetime.combine(window_start, time(0)),
             "window_end": datetime.combine(last_day + timedelta(days=1), time(0)),
             "baseline_start": datetime.combine(baseline_start, time(0)),
+            "source_ids": source_ids,
         }
         totals = connection.execute(_PERIOD_TOTALS, bounds).fetchone()
         window_total, baseline_total = (int(totals[0]), int(totals[1])) if totals else (0, 0)

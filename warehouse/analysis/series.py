@@ -22,6 +22,7 @@ import numpy as np
 
 from warehouse.analysis.catalog import check_entities
 from warehouse.analysis.health import ingest_completeness
+from warehouse.counting.collections import collection_source_ids
 from warehouse.counting.queries import keyed_queries, mentions_with_queries
 from warehouse.counting.rollups import has_rollups
 from warehouse.engine.db import Warehouse, fetch_one
@@ -107,6 +108,7 @@ def entity_series(
     unique: bool = False,
     smooth: int = 1,
     completeness: bool = False,
+    collection: str | None = None,
 ) -> pd.DataFrame:
     """The columns of `series_columns` as a frame."""
     import pandas as pd
@@ -124,6 +126,7 @@ def entity_series(
         unique=unique,
         smooth=smooth,
         completeness=completeness,
+        collection=collection,
     )
     return pd.DataFrame(columns)
 
@@ -142,6 +145,7 @@ def series_columns(
     unique: bool = False,
     smooth: int = 1,
     completeness: bool = False,
+    collection: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Coverage series with no holes: bucket_start, [source,] entity_id, articles, mentions, total_articles, share.
 
@@ -155,7 +159,9 @@ def series_columns(
     of the window's sums. With `completeness`, a last column `complete` says whether
     every outlet in the row fetched all its feeds successfully on every UTC day the
     bucket (or smoothing window) touches. `queries` (warehouse.counting.queries) are counted like
-    entities, their rows after the entities' with the query text as entity_id.
+    entities, their rows after the entities' with the query text as entity_id. With
+    `collection` (warehouse.counting.collections) only its outlets count, in total_articles
+    and so in share too.
     """
     if bucket not in BUCKETS:
         raise WarehouseError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
@@ -165,6 +171,8 @@ def series_columns(
     keyed = keyed_queries(queries, entity_ids)
     with wh.reading() as connection:
         check_entities(connection, entity_ids + ([with_entity] if with_entity else []))
+        source_ids = collection_source_ids(connection, collection)
+        outlets = _outlet_names(connection, source_ids)
         query_start = start
         if start is not None and smooth > 1:
             query_start = _lookback_start(connection, start, bucket, smooth, zone_info)
@@ -177,7 +185,12 @@ def series_columns(
                 connection, keyed, start_utc=start_utc, end_utc=end_utc, with_entities=with_entities
             )
         counted_ids = [*entity_ids, *keyed]
-        parameters: dict[str, object] = {"start_utc": start_utc, "end_utc": end_utc, "entity_ids": counted_ids}
+        parameters: dict[str, object] = {
+            "start_utc": start_utc,
+            "end_utc": end_utc,
+            "entity_ids": counted_ids,
+            "source_ids": source_ids,
+        }
         template = _template(
             connection, unique=unique, with_entity=with_entity, by_source=by_source, queries=bool(keyed)
         )
@@ -195,7 +208,7 @@ def series_columns(
     if grid is None:
         return {name: np.array([], dtype=object) for name in _columns(by_source, completeness)}
     if completeness:
-        grid.complete = _complete(wh, grid, bucket, zone_info, by_source)
+        grid.complete = _complete(wh, grid, bucket, zone_info, by_source, outlets)
     if smooth > 1:
         grid = grid.smoothed(smooth)
     if start is not None and query_start != start:
@@ -205,6 +218,14 @@ def series_columns(
         texts = {key: query.text for key, query in keyed.items()}
         columns["entity_id"] = np.array([texts.get(key, key) for key in columns["entity_id"]], dtype=object)
     return columns
+
+
+def _outlet_names(connection: duckdb.DuckDBPyConnection, source_ids: list[int] | None) -> frozenset[str] | None:
+    """The names of a collection's outlets (None: every outlet), for judging completeness."""
+    if source_ids is None:
+        return None
+    rows = connection.execute("SELECT name FROM sources WHERE list_contains($ids, source_id)", {"ids": source_ids})
+    return frozenset(row[0] for row in rows.fetchall())
 
 
 def _template(
@@ -469,18 +490,23 @@ def _utc_span(stamp: np.datetime64, bucket: str, zone_info: ZoneInfo) -> tuple[d
     return _utc_bound(first, zone_info), _utc_bound(after, zone_info)
 
 
-def _complete(wh: Warehouse, grid: _Grid, bucket: str, zone_info: ZoneInfo, by_source: bool) -> np.ndarray:
+def _complete(
+    wh: Warehouse, grid: _Grid, bucket: str, zone_info: ZoneInfo, by_source: bool, outlets: frozenset[str] | None
+) -> np.ndarray:
     """Per bucket and source: every outlet fetched all its feeds successfully on every UTC day the bucket touches.
 
     Outlets without registered feeds (archives, demo history) had nothing to fetch and
     count as complete. Completeness is kept per UTC day by the fetch log, so a local
-    day in another zone touches two UTC days and needs both.
+    day in another zone touches two UTC days and needs both. `outlets` (a collection's)
+    limits the judgement to those.
     """
     spans = [_utc_span(stamp, bucket, zone_info) for stamp in grid.buckets]
     first_day = spans[0][0].date()
     last_day = (spans[-1][1] - timedelta(microseconds=1)).date()
     days = ingest_completeness(wh, first_day, last_day)
     failed = days[~days["complete"].astype(bool)]
+    if outlets is not None:
+        failed = failed[failed["source"].isin(outlets)]
     failed_days: dict[str, set[date]] = {}
     for source, day in zip(failed["source"], failed["day"], strict=True):
         failed_days.setdefault(source if by_source else "", set()).add(day)

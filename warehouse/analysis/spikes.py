@@ -203,13 +203,15 @@ def spike_episodes(
     window_days: int = DEFAULT_WINDOW_DAYS,
     threshold: float = 3.5,
     min_count: int = 5,
+    collection: str | None = None,
 ) -> list[Episode]:
     """Every spike episode of the entities (default: all) that ends on or after `since`, by start date.
 
     Days are UTC calendar days and only trustworthy dates count (docs/counting.md), so a
     pile-up of articles with a bogus future or 1970 date can never make a spike.
     With `queries` (warehouse.counting.queries) and no `entity_ids`, only the queries are judged;
-    their episodes carry the query text as entity_id.
+    their episodes carry the query text as entity_id. With `collection`, coverage is judged
+    over its outlets only (articles and totals both).
     """
     if window_days < 1:
         raise WarehouseError(f"the spike window needs 1 day or more, not {window_days}")
@@ -218,7 +220,7 @@ def spike_episodes(
     # Judging starts window_days before `since`, so an episode already under way on
     # `since` keeps its true start (and its id) unless it began even earlier.
     load_from = since - timedelta(days=2 * window_days) if since else None
-    series = entity_series(wh, ids, queries=queries, start=load_from, end=until)
+    series = entity_series(wh, ids, queries=queries, start=load_from, end=until, collection=collection)
     table = _episode_table(series, window_days=window_days, threshold=threshold, min_count=min_count)
     if since is not None:
         table = table[table["end"] >= since]
@@ -233,6 +235,7 @@ def spike_episodes_peaking_within(
     end: date,
     calendar: Sequence[Event] | None = None,
     first_day: date | None = None,
+    collection: str | None = None,
 ) -> list[Episode]:
     """The entities' spike episodes whose peak falls from `start` to `end` (UTC days), by start date, for marking
     them on a chart: without their rising terms, which a chart does not show.
@@ -257,7 +260,7 @@ def spike_episodes_peaking_within(
     judge_from = max(start - lookback, first_day)
     read_to = end + timedelta(days=_LOOKAHEAD_DAYS)
     while True:
-        series = entity_series(wh, ids, start=judge_from, end=read_to)
+        series = entity_series(wh, ids, start=judge_from, end=read_to, collection=collection)
         table = _episode_table(series)
         judged = table[(table["peak"] >= start) & (table["peak"] <= end)]
         first_judged = judge_from + timedelta(days=DEFAULT_WINDOW_DAYS)

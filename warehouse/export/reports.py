@@ -120,6 +120,7 @@ def series_table(
     smooth: int = 1,
     unique: bool = False,
     complete: bool = False,
+    collection: str | None = None,
 ) -> pd.DataFrame:
     """The rows of `newstally series`: `entity_series`, and with `metric` only that value column."""
     if metric is not None and metric not in METRICS:
@@ -137,6 +138,7 @@ def series_table(
         unique=unique,
         smooth=smooth,
         completeness=complete,
+        collection=collection,
     )
     if metric:
         frame = frame[metric_columns(list(frame.columns), metric, complete)]
@@ -199,6 +201,7 @@ def spikes_report(
     threshold: float = 3.5,
     min_count: int = 5,
     nested: bool,
+    collection: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of `newstally spikes`."""
     episodes = spike_episodes(
@@ -209,6 +212,7 @@ def spikes_report(
         window_days=window_days,
         threshold=threshold,
         min_count=min_count,
+        collection=collection,
     )
     return episode_rows(episodes, nested=nested)
 
@@ -246,10 +250,16 @@ def lens_rows(result: LensResult, *, nested: bool) -> list[dict[str, Any]]:
 
 
 def lens_report(
-    wh: Warehouse, event_id: str, *, window_days: int = 3, baseline_days: int = 28, nested: bool
+    wh: Warehouse,
+    event_id: str,
+    *,
+    window_days: int = 3,
+    baseline_days: int = 28,
+    nested: bool,
+    collection: str | None = None,
 ) -> tuple[LensResult, list[dict[str, Any]]]:
     """The rows of `newstally event-lens`, and the lens itself (its days, for a caption)."""
-    result = event_lens(wh, event_id, window_days=window_days, baseline_days=baseline_days)
+    result = event_lens(wh, event_id, window_days=window_days, baseline_days=baseline_days, collection=collection)
     return result, lens_rows(result, nested=nested)
 
 
@@ -271,9 +281,11 @@ def comention_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def comention_report(wh: Warehouse, *, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+def comention_report(
+    wh: Warehouse, *, start: date | None = None, end: date | None = None, collection: str | None = None
+) -> list[dict[str, Any]]:
     """The rows of `newstally comentions`."""
-    return comention_rows(comention_matrix(wh, start=start, end=end))
+    return comention_rows(comention_matrix(wh, start=start, end=end, collection=collection))
 
 
 def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:

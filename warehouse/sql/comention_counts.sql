@@ -1,6 +1,7 @@
 -- Per period (the chosen one and the one of equal length before it) and leader: articles
 -- mentioning the leader, and per theme the articles mentioning both. Rows with a NULL
 -- theme_id carry a leader's article count alone. Only trustworthy dates count.
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 WITH dated AS (
     SELECT article_id,
            CASE WHEN published_at >= $start_utc THEN 'current' ELSE 'previous' END AS period
@@ -8,6 +9,7 @@ WITH dated AS (
     WHERE date_quality IN ('ok', 'missing')
       AND published_at >= $previous_start_utc
       AND published_at < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, source_id))
 ),
 leader_articles AS (
     SELECT d.period, d.article_id, m.entity_id AS leader_id

@@ -1,11 +1,13 @@
 -- Per outlet and leader, over articles with a trusted date in [$start_utc, $end_utc): articles
 -- mentioning the leader (theme_id NULL), and per theme the articles mentioning both.
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 WITH dated AS (
     SELECT article_id, source_id
     FROM articles
     WHERE date_quality IN ('ok', 'missing')
       AND published_at >= $start_utc
       AND published_at < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, source_id))
 ),
 leader_articles AS (
     SELECT d.source_id, d.article_id, m.entity_id AS leader_id

@@ -7,6 +7,7 @@
 -- bucket, or 15 minutes of UTC in other zones) and only the slots are put into local
 -- buckets (a.published_at in the bucket expression is a slot's start).
 -- {mentions}: the mentions table, or a view adding the matches of ad-hoc queries (warehouse/queries.py).
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 WITH scoped AS (
     SELECT a.article_id,
            CASE WHEN $by_source THEN s.name ELSE '' END AS source,
@@ -16,6 +17,7 @@ WITH scoped AS (
     WHERE a.date_quality IN ('ok', 'missing')
       AND a.published_at >= $start_utc
       AND a.published_at < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, a.source_id))
 ),
 slot_totals AS (
     SELECT slot AS published_at, source, count(*) AS total_articles

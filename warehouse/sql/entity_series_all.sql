@@ -9,12 +9,14 @@
 -- series.py, never from user text; the bucket expression reads a.published_at, here the
 -- slot's start.
 -- {mentions}: the mentions table, or a view adding the matches of ad-hoc queries (warehouse/queries.py).
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 WITH slot_totals AS (
     SELECT {slot_expression} AS published_at, count(*) AS total_articles
     FROM articles a
     WHERE a.date_quality IN ('ok', 'missing')
       AND a.published_at >= $start_utc
       AND a.published_at < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, a.source_id))
     GROUP BY ALL
 ),
 slot_hits AS (
@@ -26,6 +28,7 @@ slot_hits AS (
       AND a.date_quality IN ('ok', 'missing')
       AND a.published_at >= $start_utc
       AND a.published_at < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, a.source_id))
     GROUP BY ALL
 ),
 totals AS (

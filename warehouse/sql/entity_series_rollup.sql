@@ -6,11 +6,13 @@
 -- and all bucketed articles of the same outlets. {bucket_expression} is one of series.py's,
 -- never user text; it reads a.published_at, here a slot's start. Bounds are local midnights
 -- in UTC, which fall on slot boundaries.
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 WITH slot_totals AS (
     SELECT slot AS published_at, CASE WHEN $by_source THEN source_id ELSE 0 END AS source_id,
            sum(articles) AS articles
     FROM slot_articles
     WHERE slot >= $start_utc AND slot < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, source_id))
     GROUP BY ALL
 ),
 slot_hits AS (
@@ -18,6 +20,7 @@ slot_hits AS (
            sum(articles) AS articles, sum(mentions) AS mentions
     FROM slot_mentions
     WHERE list_contains($entity_ids, entity_id) AND slot >= $start_utc AND slot < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, source_id))
     GROUP BY ALL
 ),
 totals AS (

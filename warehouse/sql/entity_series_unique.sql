@@ -5,6 +5,7 @@
 -- counts stories too, so share stays at most 1.
 -- {bucket_expression} is one of series._BUCKET_EXPRESSIONS, never user text.
 -- {mentions}: the mentions table, or a view adding the matches of ad-hoc queries (warehouse/queries.py).
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 WITH scoped AS (
     SELECT a.article_id,
            CASE WHEN $by_source THEN s.name ELSE '' END AS source,
@@ -15,6 +16,7 @@ WITH scoped AS (
     WHERE a.date_quality IN ('ok', 'missing')
       AND a.published_at >= $start_utc
       AND a.published_at < $end_utc
+      AND ($source_ids IS NULL OR list_contains($source_ids, a.source_id))
 ),
 totals AS (
     SELECT bucket, source, count(DISTINCT story) AS total_articles

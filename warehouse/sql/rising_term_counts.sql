@@ -6,6 +6,7 @@
 -- $listed_languages uses $fallback_language), a plain number, or a single character; a phrase is two kept
 -- words standing next to each other. Bounds are naive UTC: [$baseline_start, $window_start)
 -- is the baseline, [$window_start, $window_end) the window; only trustworthy dates count.
+-- $source_ids: the outlets of a collection (warehouse/counting/collections.py), NULL for every outlet.
 --
 -- A title repeated (a wire story, a recurring "Live updates") is split once: titles are
 -- first counted per period and language, and a term's articles are the sum of the counts
@@ -23,6 +24,7 @@ WITH titles AS MATERIALIZED (
         WHERE a.date_quality IN ('ok', 'missing')
           AND a.published_at >= $baseline_start
           AND a.published_at < $window_end
+          AND ($source_ids IS NULL OR list_contains($source_ids, a.source_id))
         GROUP BY ALL
     )
 ),

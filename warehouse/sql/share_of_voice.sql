@@ -1,6 +1,7 @@
 -- Per outlet and chosen entity: articles with a trusted date in [$start_utc, $end_utc) that mention
 -- the entity, all of that outlet's articles in the range, and their ratio (0 when it has none).
--- Every outlet × entity pair is a row, zeros included.
+-- Every outlet × entity pair is a row, zeros included. $source_ids: a collection's outlets
+-- (warehouse/counting/collections.py), NULL for every outlet.
 WITH scoped AS (
     SELECT a.article_id, a.source_id
     FROM articles a
@@ -12,6 +13,7 @@ totals AS (
     SELECT s.source_id, s.name AS source, count(sc.article_id) AS total_articles
     FROM sources s
     LEFT JOIN scoped sc USING (source_id)
+    WHERE $source_ids IS NULL OR list_contains($source_ids, s.source_id)
     GROUP BY s.source_id, s.name
 ),
 hits AS (
