@@ -15,5 +15,6 @@ st.navigation(
         st.Page(_PAGES / "comentions.py", title="Co-mentions", icon=":material/grid_on:"),
         st.Page(_PAGES / "articles.py", title="Articles", icon=":material/article:"),
         st.Page(_PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
+        st.Page(_PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
     ]
 ).run()
