@@ -159,7 +159,7 @@ def _quiet_history(wh, now: datetime) -> int:
 
     first = (now - timedelta(days=BASELINE_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
     step = timedelta(days=1) / BASELINE_PER_DAY
-    articles = []
+    articles: list[warehouse.FetchedArticle] = []
     moment = first
     while moment < now - timedelta(minutes=5):
         number = len(articles)
@@ -285,6 +285,7 @@ def measure_pass(path: Path, articles: int) -> dict:
     stored, build_seconds = _corpus(path, articles)
     wh = warehouse.Warehouse(path)
     facts = warehouse.corpus_facts(wh)
+    assert facts.first_published_at is not None and facts.last_published_at is not None
     first_day, last_day = facts.first_published_at.date(), facts.last_published_at.date()
     # Noon of the last whole day: the corpus's last day may stop early.
     at = datetime.combine(last_day - timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
