@@ -31,15 +31,16 @@ def alert_me(path: str, entity_id: str, name: str) -> None:
         try:
             rule = data.create_entity_alert(path, entity_id, channel)
         except (WarehouseError, data.ChannelNotUnderstood) as error:
-            st.session_state[_CREATED_KEY] = ("error", str(error).splitlines()[0])
+            st.session_state[_CREATED_KEY] = (entity_id, "error", str(error).splitlines()[0])
         else:
             st.session_state[_CREATED_KEY] = (
+                entity_id,
                 "ok",
                 f"Alert rule **{rule.name}** created: {name} far above usual goes to"
-                f" {data.channel_shown(channel.strip())}. The scheduler judges it after every fetch pass;"
+                f" `{data.channel_shown(channel.strip())}`. The scheduler judges it after every fetch pass;"
                 " see the Alerts page.",
             )
     outcome = st.session_state.get(_CREATED_KEY)
-    if outcome is not None:
-        kind, text = outcome
+    if outcome is not None and outcome[0] == entity_id:  # said for the entity it was about only
+        _, kind, text = outcome
         (st.error if kind == "error" else st.success)(text)
