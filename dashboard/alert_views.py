@@ -19,18 +19,18 @@ from warehouse import AlertRule
 
 __all__ = ["HISTORY_SHOWN", "RULES_SHOWN", "alert_history_as_shown", "alert_rules_as_shown", "rule_view_url"]
 
-RULES_SHOWN = ["name", "watches", "channels", "judged", "view"]
+RULES_SHOWN = ["name", "view", "watches", "channels", "judged"]
 HISTORY_SHOWN = [
     "evaluated_at",
     "rule",
     "kind",
     "status",
+    "view",
     "channel",
     "attempts",
     "answer",
     "hold_reason",
     "title",
-    "view",
 ]
 
 
@@ -66,8 +66,9 @@ def _judged(rule: AlertRule) -> str:
 def alert_rules_as_shown(
     rules: Sequence[AlertRule], names: Mapping[str, str], *, base_url: str, shown_as: Callable[[str], str]
 ) -> pd.DataFrame:
-    """One row a rule: its name, what it watches (an entity's name, a query, or a digest), its channels with
-    secrets masked by `shown_as`, how it judges, and its dashboard view (none for a digest)."""
+    """One row a rule: its name, its dashboard view (none for a digest), what it watches (an entity's name, a
+    query, or a digest), its channels with secrets masked by `shown_as` (options after `?` left out) and how
+    it judges."""
     rows = [
         {
             "name": rule.name,
@@ -78,7 +79,7 @@ def alert_rules_as_shown(
                 if rule.query_text
                 else "morning digest"
             ),
-            "channels": ", ".join(shown_as(channel) for channel in rule.channels),
+            "channels": ", ".join(shown_as(channel).split("?", 1)[0] for channel in rule.channels),
             "judged": _judged(rule),
             "view": rule_view_url(base_url, rule),
         }

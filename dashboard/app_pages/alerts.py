@@ -31,10 +31,10 @@ def _rules(corpus: layout.Corpus, names: dict[str, str]) -> list:
         alert_views.alert_rules_as_shown(rules, names, base_url=settings.dashboard_url(), shown_as=data.channel_shown),
         {
             "name": st.column_config.TextColumn("Rule"),
+            "view": st.column_config.LinkColumn("View", display_text="Open ↗", width="small"),
             "watches": st.column_config.TextColumn("Watches"),
             "channels": st.column_config.TextColumn("Channels"),
             "judged": st.column_config.TextColumn("Judged"),
-            "view": st.column_config.LinkColumn("View", display_text="Spikes ↗", width="small"),
         },
     )
     return rules
@@ -52,8 +52,9 @@ def _history(corpus: layout.Corpus, rules: list) -> None:
         return
     messages = history.drop_duplicates("message_id")
     counts = {status: int((history["status"] == status).sum()) for status in ("sent", "held", "failed")}
+    plural = "" if len(messages) == 1 else "s"
     st.caption(
-        f"{len(messages):,} messages: {counts['sent']:,} deliveries sent, {counts['held']:,} held,"
+        f"{len(messages):,} message{plural}: {counts['sent']:,} deliveries sent, {counts['held']:,} held,"
         f" {counts['failed']:,} failed (a channel's latest attempt)."
     )
     if counts["failed"]:
@@ -68,12 +69,12 @@ def _history(corpus: layout.Corpus, rules: list) -> None:
             "rule": st.column_config.TextColumn("Rule"),
             "kind": st.column_config.TextColumn("Kind"),
             "status": st.column_config.TextColumn("Status"),
+            "view": st.column_config.LinkColumn("View", display_text="Open ↗", width="small"),
             "channel": st.column_config.TextColumn("Channel"),
             "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
             "answer": st.column_config.TextColumn("Channel's answer"),
             "hold_reason": st.column_config.TextColumn("Why held", width="large"),
             "title": st.column_config.TextColumn("Message", width="large"),
-            "view": st.column_config.LinkColumn("View", display_text="Open ↗", width="small"),
         },
     )
 
