@@ -13,8 +13,9 @@
    Dry: nothing is recorded or sent, so every pass does the same work; a rule that is far above
    usual still reads its episode, headlines and completeness.
 
-Run: .venv/bin/python bench/alerts.py [--runs N] [--articles N] [--db PATH] [--only latency|pass]
-(`--db` keeps the built corpus for another run; without it a temporary file is used.)
+Run: .venv/bin/python bench/alerts.py [--runs N] [--articles N] [--db PATH] [--only latency|pass] [--results F]
+(`--db` keeps the built corpus for another run; without it a temporary file is used. With `--results`,
+the parts can run apart and still write one section.)
 """
 
 from __future__ import annotations
@@ -74,11 +75,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _first_alias(entity_id: str) -> str:
+def _alias_and_name(entity_id: str) -> tuple[str, str]:
+    """The entity's first alias (what the items say) and its name (what the alert's title says)."""
     watchlist = tomllib.loads(WATCHLIST.read_text(encoding="utf-8"))
     for entry in watchlist.get("leader", []) + watchlist.get("theme", []):
         if entry["id"] == entity_id:
-            return entry["aliases"][0]
+            return entry["aliases"][0], entry["name"]
     raise KeyError(entity_id)
 
 
@@ -207,12 +209,12 @@ def measure_latency(runs: int) -> dict:
                 try:
                     time.sleep(20)  # the first pass: the feed (empty) fetched once
                     for run, leader in enumerate(leaders):
-                        name = _first_alias(leader)
+                        alias, name = _alias_and_name(leader)
                         # Publish at a random point of the interval, as a story would appear.
                         time.sleep(7 + 17 * run % SCHEDULER_INTERVAL_SECONDS)
                         published = time.time()
                         feed.publish(
-                            [f"{name} says talks went well, report {run}-{n}" for n in range(ITEMS_PER_RUN)],
+                            [f"{alias} says talks went well, report {run}-{n}" for n in range(ITEMS_PER_RUN)],
                             datetime.fromtimestamp(published, UTC) - timedelta(seconds=1),
                         )
                         deadline = published + 4 * SCHEDULER_INTERVAL_SECONDS
@@ -298,14 +300,14 @@ def measure_pass(path: Path, articles: int) -> dict:
             report = run_pass(wh, at=at, dry_run=True)
             seconds.append(time.perf_counter() - started)
         above = sum("would send" in line or "would hold" in line or "nothing to send" in line for line in report.lines)
-        rows[queries] = {"seconds": seconds, "above": above}
+        rows[str(queries)] = {"seconds": seconds, "above": above}
         print(f"{queries} query rules: {seconds}", file=sys.stderr)
     return {
         "articles": stored,
         "build_seconds": build_seconds,
-        "first_day": first_day,
-        "last_day": last_day,
-        "at": at,
+        "first_day": first_day.isoformat(),
+        "last_day": last_day.isoformat(),
+        "at": f"{at:%Y-%m-%d %H:%M}",
         "rows": rows,
         "load": os.getloadavg()[0],
         "size_mb": path.stat().st_size / 1e6,
@@ -347,7 +349,7 @@ def section(latency: dict | None, one_pass: dict | None) -> str:
             f"**One evaluation pass, {RULES} rules, {one_pass['articles']:,} articles.** The demo corpus of"
             f" bench/tally.py (`generate_history`, 4,000 a day, {one_pass['first_day']} to {one_pass['last_day']};"
             f" {built}; {one_pass['size_mb']:,.0f} MB), shipped watchlist. `alerts.run_pass(at=…, dry_run=True)`"
-            f" judged at {one_pass['at']:%Y-%m-%d %H:%M} UTC: every rule's nine windows (today so far and the"
+            f" judged at {one_pass['at']} UTC: every rule's nine windows (today so far and the"
             f" same hours of the eight same weekdays before), and for a rule far above usual its episode,"
             f" completeness and headlines; dry, so nothing is recorded or sent and each pass does the same work."
             f" Entity rules: every entity of the watchlist, then again in Europe/Berlin and America/New_York. Median"
@@ -356,7 +358,8 @@ def section(latency: dict | None, one_pass: dict | None) -> str:
             "| rules | far above usual | seconds, median | worst |",
             "|---|---|---|---|",
         ]
-        for queries, row in one_pass["rows"].items():
+        for key, row in one_pass["rows"].items():
+            queries = int(key)
             kind = f"{RULES} on entities" if not queries else f"{RULES - queries} on entities, {queries} on queries"
             lines.append(f"| {kind} | {row['above']} | {median(row['seconds']):.2f} | {max(row['seconds']):.2f} |")
         lines += [
@@ -375,16 +378,22 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=ARTICLES)
     parser.add_argument("--db", type=Path, help="where to build (or find) the corpus of the pass benchmark")
     parser.add_argument("--only", choices=["latency", "pass"])
+    parser.add_argument(
+        "--results", type=Path, help="a JSON file keeping each part's figures, so parts run apart make one section"
+    )
     args = parser.parse_args()
-    latency = None if args.only == "pass" else measure_latency(min(args.runs, len(LEADERS)))
-    one_pass = None
+    parts = json.loads(args.results.read_text()) if args.results and args.results.exists() else {}
+    if args.only != "pass":
+        parts["latency"] = measure_latency(min(args.runs, len(LEADERS)))
     if args.only != "latency":
         if args.db is not None:
-            one_pass = measure_pass(args.db, args.articles)
+            parts["pass"] = measure_pass(args.db, args.articles)
         else:
             with tempfile.TemporaryDirectory(prefix="bench-alerts-") as scratch:
-                one_pass = measure_pass(Path(scratch) / "newstally.duckdb", args.articles)
-    body = section(latency, one_pass)
+                parts["pass"] = measure_pass(Path(scratch) / "newstally.duckdb", args.articles)
+    if args.results:
+        args.results.write_text(json.dumps(parts, indent=1))
+    body = section(parts.get("latency"), parts.get("pass"))
     write_section(SECTION, body)
     print(body)
 
