@@ -12,7 +12,6 @@ Python over small frames), words (alerts.messages) and delivers through Apprise
 from alerts.delivery import shown_as
 from alerts.engine import (
     DEFAULT_DASHBOARD_URL,
-    QUERY_RULES_NEED,
     PassReport,
     add_digest_rule,
     add_spike_rule,
@@ -40,7 +39,6 @@ __all__ = [
     "DEFAULT_DASHBOARD_URL",
     "DEFAULT_MIN_ARTICLES",
     "DEFAULT_THRESHOLD",
-    "QUERY_RULES_NEED",
     "AlertsError",
     "ChannelInvalid",
     "PassReport",

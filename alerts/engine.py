@@ -34,8 +34,8 @@ from alerts.judgement import (
     missing_volume,
     parse_clock,
 )
-from alerts.messages import Rendered, render_alert, render_digest, spikes_url
-from warehouse import AlertMessage, AlertRule, AlertSnapshot, Warehouse
+from alerts.messages import Rendered, articles_url, render_alert, render_digest, spikes_url
+from warehouse import AlertMessage, AlertRule, AlertSnapshot, Query, Warehouse
 
 __all__ = [
     "DEFAULT_DASHBOARD_URL",
@@ -53,7 +53,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_DASHBOARD_URL = "http://127.0.0.1:8501"
 EVENT_PROXIMITY_DAYS = 3
 HEADLINES_PER_ALERT = 3
-QUERY_RULES_NEED = "query rules need the query language (issue 15), which this warehouse does not offer yet"
 
 Emit = Callable[[str], None]
 
@@ -101,8 +100,11 @@ def add_spike_rule(
         raise RuleInvalid("give exactly one of --entity ID or --query QUERY")
     if entity_id is not None:
         warehouse.require_entities(wh, [entity_id])
-    if query_text is not None and not query_text.strip():
-        raise RuleInvalid("the query is empty")
+    if query_text is not None:
+        try:
+            warehouse.parse_query(query_text)
+        except warehouse.QueryInvalid as error:
+            raise RuleInvalid(str(error)) from None
     quiet_hours = None
     if quiet:
         try:
@@ -248,8 +250,9 @@ def _episode_state(messages: Sequence[AlertMessage]) -> EpisodeState:
 
 def _numbers_line(rule: AlertRule, verdict: Verdict) -> str:
     usual = "–" if verdict.usual_share is None else f"{100 * verdict.usual_share:.1f} %"
+    watches = rule.entity_id or f"query {rule.query_text}"
     return (
-        f"{rule.name} ({rule.entity_id}): {verdict.articles} of {verdict.total_articles} articles"
+        f"{rule.name} ({watches}): {verdict.articles} of {verdict.total_articles} articles"
         f" ({100 * verdict.share:.1f} %), usual {usual}, score {verdict.score}"
     )
 
@@ -263,12 +266,12 @@ def _evaluate_spike_rule(
     dashboard_url: str,
     delays: Sequence[float],
     snapshot: AlertSnapshot,
+    subject: str | Query,
     counts: pd.DataFrame,
     report: PassReport,
     emit: Emit | None,
 ) -> None:
-    """Judge one rule on its window `counts` (see `_windows`) and act on it."""
-    assert rule.entity_id is not None
+    """Judge one rule on its window `counts` (see `_windows`) of its `subject` (entity id or query) and act on it."""
     tz = _zone(rule.time_zone)
     local = at.astimezone(tz)
     quiet = QuietHours.parse(f"{rule.quiet_start}-{rule.quiet_end}") if rule.quiet_start and rule.quiet_end else None
@@ -326,14 +329,12 @@ def _evaluate_spike_rule(
     alert = next((m for m in messages if m.kind == "alert" and m.status == "delivered"), None)
     rendered = render_alert(
         kind=decision.kind,
-        subject=snapshot.entity_names.get(rule.entity_id, rule.entity_id),
+        subject=_subject_name(rule, snapshot),
         verdict=verdict,
         local_at=local,
-        headlines=warehouse.alert_headlines(
-            wh, rule.entity_id, start=windows[0].start, end=at, limit=HEADLINES_PER_ALERT
-        ),
+        headlines=warehouse.alert_headlines(wh, subject, start=windows[0].start, end=at, limit=HEADLINES_PER_ALERT),
         events=_events_near(wh, day),
-        link=spikes_url(dashboard_url, rule.entity_id, first_day),
+        link=_link(dashboard_url, rule, first_day, day),
         alert_share=None if alert is None else alert.share,
     )
     message = AlertMessage(
@@ -378,6 +379,39 @@ def _evaluate_spike_rule(
         return
     report.lines.append(f"{_numbers_line(rule, verdict)}: sending the {decision.kind} ({episode_id})")
     _deliver_recorded(wh, recorded, rule.channels, delays, report)
+
+
+def _subject_name(rule: AlertRule, snapshot: AlertSnapshot) -> str:
+    if rule.entity_id is not None:
+        return snapshot.entity_names.get(rule.entity_id, rule.entity_id)
+    return f"“{rule.query_text}”"
+
+
+def _link(dashboard_url: str, rule: AlertRule, first_day: date, day: date) -> str:
+    """The dashboard's view of the episode: an entity's Spikes view; for a query (which the Spikes page does
+    not take) the Articles page searching it over the episode's days."""
+    if rule.entity_id is not None:
+        return spikes_url(dashboard_url, rule.entity_id, first_day)
+    return articles_url(dashboard_url, rule.query_text or "", first_day, day)
+
+
+def _subjects(rules: Sequence[AlertRule], snapshot: AlertSnapshot, report: PassReport) -> dict[str, str | Query]:
+    """What each spike rule that can be judged watches: its entity's id, or its query parsed."""
+    subjects: dict[str, str | Query] = {}
+    for rule in rules:
+        if rule.kind != "spike":
+            continue
+        if rule.entity_id is not None:
+            if rule.entity_id in snapshot.entity_names:
+                subjects[rule.name] = rule.entity_id
+            else:
+                report.lines.append(f"{rule.name}: {rule.entity_id!r} is no longer in the watchlist; not evaluated")
+            continue
+        try:
+            subjects[rule.name] = warehouse.parse_query(rule.query_text or "")
+        except warehouse.QueryInvalid as error:
+            report.lines.append(f"{rule.name}: its query cannot be read ({error}); not evaluated")
+    return subjects
 
 
 def _windows(rule: AlertRule, moment: datetime) -> list[tuple[int, datetime, datetime]]:
@@ -484,18 +518,16 @@ def run_pass(
         return report
     if not dry_run:
         _retry_failed(wh, snapshot, now, report)
-    judged = [rule for rule in snapshot.rules if rule.kind == "spike" and rule.entity_id in snapshot.entity_names]
+    subjects = _subjects(snapshot.rules, snapshot, report)
+    judged = [rule for rule in snapshot.rules if rule.name in subjects]
     all_counts = warehouse.alert_window_counts_many(
-        wh,
-        [(rule.entity_id, _windows(rule, moment)) for rule in judged],  # type: ignore[misc]
+        wh, [(subjects[rule.name], _windows(rule, moment)) for rule in judged]
     )
     counts_by_rule = dict(zip([rule.name for rule in judged], all_counts, strict=True))
     for rule in snapshot.rules:
         try:
-            if rule.kind == "spike" and rule.entity_id is None:
-                report.lines.append(f"{rule.name}: {QUERY_RULES_NEED}; not evaluated")
-            elif rule.kind == "spike" and rule.name not in counts_by_rule:
-                report.lines.append(f"{rule.name}: {rule.entity_id!r} is no longer in the watchlist; not evaluated")
+            if rule.kind == "spike" and rule.name not in counts_by_rule:
+                continue  # said why in _subjects
             elif rule.kind == "spike":
                 _evaluate_spike_rule(
                     wh,
@@ -505,6 +537,7 @@ def run_pass(
                     dashboard_url=dashboard_url,
                     delays=delays,
                     snapshot=snapshot,
+                    subject=subjects[rule.name],
                     counts=counts_by_rule[rule.name],
                     report=report,
                     emit=emit,

@@ -11,7 +11,16 @@ from urllib.parse import urlencode
 from alerts.judgement import Verdict
 from warehouse import Event, Headline
 
-__all__ = ["CHAT_LIMIT", "DigestContent", "EntityChange", "Rendered", "render_alert", "render_digest", "spikes_url"]
+__all__ = [
+    "CHAT_LIMIT",
+    "DigestContent",
+    "EntityChange",
+    "Rendered",
+    "articles_url",
+    "render_alert",
+    "render_digest",
+    "spikes_url",
+]
 
 CHAT_LIMIT = 1500  # characters: a chat message an editor reads without scrolling
 
@@ -28,6 +37,12 @@ def spikes_url(dashboard_url: str, entity_id: str, episode_start: date) -> str:
     """The dashboard's Spikes view of an entity's episode (dashboard.url_state.SpikesView's parameters)."""
     query = urlencode({"entity": entity_id, "spike": f"{entity_id}:{episode_start.isoformat()}"})
     return f"{dashboard_url.rstrip('/')}/spikes?{query}"
+
+
+def articles_url(dashboard_url: str, query_text: str, start: date, end: date) -> str:
+    """The dashboard's Articles page searching `query_text` from `start` to `end` (dashboard.url_state.ArticlesView)."""
+    query = urlencode({"q": query_text, "from": start.isoformat(), "to": end.isoformat()})
+    return f"{dashboard_url.rstrip('/')}/articles?{query}"
 
 
 def _percent(share: float | None) -> str:

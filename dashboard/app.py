@@ -17,5 +17,6 @@ st.navigation(
         st.Page(_PAGES / "articles.py", title="Articles", icon=":material/article:"),
         st.Page(_PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
         st.Page(_PAGES / "watchlist.py", title="Watchlist", icon=":material/playlist_add:"),
+        st.Page(_PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
     ]
 ).run()

@@ -25,6 +25,7 @@ from streamlit import dataframe_util
 import warehouse
 from newstally import settings
 from warehouse import (
+    AlertRule,
     CorpusFacts,
     Episode,
     Event,
@@ -468,6 +469,69 @@ def _name_frames(chart: Any, datasets: dict[str, bytes]) -> None:
     inner = getattr(chart, "spec", None)
     if inner is not None and hasattr(inner, "to_dict"):
         _name_frames(inner, datasets)
+
+
+# --- alerts (issue 16): rules and history are small and change without new articles, so they are kept briefly
+
+
+class ChannelNotUnderstood(ValueError):
+    """A channel URL Apprise does not understand; the message is one line."""
+
+
+@st.cache_data(ttl=5, max_entries=8, show_spinner=False)
+def alert_rules(path: str) -> list[AlertRule]:
+    """Every alert and digest rule, spike alerts first (none before a warehouse file exists)."""
+    handle = Warehouse(path)
+    return warehouse.list_alert_rules(handle) if handle.exists() else []
+
+
+@st.cache_data(ttl=5, max_entries=8, show_spinner=False)
+def alert_history(path: str) -> pd.DataFrame:
+    """Every message decided and each channel's outcome, as `warehouse.alert_history`."""
+    handle = Warehouse(path)
+    return warehouse.alert_history(handle) if handle.exists() else pd.DataFrame(columns=warehouse.ALERT_HISTORY_COLUMNS)
+
+
+def _apprise_plugin(url: str) -> Any:
+    """Apprise's plugin for a channel URL, None when it does not understand it (as alerts.delivery reads URLs)."""
+    import logging
+    import warnings
+
+    import apprise
+
+    apprise_logger = logging.getLogger("apprise")
+    level = apprise_logger.level
+    apprise_logger.setLevel(logging.CRITICAL)  # the page says it in one line; Apprise's log would be a second
+    try:
+        # Apprise's e-mail plugin imports the deprecated imghdr the first time a URL is parsed.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="'imghdr' is deprecated", category=DeprecationWarning)
+            return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    finally:
+        apprise_logger.setLevel(level)
+
+
+def channel_shown(url: str) -> str:
+    """A channel URL with its secrets masked, as Apprise (and `newstally alerts list`) shows it."""
+    plugin = _apprise_plugin(url)
+    return url.split("://", 1)[0] + "://…" if plugin is None else str(plugin.url(privacy=True))
+
+
+def create_entity_alert(path: str, entity_id: str, channel: str) -> AlertRule:
+    """Store a spike alert on the entity to `channel` (default judgement, UTC), named after the entity.
+
+    Raises ChannelNotUnderstood or a WarehouseError, each with a one-line message.
+    """
+    channel = channel.strip()
+    if channel and "://" in channel and _apprise_plugin(channel) is None:
+        raise ChannelNotUnderstood(
+            f"not a channel URL Apprise understands: {channel.split('://', 1)[0]}://… (e.g. json://host:port/path,"
+            " mailto://…, slack://…)"
+        )
+    rule = warehouse.add_entity_alert_rule(Warehouse(path), entity_id, [channel])
+    alert_rules.clear()
+    alert_history.clear()
+    return rule
 
 
 def export_bundle(

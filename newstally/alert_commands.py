@@ -69,7 +69,9 @@ def add_alert_parsers(command: Command, parser_class: type[argparse.ArgumentPars
     sub.add_argument("name", help="the rule's name")
     watched = sub.add_mutually_exclusive_group(required=True)
     watched.add_argument("--entity", metavar="ID", help="the watchlist entity to watch")
-    watched.add_argument("--query", metavar="QUERY", help="a query of the query language (evaluated once it exists)")
+    watched.add_argument(
+        "--query", metavar="QUERY", help="a query in Lucene syntax (docs/counting.md), e.g. 'putin AND helsinki'"
+    )
     sub.add_argument(
         "--to", action="append", required=True, metavar="URL", help="an Apprise channel URL; repeat for more"
     )
@@ -162,10 +164,6 @@ def cmd_alerts_add(args: argparse.Namespace) -> int:
         )
     watches = rule.entity_id or f"query {rule.query_text!r}"
     print(f"alert rule {rule.name}: {watches}, {len(rule.channels)} channel(s)", file=sys.stderr)
-    if rule.query_text:
-        from alerts import QUERY_RULES_NEED
-
-        print(f"note: {QUERY_RULES_NEED}; the rule is stored and waits for it", file=sys.stderr)
     return 0
 
 

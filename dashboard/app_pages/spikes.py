@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import data, layout, tables
+from dashboard import alert_form, data, layout, tables
 from dashboard.url_state import SpikesView, spikes_view_from_params
 from warehouse import Episode, WarehouseError
 
@@ -151,6 +151,7 @@ def render() -> None:
         return
     _restore_controls(spikes_view_from_params(st.query_params.to_dict(), entity_ids=list(names)))
     entity_id = st.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)
+    alert_form.alert_me(corpus.path, entity_id, names[entity_id])
     try:
         episodes = data.spike_episodes(
             corpus.path, corpus.facts.data_version, (entity_id,), collection=corpus.collection

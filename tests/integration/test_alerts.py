@@ -29,6 +29,7 @@ from tests.integration.alert_receivers import mail_receiver, webhook_receiver
 SEED = 2017
 CORPUS_START = date(2018, 4, 23)
 NO_RETRIES: tuple[float, ...] = ()
+PUTIN_ALIASES = 'Putin OR "Vladimir Putin" OR Путин* OR Путін* OR 普京'  # as the shipped watchlist's putin
 
 
 def _corpus(path: Path, until: datetime) -> warehouse.Warehouse:
@@ -289,15 +290,49 @@ def test_a_day_with_failed_feeds_holds_the_alert_until_they_work_again(tmp_path)
     assert [(row["kind"], row["status"]) for row in history(wh)] == [("alert", "held"), ("alert", "sent")]
 
 
-def test_a_query_rule_is_stored_and_waits_for_the_query_language(wh):
-    added = newstally(wh, "alerts", "add", "summits", "--query", "putin AND helsinki", "--to", "json://127.0.0.1:9/x")
-    assert added.returncode == 0, added.stderr
-    assert "query rules need the query language" in added.stderr
-    ran = newstally(wh, "alerts", "run", "--at", "2018-07-16T12:00")
-    assert ran.returncode == 0, ran.stderr
-    assert "summits: query rules need the query language" in ran.stdout
+def test_a_query_rule_alerts_for_helsinki_with_its_headlines_and_never_in_the_quiet_weeks_before(wh):
+    query = "putin AND (helsinki OR summit)"
+    with webhook_receiver() as receiver:
+        url = f"json://127.0.0.1:{receiver.port}/hooks/summits"
+        added = newstally(wh, "alerts", "add", "summits", "--query", query, "--to", url)
+        assert added.returncode == 0, added.stderr
+        instants = [datetime(2018, 6, 4, 9, tzinfo=UTC) + timedelta(hours=12 * step) for step in range(78)]
+        instants += [datetime(2018, 7, 13, tzinfo=UTC) + timedelta(hours=3 * step) for step in range(40)]
+        for at in instants:
+            alerts.run_pass(wh, at=at, delays=NO_RETRIES)
+    sent = history(wh)
+    assert {row["status"] for row in sent} == {"sent"}
+    assert all(row["evaluated_at"] >= datetime(2018, 7, 13, tzinfo=UTC) for row in sent)
+    assert [row["kind"] for row in sent].count("alert") == 1
+    alert = next(row for row in sent if row["kind"] == "alert")
+    assert date(2018, 7, 14) <= alert["evaluated_at"].date() <= date(2018, 7, 16)
+    assert alert["episode"].startswith("summits:2018-07-1")
+    payload = receiver.posts[0].payload
+    assert f"“{query}” far above usual" in payload["title"]
+    headlines = [line for line in payload["message"].splitlines() if " http" in line and "—" in line]
+    assert 1 <= len(headlines) <= 3  # the stories behind it, as many as there were (up to three)
+    assert all("Putin" in line and ("Helsinki" in line or "summit" in line.lower()) for line in headlines)
+    assert "articles?q=putin+AND+%28helsinki+OR+summit%29&from=2018-07-1" in payload["message"]
     listed = json.loads(newstally(wh, "alerts", "list", "--format", "json").stdout)
-    assert [(rule["name"], rule["watches"]) for rule in listed] == [("summits", "putin AND helsinki")]
+    assert [(rule["name"], rule["watches"]) for rule in listed] == [("summits", query)]
+
+
+def test_a_query_rule_counts_what_the_query_matches_as_an_entity_rule_counts_its_mentions(wh):
+    """A query listing the entity's aliases is counted as the entity (docs/counting.md), window by window."""
+    windows = [(weeks, datetime(2018, 7, 16, tzinfo=UTC) - timedelta(weeks=weeks),
+                datetime(2018, 7, 16, 12, 7, tzinfo=UTC) - timedelta(weeks=weeks)) for weeks in range(9)]  # fmt: skip
+    by_entity, by_query = warehouse.alert_window_counts_many(
+        wh, [("putin", windows), (warehouse.parse_query(PUTIN_ALIASES), windows)]
+    )
+    assert by_entity["articles"].sum() > 20
+    assert by_query.equals(by_entity)
+
+
+def test_a_query_rule_that_cannot_be_read_is_refused_in_one_line(wh):
+    refused = newstally(wh, "alerts", "add", "broken", "--query", "putin AND (helsinki", "--to", "json://127.0.0.1:9/x")
+    assert refused.returncode == 2
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert warehouse.list_alert_rules(wh) == []
 
 
 @pytest.mark.parametrize(

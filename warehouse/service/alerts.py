@@ -8,6 +8,7 @@ history `newstally alerts history` and `newstally status` read. Judging is not d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +19,10 @@ import pandas as pd
 from warehouse.errors import WarehouseError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from warehouse.analysis.evidence import Headline
+    from warehouse.counting.queries import Query
     from warehouse.engine.db import Warehouse
 
 __all__ = [
@@ -27,11 +31,13 @@ __all__ = [
     "AlertMessage",
     "AlertRule",
     "AlertRuleExists",
+    "AlertRuleInvalid",
     "AlertSnapshot",
     "ChannelFailure",
     "PendingDelivery",
     "UnknownAlertRule",
     "add_alert_rule",
+    "add_entity_alert_rule",
     "alert_episode_messages",
     "alert_headlines",
     "alert_history",
@@ -75,6 +81,10 @@ class UnknownAlertRule(WarehouseError):
 
 class AlertRuleExists(WarehouseError):
     """A rule of that name exists already."""
+
+
+class AlertRuleInvalid(WarehouseError):
+    """A rule that cannot work (no channel, a channel that is not a URL)."""
 
 
 @dataclass(frozen=True)
@@ -248,26 +258,53 @@ def remove_alert_rule(wh: Warehouse, name: str) -> AlertRule:
     return rule
 
 
+_CHANNEL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+
+
+def add_entity_alert_rule(
+    wh: Warehouse, entity_id: str, channels: Sequence[str], *, now: datetime | None = None
+) -> AlertRule:
+    """Store a spike rule on an entity with the default judgement (the dashboard's "Alert me"): named after
+    the entity (`putin`, else `putin-2`, …), judged in UTC. Refuses in one line (AlertRuleInvalid,
+    UnknownEntity) a channel that is not a URL or an entity not on the watchlist.
+
+    Whether a channel's scheme is one Apprise speaks is for the caller to check first (the warehouse
+    does not know Apprise); `newstally alerts add` sets the other options.
+    """
+    from warehouse.analysis.catalog import require_entities
+
+    cleaned = tuple(channel.strip() for channel in channels if channel.strip())
+    if not cleaned:
+        raise AlertRuleInvalid("give a channel URL, e.g. json://host:port/path, mailto://… or slack://…")
+    for channel in cleaned:
+        if not _CHANNEL.match(channel):
+            raise AlertRuleInvalid(f"not a channel URL: {channel[:60]!r} (e.g. json://host:port/path, mailto://…)")
+    require_entities(wh, [entity_id])
+    taken = {rule.name for rule in list_alert_rules(wh)}
+    name = next(
+        candidate
+        for candidate in (entity_id if n == 1 else f"{entity_id}-{n}" for n in range(1, len(taken) + 2))
+        if candidate not in taken
+    )
+    return add_alert_rule(wh, AlertRule(name=name, kind="spike", channels=cleaned, entity_id=entity_id), now=now)
+
+
 # --- what a window of a day held -----------------------------------------------------------------
 
-# Per window and outlet: bucketed articles, and those mentioning the entity. Whole quarter
-# hours come from the slot rollups (migration 0004); the unfinished quarter hour at each
-# window's end from the articles themselves, so a window ends exactly at its instant.
+# Per window and outlet: bucketed articles, and those mentioning the entity (or matching the query).
+# Whole quarter hours come from the slot rollups (migration 0004); the unfinished quarter hour at
+# each window's end from the articles themselves, so a window ends exactly at its instant.
 # Window starts are local midnights, which fall on quarter hours in every zone since 1990.
-_WINDOW_COUNTS = """
-WITH windows AS (
+# A query's matches have no rollup: its hits are read from the articles and the temporary
+# table of its matches (warehouse.counting.queries), the totals from the rollups as an entity's.
+_WINDOWS = """
+windows AS (
     SELECT unnest($weeks_back) AS weeks_back, unnest($starts) AS window_start,
            unnest($slot_ends) AS slot_end, unnest($ends) AS window_end
 ),
 slot_totals AS (
     SELECT w.weeks_back, s.source_id, sum(s.articles) AS articles
     FROM windows w JOIN slot_articles s ON s.slot >= w.window_start AND s.slot < w.slot_end
-    GROUP BY ALL
-),
-slot_hits AS (
-    SELECT w.weeks_back, s.source_id, sum(s.articles) AS articles
-    FROM windows w JOIN slot_mentions s ON s.slot >= w.window_start AND s.slot < w.slot_end
-    WHERE s.entity_id = $entity_id
     GROUP BY ALL
 ),
 edge_articles AS MATERIALIZED (
@@ -278,14 +315,22 @@ edge_articles AS MATERIALIZED (
 edge_totals AS (
     SELECT weeks_back, source_id, count(*) AS articles FROM edge_articles GROUP BY ALL
 ),
-edge_hits AS (
-    SELECT e.weeks_back, e.source_id, count(*) AS articles
-    FROM edge_articles e JOIN mentions m ON m.article_id = e.article_id AND m.entity_id = $entity_id
-    GROUP BY ALL
-),
 totals AS (
     SELECT weeks_back, source_id, sum(articles) AS articles
     FROM (SELECT * FROM slot_totals UNION ALL SELECT * FROM edge_totals)
+    GROUP BY ALL
+),
+"""
+_ENTITY_HITS = """
+slot_hits AS (
+    SELECT w.weeks_back, s.source_id, sum(s.articles) AS articles
+    FROM windows w JOIN slot_mentions s ON s.slot >= w.window_start AND s.slot < w.slot_end
+    WHERE s.entity_id = $entity_id
+    GROUP BY ALL
+),
+edge_hits AS (
+    SELECT e.weeks_back, e.source_id, count(*) AS articles
+    FROM edge_articles e JOIN mentions m ON m.article_id = e.article_id AND m.entity_id = $entity_id
     GROUP BY ALL
 ),
 hits AS (
@@ -293,6 +338,18 @@ hits AS (
     FROM (SELECT * FROM slot_hits UNION ALL SELECT * FROM edge_hits)
     GROUP BY ALL
 )
+"""
+_QUERY_HITS = """
+hits AS (
+    SELECT w.weeks_back, a.source_id, count(*) AS articles
+    FROM {matches} q
+    JOIN articles a ON a.article_id = q.article_id
+    JOIN windows w ON a.published_at >= w.window_start AND a.published_at < w.window_end
+    WHERE q.entity_id = $entity_id AND a.date_quality IN ('ok', 'missing')
+    GROUP BY ALL
+)
+"""
+_COUNTS = """
 SELECT t.weeks_back, s.name AS source,
        CAST(coalesce(h.articles, 0) AS BIGINT) AS articles, CAST(t.articles AS BIGINT) AS total_articles
 FROM totals t
@@ -300,6 +357,7 @@ LEFT JOIN hits h USING (weeks_back, source_id)
 JOIN sources s ON s.source_id = t.source_id
 ORDER BY t.weeks_back, source
 """
+_WINDOW_COUNTS = "WITH" + _WINDOWS + _ENTITY_HITS + _COUNTS
 
 WINDOW_COUNT_COLUMNS = ["weeks_back", "source", "articles", "total_articles"]
 
@@ -311,22 +369,51 @@ def _quarter_hour_floor(moment: datetime) -> datetime:
 Windows = Sequence[tuple[int, datetime, datetime]]
 
 
-def alert_window_counts(wh: Warehouse, entity_id: str, windows: Windows) -> pd.DataFrame:
+def alert_window_counts(wh: Warehouse, subject: str | Query, windows: Windows) -> pd.DataFrame:
     """Per window (weeks_back, start, end; UTC, start on a quarter hour) and outlet: articles mentioning
-    the entity and all bucketed articles published from start up to, not including, end.
+    the entity (an id) or matching the query (a `Query`), and all bucketed articles published from start
+    up to, not including, end.
 
     Columns weeks_back, source, articles, total_articles; an outlet that published nothing in a
     window has no row for it.
     """
-    return alert_window_counts_many(wh, [(entity_id, windows)])[0]
+    return alert_window_counts_many(wh, [(subject, windows)])[0]
 
 
-def alert_window_counts_many(wh: Warehouse, requests: Sequence[tuple[str, Windows]]) -> list[pd.DataFrame]:
-    """`alert_window_counts` of each (entity_id, windows), in order, over one connection: a pass judging
-    fifty rules opens the file once."""
+def _query_key(number: int) -> str:
+    return f"~alert{number:03d}"  # never an entity id (those are lower-case letters, digits, _)
+
+
+def _query_matches(
+    connection: duckdb.DuckDBPyConnection, queries: dict[str, Query], start: datetime, end: datetime
+) -> str:
+    """The temporary table of the queries' matches among articles published from `start` to before `end` (naive UTC)."""
+    from warehouse.counting.queries import mentions_with_queries
+
+    return mentions_with_queries(connection, queries, start_utc=start, end_utc=end, with_entities=False)
+
+
+def alert_window_counts_many(wh: Warehouse, requests: Sequence[tuple[str | Query, Windows]]) -> list[pd.DataFrame]:
+    """`alert_window_counts` of each (entity id or query, windows), in order, over one connection: a pass
+    judging fifty rules opens the file once, and reads the articles once for all its queries."""
+    from warehouse.counting.queries import Query
+
+    keys: dict[int, str] = {}
+    queries: dict[str, Query] = {}
+    for number, (subject, _) in enumerate(requests):
+        if isinstance(subject, Query):
+            keys[number] = _query_key(len(queries))
+            queries[keys[number]] = subject
     frames = []
     with wh.reading() as connection:
-        for entity_id, windows in requests:
+        query_sql = ""
+        if queries:
+            spans = [
+                _stored(moment) for number in keys for _, start, end in requests[number][1] for moment in (start, end)
+            ]
+            matches = _query_matches(connection, queries, min(spans), max(spans))
+            query_sql = "WITH" + _WINDOWS + _QUERY_HITS.format(matches=matches) + _COUNTS
+        for number, (subject, windows) in enumerate(requests):
             starts = [_stored(start) for _, start, _ in windows]
             ends = [_stored(end) for _, _, end in windows]
             parameters = {
@@ -334,9 +421,10 @@ def alert_window_counts_many(wh: Warehouse, requests: Sequence[tuple[str, Window
                 "starts": starts,
                 "slot_ends": [max(start, _quarter_hour_floor(end)) for start, end in zip(starts, ends, strict=True)],
                 "ends": ends,
-                "entity_id": entity_id,
+                "entity_id": keys.get(number, subject),
             }
-            frames.append(connection.execute(_WINDOW_COUNTS, parameters).df())
+            statement = query_sql if number in keys else _WINDOW_COUNTS
+            frames.append(connection.execute(statement, parameters).df())
     return [_window_frame(frame) for frame in frames]
 
 
@@ -354,7 +442,7 @@ def _window_frame(frame: pd.DataFrame) -> pd.DataFrame:
 _WINDOW_HEADLINES = """
 WITH candidates AS MATERIALIZED (
     SELECT a.article_id, a.source_id, a.published_at, a.title, m.in_title
-    FROM mentions m
+    FROM {mentions} m
     JOIN articles a USING (article_id)
     WHERE m.entity_id = $entity_id AND a.date_quality IN ('ok', 'missing')
       AND a.published_at >= $start AND a.published_at < $end
@@ -389,16 +477,21 @@ ORDER BY st.outlets DESC, st.in_title DESC, st.first
 
 
 def alert_headlines(
-    wh: Warehouse, entity_id: str, *, start: datetime, end: datetime, limit: int = 3
+    wh: Warehouse, subject: str | Query, *, start: datetime, end: datetime, limit: int = 3
 ) -> tuple[Headline, ...]:
-    """The `limit` stories about the entity most widely carried from `start` to `end` (UTC, end excluded)."""
+    """The `limit` stories about the entity (an id) or matching the query most widely carried from `start`
+    to `end` (UTC, end excluded)."""
     from warehouse.analysis.evidence import STOP_WORDS, Headline
 
     with wh.reading() as connection:
+        mentions, key = "mentions", subject
+        if not isinstance(subject, str):
+            key = _query_key(0)
+            mentions = _query_matches(connection, {key: subject}, _stored(start), _stored(end))
         rows = connection.execute(
-            _WINDOW_HEADLINES,
+            _WINDOW_HEADLINES.replace("{mentions}", mentions),
             {
-                "entity_id": entity_id,
+                "entity_id": key,
                 "start": _stored(start),
                 "end": _stored(end),
                 "stop_words": sorted(STOP_WORDS),

@@ -1,0 +1,117 @@
+"""The Alerts page's tables: rules and what was sent, held or failed, each with the link its alert carries.
+
+Plain pandas (unit-tested without Streamlit). The links are the ones `alerts.messages` writes into every
+alert: an entity's episode opens the Spikes view (`/spikes?entity=putin&spike=putin:2018-07-14`), a query's
+the Articles page searching it over the episode's days (the Spikes page knows entities only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from dashboard.url_state import ArticlesView, SpikesView
+from warehouse import AlertRule
+
+__all__ = ["HISTORY_SHOWN", "RULES_SHOWN", "alert_history_as_shown", "alert_rules_as_shown", "rule_view_url"]
+
+RULES_SHOWN = ["name", "view", "watches", "channels", "judged"]
+HISTORY_SHOWN = [
+    "evaluated_at",
+    "rule",
+    "kind",
+    "status",
+    "view",
+    "channel",
+    "attempts",
+    "answer",
+    "hold_reason",
+    "title",
+]
+
+
+def _url(base_url: str, page: str, params: Mapping[str, str]) -> str:
+    return f"{base_url.rstrip('/')}/{page}?{urlencode(params)}"
+
+
+def rule_view_url(
+    base_url: str, rule: AlertRule, *, first_day: date | None = None, last_day: date | None = None
+) -> str | None:
+    """The dashboard view of a rule (or, with `first_day`, of its episode starting then); None for a digest."""
+    if rule.kind != "spike":
+        return None
+    if rule.entity_id is not None:
+        episode = f"{rule.entity_id}:{first_day.isoformat()}" if first_day else None
+        return _url(base_url, "spikes", SpikesView(entity_id=rule.entity_id, episode_id=episode).to_params())
+    view = ArticlesView(text=rule.query_text or "", start=first_day, end=last_day or first_day)
+    return _url(base_url, "articles", view.to_params())
+
+
+def _judged(rule: AlertRule) -> str:
+    if rule.kind == "digest":
+        watched = ", ".join(rule.entity_ids or ()) or "the alerts' entities"
+        return f"daily at {rule.send_at} {rule.time_zone}; {watched}"
+    parts = [f"score ≥ {rule.threshold or 3.5:g}", f"≥ {rule.min_articles or 5} articles", rule.time_zone]
+    if rule.quiet_start:
+        parts.append(f"quiet {rule.quiet_start}–{rule.quiet_end}")
+    if rule.cooldown_hours is not None:
+        parts.append(f"cooldown {rule.cooldown_hours:g} h")
+    return ", ".join(parts)
+
+
+def alert_rules_as_shown(
+    rules: Sequence[AlertRule], names: Mapping[str, str], *, base_url: str, shown_as: Callable[[str], str]
+) -> pd.DataFrame:
+    """One row a rule: its name, its dashboard view (none for a digest), what it watches (an entity's name, a
+    query, or a digest), its channels with secrets masked by `shown_as` (options after `?` left out) and how
+    it judges."""
+    rows = [
+        {
+            "name": rule.name,
+            "watches": (
+                names.get(rule.entity_id, rule.entity_id)
+                if rule.entity_id
+                else f"query: {rule.query_text}"
+                if rule.query_text
+                else "morning digest"
+            ),
+            "channels": ", ".join(shown_as(channel).split("?", 1)[0] for channel in rule.channels),
+            "judged": _judged(rule),
+            "view": rule_view_url(base_url, rule),
+        }
+        for rule in rules
+    ]
+    return pd.DataFrame(rows, columns=RULES_SHOWN)
+
+
+def _episode_start(episode: object) -> date | None:
+    if not isinstance(episode, str) or ":" not in episode:
+        return None
+    try:
+        return date.fromisoformat(episode.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+
+
+def alert_history_as_shown(history: pd.DataFrame, rules: Sequence[AlertRule], *, base_url: str) -> pd.DataFrame:
+    """The history newest first, one row per message and channel, each alert linked to its episode's view
+    (a removed rule's messages keep no link)."""
+    by_name = {rule.name: rule for rule in rules}
+    if history.empty:
+        return pd.DataFrame(columns=HISTORY_SHOWN)
+
+    def view(row: pd.Series) -> str | None:
+        rule = by_name.get(row["rule"])
+        first_day = _episode_start(row["episode"])
+        if rule is None or rule.kind != "spike" or first_day is None:
+            return None
+        last_day = row["evaluated_at"].astimezone(ZoneInfo(rule.time_zone)).date()
+        return rule_view_url(base_url, rule, first_day=first_day, last_day=max(first_day, last_day))
+
+    shown = history.assign(view=history.apply(view, axis=1))
+    shown = shown.sort_values(["evaluated_at", "message_id"], ascending=False, kind="stable")
+    return shown[HISTORY_SHOWN].reset_index(drop=True)
