@@ -45,7 +45,8 @@ LATEST_DATE = date(2199, 12, 31)
 MAX_BUCKETS = 200_000  # per entity and outlet: a day series from 1900 to 2199, or 22 years of hours
 MAX_DAYS = 3650  # the longest window, baseline or smoothing span in days
 _BUCKET_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 28}
-_NOT_YET = {"query": "issue 15 (saved queries)", "collection": "issue 15 (collections)"}
+MAX_QUERIES = 20  # per request: each query is matched against every article in the period
+_NOT_YET = {"collection": "issue 15 (collections)"}
 
 Bucket = Literal["hour", "day", "week", "month"]
 Metric = Literal["articles", "mentions", "share"]
@@ -94,6 +95,19 @@ def _entity_list(values: list[str] | None, parameter: str, known: list[str], *, 
         shown = ", ".join(repr(entity_id[:40]) for entity_id in unknown[:5])
         raise ApiProblem(422, f"unknown entity {shown}; known: {', '.join(known)}", parameter=parameter)
     return ids
+
+
+def _query_list(values: list[str] | None) -> list[str]:
+    """Each query checked by the parser the warehouse counts with; a mistake names `query` and says where."""
+    texts = list(dict.fromkeys(values or []))
+    if len(texts) > MAX_QUERIES:
+        raise ApiProblem(422, f"{len(texts)} queries; at most {MAX_QUERIES} in one request", parameter="query")
+    for text in texts:
+        try:
+            warehouse.parse_query(text)
+        except warehouse.QueryInvalid as error:
+            raise ApiProblem(422, str(error), parameter="query") from None
+    return texts
 
 
 def _check_dates(start: date | None, end: date | None, *, names: tuple[str, str] = ("from", "to")) -> None:
@@ -234,6 +248,8 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             report = build(data_version)
         except warehouse.UnknownTimeZone as error:
             raise ApiProblem(422, str(error), parameter="tz") from None
+        except warehouse.QueryInvalid as error:  # e.g. a query that is also a requested entity's id
+            raise ApiProblem(422, str(error), parameter="query") from None
         except warehouse.UnknownEvent as error:
             raise ApiProblem(404, str(error), parameter="event_id") from None
         return responder.respond(request, report, fmt=fmt, etag=etag, version=data_version)
@@ -243,6 +259,14 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     FromQuery = Annotated[date | None, Query(alias="from", description="first local date, YYYY-MM-DD")]
     ToQuery = Annotated[date | None, Query(alias="to", description="last local date, YYYY-MM-DD (inclusive)")]
     ZoneQuery = Annotated[str, Query(max_length=100, description="IANA time zone of the dates and buckets")]
+    LuceneQueries = Annotated[
+        list[str] | None,
+        Query(
+            alias="query",
+            description='a search in Lucene syntax counted like an entity (words, "phrases", AND, OR, NOT, word*,'
+            f" title:word); repeatable, at most {MAX_QUERIES}; its rows carry the query as entity_id",
+        ),
+    ]
 
     def table(path: str, model: type[BaseModel], *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """A GET route behind the token whose 200 is `model` (JSON), CSV or Parquet."""
@@ -258,7 +282,11 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     @table("/v1/series", SeriesTable)
     def series(
         request: Request,
-        entity: Annotated[list[str], Query(description="entity id(s): comma-separated or repeated, e.g. putin,trump")],
+        entity: Annotated[
+            list[str] | None,
+            Query(description="entity id(s): comma-separated or repeated, e.g. putin,trump; or give `query`"),
+        ] = None,
+        queries: LuceneQueries = None,
         bucket: Annotated[Bucket, Query(description="time bucket")] = "day",
         date_from: FromQuery = None,
         date_to: ToQuery = None,
@@ -278,7 +306,10 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         def build(data_version: str) -> Report:
             known = known_entities(data_version)
-            entity_ids = _entity_list(entity, "entity", known, required=True)
+            texts = _query_list(queries)
+            if entity is None and not texts:
+                raise ApiProblem(422, "give at least one entity id, e.g. putin,trump, or a query", parameter="entity")
+            entity_ids = _entity_list(entity, "entity", known, required=True) if entity is not None else []
             also = None
             if with_entity is not None:
                 also_ids = _entity_list([with_entity], "with", known, required=True) or []
@@ -291,6 +322,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             frame = warehouse.series_table(
                 wh,
                 entity_ids,
+                queries=texts,
                 bucket=bucket,
                 start=date_from,
                 end=date_to,
@@ -305,6 +337,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             options = {
                 "table": "series",
                 "entity": entity_ids,
+                "query": texts,
                 "bucket": bucket,
                 "from": date_from,
                 "to": date_to,
@@ -323,7 +356,8 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     @table("/v1/spikes", SpikesTable)
     def spikes(
         request: Request,
-        entity: Annotated[list[str] | None, Query(description="entity id(s); default all")] = None,
+        entity: Annotated[list[str] | None, Query(description="entity id(s); default all (none with `query`)")] = None,
+        queries: LuceneQueries = None,
         since: Annotated[date | None, Query(description="only episodes ending on or after this UTC date")] = None,
         window: Annotated[int, Query(ge=1, le=MAX_DAYS, description="days of past each day is judged against")] = 28,
         threshold: Annotated[
@@ -336,10 +370,12 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
 
         def build(data_version: str) -> Report:
             entity_ids = _entity_list(entity, "entity", known_entities(data_version), required=False)
+            texts = _query_list(queries)
             _check_dates(since, None, names=("since", "since"))
             rows = warehouse.spikes_report(
                 wh,
                 entity_ids=entity_ids,
+                queries=texts,
                 since=since,
                 window_days=window,
                 threshold=threshold,
@@ -349,6 +385,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             options = {
                 "table": "spikes",
                 "entity": entity_ids,
+                "query": texts,
                 "since": since,
                 "window": window,
                 "threshold": threshold,
@@ -404,6 +441,10 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         text: Annotated[
             str | None, Query(max_length=500, description="words in the title or summary, case-insensitive")
         ] = None,
+        query: Annotated[
+            str | None,
+            Query(description="only articles this Lucene query matches, counted as series counts it (`query` there)"),
+        ] = None,
         entity: Annotated[str | None, Query(description="only articles mentioning this entity")] = None,
         source: Annotated[str | None, Query(max_length=500, description="only this outlet (its name)")] = None,
         date_from: FromQuery = None,
@@ -420,11 +461,13 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         def build(data_version: str) -> Report:
             if entity is not None:
                 _entity_list([entity], "entity", known_entities(data_version), required=True)
+            searched = _query_list([query]) if query is not None and query.strip() else []
             _check_dates(date_from, date_to)
             after = _cursor_value(cursor) if cursor is not None else None
             frame, total_count = warehouse.search_articles(
                 wh,
                 text=text,
+                query=searched[0] if searched else None,
                 entity_id=entity,
                 source=source,
                 start=date_from,
@@ -444,6 +487,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             options = {
                 "table": "articles",
                 "text": text,
+                "query": query,
                 "entity": entity,
                 "source": source,
                 "from": date_from,

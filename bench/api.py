@@ -24,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import median, percentile, served_api, write_section
+from bench.common import median, percentile, write_section
+from tests.integration.api_server import served_api  # the API tests' server, started the same way
 
 SECTION = "HTTP API: /v1/series under concurrent clients"
 ENTITIES = 10

@@ -6,6 +6,8 @@ Each command is run RUNS times, the commands taking turns so that a change in th
 load touches all of them alike; the figures are medians of wall-clock and of CPU seconds
 (user + system, which a busy machine inflates less). The floors: `python -c pass` (the
 interpreter) and `python -c "import duckdb"` (the least any warehouse command can take).
+The runs write byte-code caches (`__pycache__`) even where PYTHONDONTWRITEBYTECODE is set, as an
+installed package has them.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def _measure(db: Path) -> str:
     # The checkout's code, whatever newstally the environment has installed.
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("NEWSTALLY_DB", None)
+    # Byte-code caches as an installed wheel has them: the warm-up run writes the checkout's .pyc files,
+    # where PYTHONDONTWRITEBYTECODE would have every run compile its sources again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     commands = _commands(db)
     walls: dict[str, list[float]] = {name: [] for name in commands}
     cpus: dict[str, list[float]] = {name: [] for name in commands}

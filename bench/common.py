@@ -103,31 +103,3 @@ def served_dashboard(
         finally:
             server.terminate()
             server.wait(timeout=15)
-
-
-@contextmanager
-def served_api(db_path: Path) -> Iterator[str]:
-    """`newstally api` for a warehouse on a free 127.0.0.1 port: its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "newstally", "--db", str(db_path), "api", "--port", str(port)]
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=log)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/v1/health", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        log.seek(0)
-                        output = log.read().decode(errors="replace")
-                        raise RuntimeError(f"newstally api did not start:\n{output}") from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=15)

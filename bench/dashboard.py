@@ -79,56 +79,52 @@ def _redraw_s(page, click: Callable[[], None], title_text: str) -> float:
     return time.perf_counter() - started
 
 
+def _view_timings(
+    page, view: Callable[[date], str], last_day: date, toggles: tuple[tuple[str, str], tuple[str, str]] | None = None
+) -> dict[str, float]:
+    """Cold first charts, warm ones, and with `toggles` redraws: each run clicks (control, title it shows) in turn.
+
+    A cold view ends a day earlier each run: a start before the corpus's first day is clipped to it,
+    so moving only the start would ask for the same view again.
+    """
+    cold = [_first_chart_s(page, view(last_day - timedelta(days=run + 1))) for run in range(RUNS)]
+    warm = [_first_chart_s(page, view(last_day)) for _ in range(RUNS)]
+    timings = {"cold_first": cold[0], "cold": median(cold), "warm": median(warm)}
+    if toggles is None:
+        return timings
+    redraws = []
+    for run in range(RUNS):
+        target, title = toggles[run % 2]
+        redraws.append(_redraw_s(page, lambda t=target: _control(page, t).click(), title))
+    return {**timings, "redraw": median(redraws), "redraw_first": redraws[0]}
+
+
 def _trends(page, url: str, last_day: date) -> dict[str, float]:
     def view(end: date) -> str:
         start = end - timedelta(days=365)
         return f"{url}/?entities=trump,putin,zelensky&from={start}&to={end}&bucket=week&metric=articles"
 
-    # The range ends a day earlier each cold run: a start before the corpus's first day is clipped to it,
-    # so moving only the start would ask for the same view again.
-    cold = [_first_chart_s(page, view(last_day - timedelta(days=run + 1))) for run in range(RUNS)]
-    warm = [_first_chart_s(page, view(last_day)) for _ in range(RUNS)]
-    redraws = []
-    for run in range(RUNS):
-        target = "Share of all articles" if run % 2 == 0 else "Articles"
-        title = "Share of all articles mentioning" if run % 2 == 0 else "Articles mentioning each entity"
-        redraws.append(_redraw_s(page, lambda t=target: _control(page, t).click(), title))
-    return {
-        "cold_first": cold[0],
-        "cold": median(cold),
-        "warm": median(warm),
-        "redraw": median(redraws),
-        "redraw_first": redraws[0],
-    }
+    toggles = (
+        ("Share of all articles", "Share of all articles mentioning"),
+        ("Articles", "Articles mentioning each entity"),
+    )
+    return _view_timings(page, view, last_day, toggles)
 
 
 def _comentions(page, url: str, last_day: date) -> dict[str, float]:
     def view(end: date) -> str:
         return f"{url}/comentions?from={end - timedelta(days=27)}&to={end}&show=share"
 
-    cold = [_first_chart_s(page, view(last_day - timedelta(days=run + 1))) for run in range(RUNS)]
-    warm = [_first_chart_s(page, view(last_day)) for _ in range(RUNS)]
-    redraws = []
-    for run in range(RUNS):
-        target = "Change vs before" if run % 2 == 0 else "Share"
-        title = "Change in how often" if run % 2 == 0 else "Co-mentions: %"
-        redraws.append(_redraw_s(page, lambda t=target: _control(page, t).click(), title))
-    return {
-        "cold_first": cold[0],
-        "cold": median(cold),
-        "warm": median(warm),
-        "redraw": median(redraws),
-        "redraw_first": redraws[0],
-    }
+    return _view_timings(
+        page, view, last_day, (("Change vs before", "Change in how often"), ("Share", "Co-mentions: %"))
+    )
 
 
 def _sources(page, url: str, last_day: date) -> dict[str, float]:
     def view(end: date) -> str:
         return f"{url}/sources?entities=trump,putin&from={end - timedelta(days=29)}&to={end}"
 
-    cold = [_first_chart_s(page, view(last_day - timedelta(days=run + 1))) for run in range(RUNS)]
-    warm = [_first_chart_s(page, view(last_day)) for _ in range(RUNS)]
-    return {"cold_first": cold[0], "cold": median(cold), "warm": median(warm)}
+    return _view_timings(page, view, last_day)
 
 
 def _event_lens(page, url: str, event_ids: list[str]) -> dict[str, float]:

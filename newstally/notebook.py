@@ -3,7 +3,9 @@
 Each method returns the rows and columns of the CLI command (and API endpoint) of the same
 name, read through the same warehouse functions; lists (headlines, outlets, entity ids)
 stay lists of objects, as in the JSON output. Dates may be given as `date` or "YYYY-MM-DD";
-the CLI's `--from`/`--to` are `start`/`end` here (`from` is a Python keyword).
+the CLI's `--from`/`--to` are `start`/`end` here (`from` is a Python keyword). `query` is
+the CLI's `--query`: a search in Lucene syntax, one text or a list of them
+(`wh.series(query=['Putin AND sanction*'])`), whose rows carry the query as entity_id.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def _ids(value: str | Sequence[str] | None) -> list[str] | None:
     return [part.strip() for part in parts if part.strip()]
 
 
+def _queries(value: str | Sequence[str] | None) -> list[str]:
+    """One query or several: a query's text may hold commas, so a string is never split."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame([{column: row.get(column) for column in columns} for row in rows], columns=list(columns))
 
@@ -64,8 +73,9 @@ class NotebookWarehouse:
 
     def series(
         self,
-        entity: str | Sequence[str],
+        entity: str | Sequence[str] | None = None,
         *,
+        query: str | Sequence[str] | None = None,
         bucket: str = "day",
         start: DateLike = None,
         end: DateLike = None,
@@ -78,9 +88,13 @@ class NotebookWarehouse:
         complete: bool = False,
     ) -> pd.DataFrame:
         """`newstally series`: bucket_start, [source,] entity_id, articles, mentions, total_articles, share."""
+        queries = _queries(query)
+        if not _ids(entity) and not queries:
+            raise ValueError("series needs an entity id (entity='putin') or a query (query='Putin AND summit')")
         return warehouse.series_table(
             self.warehouse,
             _ids(entity) or [],
+            queries=queries,
             bucket=bucket,
             start=_day(start, "start"),
             end=_day(end, "end"),
@@ -97,6 +111,7 @@ class NotebookWarehouse:
         self,
         entity: str | Sequence[str] | None = None,
         *,
+        query: str | Sequence[str] | None = None,
         since: DateLike = None,
         window: int = 28,
         threshold: float = 3.5,
@@ -106,6 +121,7 @@ class NotebookWarehouse:
         rows = warehouse.spikes_report(
             self.warehouse,
             entity_ids=_ids(entity),
+            queries=_queries(query),
             since=_day(since, "since"),
             window_days=window,
             threshold=threshold,
@@ -130,6 +146,7 @@ class NotebookWarehouse:
         self,
         text: str | None = None,
         *,
+        query: str | None = None,
         entity: str | None = None,
         source: str | None = None,
         start: DateLike = None,
@@ -146,6 +163,7 @@ class NotebookWarehouse:
             page, total = warehouse.search_articles(
                 self.warehouse,
                 text=text,
+                query=query,
                 entity_id=entity,
                 source=source,
                 start=_day(start, "start"),

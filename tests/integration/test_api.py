@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 import newstally
+import warehouse
 from tests.integration.api_server import newstally as cli
 from tests.integration.api_server import served_api
 from tests.spike_corpus import build_spike_corpus
@@ -81,6 +82,25 @@ SERIES_CASES = {
         {"entity": "putin", "metric": "share", "smooth": "7", "unique": "true", "complete": "true", "to": "2018-07-20"},
         ["--entity", "putin", "--metric", "share", "--smooth", "7", "--unique", "--complete", "--to", "2018-07-20"],
     ),
+    "two queries beside an entity": (
+        {"entity": "putin", "query": ["reshuffle", "Trump OR Putin"], "from": "2018-07-10", "to": "2018-07-16"},
+        [
+            "--entity",
+            "putin",
+            "--query",
+            "reshuffle",
+            "--query",
+            "Trump OR Putin",
+            "--from",
+            "2018-07-10",
+            "--to",
+            "2018-07-16",
+        ],
+    ),
+    "a query alone, by outlet": (
+        {"query": "Putin AND NOT reshuffle", "by_source": "true", "from": "2018-07-13", "to": "2018-07-15"},
+        ["--query", "Putin AND NOT reshuffle", "--by-source", "--from", "2018-07-13", "--to", "2018-07-15"],
+    ),
     "co-mentions by hour": (
         {"entity": "trump", "with": "putin", "bucket": "hour", "from": "2018-07-14", "to": "2018-07-14"},
         ["--entity", "trump", "--with", "putin", "--bucket", "hour", "--from", "2018-07-14", "--to", "2018-07-14"],
@@ -112,6 +132,37 @@ def test_series_counts_the_reshuffle_day_as_worked_out_by_hand(api: Api):
         {"bucket_start": "2018-07-14", "entity_id": "putin", "articles": 27, "mentions": 27, "total_articles": 42,
          "share": 0.642857},
     ]  # fmt: skip
+
+
+def test_queries_count_the_reshuffle_day_as_worked_out_by_hand(api: Api):
+    params = {"query": ["reshuffle", "Trump OR Putin"], "from": "2018-07-13", "to": "2018-07-14"}
+    rows = api.get("/v1/series", **params).json()["rows"]
+    # 13th: no reshuffle; 3 Putin + 3 Trump stories of 18. 14th: 24 reshuffle stories, those and the 6 routine
+    # ones of 42.
+    assert [(row["bucket_start"], row["entity_id"], row["articles"], row["total_articles"]) for row in rows] == [
+        ("2018-07-13", "reshuffle", 0, 18),
+        ("2018-07-13", "Trump OR Putin", 6, 18),
+        ("2018-07-14", "reshuffle", 24, 42),
+        ("2018-07-14", "Trump OR Putin", 30, 42),
+    ]
+
+
+def test_spikes_of_a_query_are_the_cli_rows(api: Api):
+    expected = cli_rows("spikes", "--query", "reshuffle", db=api.db)
+    rows = api.get("/v1/spikes", query="reshuffle").json()["rows"]
+    assert rows == expected
+    assert [(row["id"], row["peak_articles"], row["peak_total_articles"]) for row in rows] == [
+        ("reshuffle:2018-07-14", 24, 42)
+    ]
+
+
+def test_articles_found_by_a_query(api: Api):
+    one_day = {"from": "2018-07-14", "to": "2018-07-14"}
+    # The 27 Putin stories of the 14th less the 24 about the reshuffle: the three routine ones.
+    found = api.get("/v1/articles", query="Putin AND NOT reshuffle", **one_day).json()
+    assert found["total_count"] == 3
+    assert all(row["title"].startswith("Putin: story 0 of 14 July") for row in found["rows"])
+    assert api.get("/v1/articles", query="title:minister", **one_day).json()["total_count"] == 21
 
 
 def test_spikes_are_the_cli_rows_in_json_and_csv(api: Api):
@@ -300,7 +351,9 @@ MISTAKES = [
     ("/v1/series", {"entity": "putin", "format": "xml"}, "format"),
     ("/v1/series", {"entity": "putin", "from": "2018-07-02", "to": "2018-07-01"}, "to"),
     ("/v1/series", {"entity": "putin", "bucket": "hour", "from": "1900-01-01", "to": "2100-01-01"}, "bucket"),
-    ("/v1/series", {"entity": "putin", "query": "Putin AND summit"}, "query"),
+    ("/v1/series", {"entity": "putin", "query": "putin"}, "query"),
+    ("/v1/series", {"query": [f"word{number}" for number in range(21)]}, "query"),
+    ("/v1/series", {"entity": "putin", "collection": "g7"}, "collection"),
     ("/v1/series", {"entity": "putin", "entities": "trump"}, "entities"),
     ("/v1/spikes", {"entity": "nobody"}, "entity"),
     ("/v1/spikes", {"threshold": "nan"}, "threshold"),
@@ -328,8 +381,26 @@ def test_an_unknown_event_is_a_404_naming_it(api: Api):
     assert "no_such_summit" in response.json()["error"]
 
 
-def test_query_is_refused_as_not_supported_yet(api: Api):
-    assert "not supported yet" in api.get("/v1/series", entity="putin", query="x").json()["error"]
+BAD_QUERIES = [
+    ("/v1/series", "Putin AND"),
+    ("/v1/series", '"unclosed phrase'),
+    ("/v1/spikes", "(Putin OR Trump"),
+    ("/v1/articles", "sanc*tions"),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), BAD_QUERIES)
+def test_a_query_that_does_not_parse_is_a_422_with_the_parsers_message(api: Api, path: str, text: str):
+    with pytest.raises(warehouse.QueryInvalid) as refused:
+        warehouse.parse_query(text)
+    response = api.get(path, query=text)
+    assert response.status_code == 422, response.text
+    assert response.json()["parameter"] == "query"
+    assert response.json()["error"] == f"query: {refused.value}"
+
+
+def test_collection_is_refused_as_not_supported_yet(api: Api):
+    assert "not supported yet" in api.get("/v1/series", entity="putin", collection="g7").json()["error"]
 
 
 def test_api_on_a_taken_port_is_one_line_and_exit_2(api: Api):
@@ -350,6 +421,11 @@ def test_the_notebook_api_gives_the_cli_rows(api: Api):
     expected = cli_csv("series", *SERIES_CASES["two entities, days"][1], db=api.db)
     pd.testing.assert_frame_equal(series, pd.read_csv(io.StringIO(expected)), check_dtype=False)
     assert notebook.spikes().to_dict("records")[0]["id"] == "putin:2018-07-14"
+    by_query = notebook.series("putin", query=["reshuffle", "Trump OR Putin"], start="2018-07-10", end="2018-07-16")
+    expected = cli_csv("series", *SERIES_CASES["two queries beside an entity"][1], db=api.db)
+    pd.testing.assert_frame_equal(by_query, pd.read_csv(io.StringIO(expected)), check_dtype=False)
+    assert list(notebook.spikes(query="reshuffle")["id"]) == ["reshuffle:2018-07-14"]
+    assert len(notebook.articles(query="title:minister")) == 21
     lens = notebook.event_lens("helsinki_2018", window=2)
     assert list(lens["id"]) == [row["id"] for row in cli_rows("event-lens", "helsinki_2018", "--window", "2",
                                                                    db=api.db)]  # fmt: skip

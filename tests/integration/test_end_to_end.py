@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from tests.integration.feed_server import respond, running_feed_server
+from tests.integration.processes import alive, descendants
 
 
 def newstally(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -118,34 +119,14 @@ def test_up_serves_dashboard_pulls_demo_feeds_and_stops_everything_on_ctrl_c(tmp
                 fetched = bool(rows) and all(row["last_success_at"] for row in rows)
         assert healthy, "the dashboard never answered"
         assert fetched, "the scheduler never fetched every demo feed"
-        children = _descendants(up.pid)
+        children = descendants(up.pid)
         assert children, "up started no processes"
         up.send_signal(signal.SIGINT)
         up.wait(timeout=15)
         time.sleep(0.5)
-        assert [pid for pid in children if _alive(pid)] == []
+        assert [pid for pid in children if alive(pid)] == []
     finally:
         if up.poll() is None:
             os.killpg(up.pid, signal.SIGKILL)
             up.wait()
         log.close()
-
-
-def _descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        listing = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True, check=False)
-        kids = [int(line) for line in listing.stdout.split()]
-        found += kids
-        frontier += kids
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/stat")
-    return status.exists() and status.read_text().split()[2] != "Z"

@@ -25,6 +25,7 @@ from ingest import FeedMalformed, FeedUnavailable, fetch_due, parse_feed
 from ingest.workers import ParserPool, start_parser_pool
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
+from tests.integration.processes import alive
 from warehouse.counting.watchlist import parse_watchlist
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "feeds"
@@ -37,14 +38,6 @@ def _children(pid: int) -> set[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found.update(int(child) for child in (task / "children").read_text().split())
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def test_a_pool_reads_every_fixture_as_parse_feed_does_and_hands_it_over_keyed_and_matched():
@@ -114,9 +107,9 @@ def test_parser_processes_die_with_the_process_that_started_them():
         holder.wait()
 
         deadline = time.monotonic() + 30
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(_alive(pid) for pid in workers), "parser processes outlived a kill -9 of their parent"
+        assert not any(alive(pid) for pid in workers), "parser processes outlived a kill -9 of their parent"
     finally:
         if holder.poll() is None:
             holder.kill()

@@ -28,6 +28,7 @@ from newstally.cli import build_parser
 from newstally.run_commands import _dashboard_command
 from tests.conftest import REPO_ROOT, SHIPPED_WATCHLIST
 from tests.integration.feed_server import respond, running_feed_server
+from tests.integration.processes import descendants
 
 RSS = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
@@ -106,11 +107,11 @@ def test_up_serves_the_dashboard_on_loopback_only(fresh_warehouse: warehouse.War
         while time.monotonic() < deadline and not listening_addresses(port):
             assert up.poll() is None, (tmp_path / "up.log").read_text()
             time.sleep(0.5)
-        children = _descendants(up.pid)
+        children = descendants(up.pid)
         assert listening_addresses(port) == {"127.0.0.1"}
         assert httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=10).status_code == 200
     finally:
-        children = children or _descendants(up.pid)
+        children = children or descendants(up.pid)
         if up.poll() is None:
             up.send_signal(signal.SIGINT)
             try:
@@ -122,17 +123,6 @@ def test_up_serves_the_dashboard_on_loopback_only(fresh_warehouse: warehouse.War
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         log.close()
-
-
-def _descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        listing = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True, check=False)
-        kids = [int(line) for line in listing.stdout.split()]
-        found += kids
-        frontier += kids
-    return found
 
 
 # --- --block-private -----------------------------------------------------------------------------

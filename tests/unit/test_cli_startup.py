@@ -25,3 +25,16 @@ def test_building_the_parser_imports_nothing_heavy():
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_series_code_imports_no_pandas_query_parser_or_tally():
+    """`newstally series --entity` needs duckdb and numpy; queries, the watchlist's matchers and pandas load on use."""
+    probe = (
+        "import sys, warehouse\n"
+        "warehouse.series_columns\n"
+        "loaded = {'pandas', 'luqum', 'warehouse.counting.watchlist', 'warehouse.counting.tally'} & set(sys.modules)\n"
+        "print(sorted(loaded))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

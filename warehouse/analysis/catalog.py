@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.analysis.events import load_events_file, upsert_events
-from warehouse.counting.tally import install_watchlist
 from warehouse.engine.clock import from_stored
 from warehouse.engine.db import Warehouse, fetch_one, migrate
 from warehouse.errors import UnknownEntity, WarehouseUnavailable
@@ -38,6 +36,10 @@ class CorpusFacts:
 
 def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path | None = None) -> Warehouse:
     """A warehouse at `path`, created with the watchlist and calendar if it does not exist yet."""
+    # Imported here: the readers of this module (`check_entities` for every series) need no tally.
+    from warehouse.analysis.events import load_events_file, upsert_events
+    from warehouse.counting.tally import install_watchlist
+
     wh = Warehouse(path)
     with wh.writing() as connection:
         migrate(connection)

@@ -15,23 +15,24 @@ they read an entity's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import duckdb
-from luqum import tree
-from luqum.exceptions import IllegalCharacterError, ParseError
-from luqum.parser import parser as lucene_parser
-
-from warehouse.counting.patterns import patterns_can_overlap, sql_match_plan
-from warehouse.counting.tally import counted_hits
-from warehouse.counting.watchlist import Entity, Watchlist
 from warehouse.errors import QueryInvalid
+
+# Imported where a query is parsed or counted: a series without queries (`newstally series --entity`)
+# loads neither luqum nor the watchlist's matchers (docs/benchmarks.md, CLI start-up).
+if TYPE_CHECKING:
+    import duckdb
+    from luqum import tree
+
+    from warehouse.counting.watchlist import Entity, Watchlist
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -152,6 +153,8 @@ def _positive_leaves(node: _Node, *, negated: bool) -> Iterable[_Has]:
 
 def _entity(entity_id: str, terms: tuple[Term, ...]) -> Entity:
     """Terms as the aliases of one entity; `case_rule` put them together, so any() is the rule of the cased ones."""
+    from warehouse.counting.watchlist import Entity
+
     return Entity(
         entity_id=entity_id,
         kind="theme",
@@ -172,6 +175,9 @@ def _case_rule(term: Term) -> bool:
 
 def parse_query(text: str) -> Query:
     """Read a Lucene query; a mistake raises QueryInvalid with one line saying what and where (1-based)."""
+    from luqum.exceptions import IllegalCharacterError, ParseError
+    from luqum.parser import parser as lucene_parser
+
     if len(text) > MAX_QUERY_CHARS:
         raise QueryInvalid(f"query too long: {len(text):,} characters, the most is {MAX_QUERY_CHARS:,}")
     if not text.strip():
@@ -310,18 +316,24 @@ def _illegal_message(message: str, origin: list[int]) -> str:
     return f"cannot read the query at character {where}: {found.group(1)[:20]!r} cannot start a word (put it in quotes)"
 
 
-_UNSUPPORTED = {
-    tree.Fuzzy: "fuzzy matching (~) is not supported: list the spellings joined by OR",
-    tree.Proximity: 'proximity ("..."~N) is not supported: use AND between the words',
-    tree.Boost: "boosts (^) do not apply: a query counts articles, it does not rank them",
-    tree.Range: "ranges ([a TO b]) are not supported",
-    tree.From: "ranges (>, >=) are not supported",
-    tree.To: "ranges (<, <=) are not supported",
-    tree.Regex: "regular expressions (/.../) are not supported: use words, phrases and a trailing *",
-}
+@functools.cache
+def _unsupported() -> dict[type, str]:
+    from luqum import tree
+
+    return {
+        tree.Fuzzy: "fuzzy matching (~) is not supported: list the spellings joined by OR",
+        tree.Proximity: 'proximity ("..."~N) is not supported: use AND between the words',
+        tree.Boost: "boosts (^) do not apply: a query counts articles, it does not rank them",
+        tree.Range: "ranges ([a TO b]) are not supported",
+        tree.From: "ranges (>, >=) are not supported",
+        tree.To: "ranges (<, <=) are not supported",
+        tree.Regex: "regular expressions (/.../) are not supported: use words, phrases and a trailing *",
+    }
 
 
 def _node(item: tree.Item, *, title_only: bool, origin: list[int]) -> _Node:
+    from luqum import tree
+
     where = f"character {origin[min(item.pos or 0, len(origin) - 1)] + 1}" if item.pos is not None else "somewhere"
     if isinstance(item, tree.Word):
         return _Has(_word_term(item.value, where), title_only)
@@ -342,7 +354,7 @@ def _node(item: tree.Item, *, title_only: bool, origin: list[int]) -> _Node:
         return _All(tuple(_node(child, title_only=title_only, origin=origin) for child in item.children))
     if isinstance(item, tree.OrOperation):
         return _Any(tuple(_node(child, title_only=title_only, origin=origin) for child in item.children))
-    for kind, message in _UNSUPPORTED.items():
+    for kind, message in _unsupported().items():
         if isinstance(item, kind):
             raise QueryInvalid(f"{message} (at {where})")
     raise QueryInvalid(f"cannot use {str(item)!r} at {where}")
@@ -409,6 +421,8 @@ def _counting(queries: Sequence[Query]) -> _Counting:
     two of its counted terms can overlap, those terms also form one entity that counts
     them together. A plain OR of terms is that entity alone.
     """
+    from warehouse.counting.watchlist import Watchlist
+
     entities: dict[tuple[tuple[str, ...], bool], Entity] = {}
 
     def entity_for(terms: tuple[Term, ...]) -> str:
@@ -444,6 +458,8 @@ def _counting(queries: Sequence[Query]) -> _Counting:
 
 
 def _any_overlap(terms: tuple[Term, ...]) -> bool:
+    from warehouse.counting.patterns import patterns_can_overlap
+
     return any(patterns_can_overlap(a.text, b.text) for i, a in enumerate(terms) for b in terms[:i])
 
 
@@ -502,6 +518,8 @@ def write_query_mentions(
     to before `end_utc`. The scan first asks only which articles can match (RE2 stops at
     the first hit; `_candidate_condition`), and collects the hits of just those.
     """
+    from warehouse.counting.tally import counted_hits
+
     connection.execute(_CREATE_QUERY_MENTIONS)
     if not queries:
         return
@@ -552,6 +570,9 @@ def _required_term_sets(query: Query) -> list[tuple[Term, ...]]:
 
 def _presence_pattern(terms: tuple[Term, ...]) -> str:
     """The tally's first-pass RE2 pattern for these terms: it matches wherever any of them does, and more."""
+    from warehouse.counting.patterns import sql_match_plan
+    from warehouse.counting.watchlist import Watchlist
+
     entities = tuple(_entity(f"e{number}", (term,)) for number, term in enumerate(terms))
     content = repr([(term.text, term.case_sensitive) for term in terms])
     watchlist = Watchlist(entities, "presence:" + hashlib.sha256(content.encode()).hexdigest()[:16])

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from warehouse.analysis.comentions import comention_matrix
+from warehouse.analysis.comentions import COMENTION_COLUMNS, comention_matrix
 from warehouse.analysis.events import list_events
 from warehouse.analysis.health import FeedHealth, feed_health
 from warehouse.analysis.lens import LensResult, event_lens
@@ -77,18 +77,7 @@ LENS_REPORT_COLUMNS = [
     "days_to_peak",
     "outlets",
 ]
-COMENTION_REPORT_COLUMNS = [
-    "id",
-    "leader_id",
-    "theme_id",
-    "leader_articles",
-    "both_articles",
-    "share",
-    "previous_leader_articles",
-    "previous_both_articles",
-    "previous_share",
-    "change",
-]
+COMENTION_REPORT_COLUMNS = ["id", *COMENTION_COLUMNS]  # id: "leader:theme"
 EVENT_REPORT_COLUMNS = ["id", "name", "start_date", "end_date", "place", "participants", "entity_ids"]
 FEED_STATUS_COLUMNS = [
     "id",
