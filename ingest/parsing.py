@@ -180,7 +180,7 @@ def parse_with_feedparser(body: bytes, *, cut_short: bool = False) -> RawFeed:
     entries = parsed.get("entries", [])
     problem = _bozo_text(parsed)
     broken_xml = isinstance(parsed.get("bozo_exception"), xml.sax.SAXParseException)
-    if cut_short and broken_xml and _at_the_end(parsed["bozo_exception"], body):
+    if cut_short and broken_xml and _ran_out(parsed["bozo_exception"]):
         problem = None
     if not entries and (not parsed.get("version") or broken_xml):
         raise FeedMalformed(_not_a_feed_reason(body, problem))
@@ -205,9 +205,9 @@ def parse_with_feedparser(body: bytes, *, cut_short: bool = False) -> RawFeed:
     )
 
 
-def _at_the_end(error: xml.sax.SAXParseException, body: bytes) -> bool:
-    """Whether expat's complaint is about the bytes running out (where a cut left them), not about what they hold."""
-    return error.getMessage() == "no element found" and error.getLineNumber() == body.count(b"\n") + 1
+def _ran_out(error: xml.sax.SAXParseException) -> bool:
+    """Whether expat's complaint is only that the bytes ended with elements open, as a cut leaves them."""
+    return error.getMessage() == "no element found"
 
 
 def _parsed_feed(raw: RawFeed, fetched_at: datetime, *, base_url: str = "") -> ParsedFeed:
