@@ -34,7 +34,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# parse_feed's signature: (body, *, fetched_at, base_url) -> ParsedFeed.
+# parse_feed's signature: (body, *, fetched_at, base_url, deadline) -> ParsedFeed.
 Parse = Callable[..., ParsedFeed]
 
 
@@ -124,8 +124,14 @@ def fetch_feed(
     through permanent redirects only says so in `moved_to`; a 429 or 503 passes
     on its Retry-After as `retry_after`. `parse` reads the body (`parse_feed`, or a
     worker pool's `ParserPool.parse`).
+
+    The time limit covers parsing too: the parser gets what is left of it, and a
+    document whose reading it stopped keeps the items read by then (PARTIAL, its hash
+    not stored, so the next fetch reads it again), or is a transient error when no item
+    was read.
     """
     started = time.monotonic()
+    deadline = started + time_limit_seconds
     transfer = _Transfer()
     conditional = feed.not_modified_since is None or now - feed.not_modified_since < UNCONDITIONAL_AFTER
     try:
@@ -134,7 +140,7 @@ def fetch_feed(
             feed,
             client,
             transfer,
-            deadline=started + time_limit_seconds,
+            deadline=deadline,
             max_body_bytes=max_body_bytes,
             conditional=conditional,
             now=now,
@@ -145,12 +151,14 @@ def fetch_feed(
         content_hash = hashlib.sha256(transfer.body).hexdigest()
         if content_hash == feed.content_hash:
             return _not_modified(feed, transfer, now, started, content_hash=content_hash)
-        parsed = parse(transfer.body, fetched_at=now, base_url=transfer.final_url or feed.url)
+        parsed = parse(transfer.body, fetched_at=now, base_url=transfer.final_url or feed.url, deadline=deadline)
     except FeedUnavailable as error:
         return _failure(feed, transfer, now, started, FetchOutcome.TRANSIENT_ERROR, error)
     except FeedMalformed as error:
         return _failure(feed, transfer, now, started, FetchOutcome.PERMANENT_ERROR, error)
     problems = [parsed.error] if parsed.error else []
+    # Only part of a body read by the deadline: hashed, it would pass for unchanged and never be read whole.
+    stored_hash = feed.content_hash if parsed.timed_out else content_hash
     if transfer.cut_off_at_bytes is not None:
         problems.insert(0, f"body cut off at {transfer.cut_off_at_bytes:,} bytes")
     return FetchResult(
@@ -163,7 +171,7 @@ def fetch_feed(
         error="; ".join(problems) or None,
         etag=transfer.etag,
         last_modified=transfer.last_modified,
-        content_hash=content_hash,
+        content_hash=stored_hash,
         articles=parsed.articles,
         items_seen=parsed.items_seen,
         moved_to=transfer.moved_to,

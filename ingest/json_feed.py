@@ -27,8 +27,8 @@ def is_json_document(body: bytes) -> bool:
     return body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
 
 
-def read_json_feed(body: bytes) -> RawFeed:
-    """The JSON Feed document's feed.
+def read_json_feed(body: bytes, *, max_items: int | None = None) -> RawFeed:
+    """The JSON Feed document's feed; of its items, only the first `max_items` objects are read.
 
     Raises FeedMalformed when the bytes are not JSON, or JSON of another kind.
     """
@@ -48,14 +48,17 @@ def read_json_feed(body: bytes) -> RawFeed:
     items = document.get("items")
     if not isinstance(items, list):
         raise FeedMalformed("a JSON Feed without an items list")
-    entries = tuple(_entry(item) for item in items if isinstance(item, dict))
-    skipped = len(items) - len(entries)
+    objects = [item for item in items if isinstance(item, dict)]
+    skipped = len(items) - len(objects)
+    cut = max_items is not None and len(objects) > max_items
+    entries = tuple(_entry(item) for item in (objects[:max_items] if cut else objects))
     return RawFeed(
         title=_text(document, "title"),
         link=_text(document, "home_page_url"),
         entries=entries,
         items_seen=len(items),
         problem=f"{skipped} of {len(items)} items are not JSON objects and were skipped" if skipped else None,
+        cut_at_cap=cut,
     )
 
 

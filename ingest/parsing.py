@@ -17,7 +17,7 @@ import re
 import time
 import xml.sax
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -29,7 +29,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ingest.compression import GZIP_MAGIC, gunzipped
 from ingest.dates import usable_date
 from ingest.encoding import in_declared_encoding
-from ingest.errors import FeedMalformed
+from ingest.errors import FeedMalformed, FeedUnavailable
 from ingest.json_feed import is_json_document, read_json_feed
 from ingest.raw import RawEntry, RawFeed
 from ingest.text import plain_text
@@ -51,6 +51,10 @@ _CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 # Real feeds carry tens of items, archives a few thousand; past this a document is
 # a runaway generator, and the rest of it would only cost memory and time.
 MAX_ITEMS_PER_DOCUMENT = 20_000
+# Where an item may start: every start tag either reader could take for an item or an
+# entry (any prefix, any case) matches, and some that neither would (text inside CDATA).
+# Counting them costs a scan of the bytes; reading the items costs a thousand times more.
+_ITEM_START = re.compile(rb"<(?:[^\s<>/:!?]+:)?(?:item|entry)(?=[\s/>])", re.IGNORECASE)
 
 # A link that require_http_url would accept, recognised without splitting it.
 _PLAIN_HTTP_LINK = re.compile(r"https?://[A-Za-z0-9.-]+(?:[:/?#]|$)")
@@ -73,9 +77,11 @@ class ParsedFeed:
     updated_at: datetime | None = None
     # The articles keyed for storing where they were parsed (ingest.workers); `articles` is then empty.
     keyed: KeyedArticles | None = None
+    # Reading stopped at the deadline: `articles` are the items read by then, the rest was never read.
+    timed_out: bool = False
 
 
-def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> ParsedFeed:
+def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "", deadline: float | None = None) -> ParsedFeed:
     """Parse an RSS 0.9x/1.0/2.0, Atom or JSON Feed (1.0, 1.1) document given as raw bytes.
 
     The bytes go to the parsers untouched so that they, not we, decide the encoding
@@ -89,8 +95,15 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
     A document declared as UTF-8 but written in another encoding is read in the one
     it really uses (ingest.encoding), and `error` says so.
 
+    Only the first `MAX_ITEMS_PER_DOCUMENT` items are read, by either reader: the bytes
+    from the start tag of the next one on are never parsed, and `error` says how many
+    items the document seems to hold. `deadline` (a `time.monotonic()` value, the fetch's)
+    stops the fast reader, keeping the items read by then (`timed_out`); feedparser, which
+    cannot be stopped, is not started after it.
+
     Raises FeedMalformed when there is no feed at all: an empty body, an HTML page,
     an XML document of another kind, or a feed so truncated that nothing is left.
+    Raises FeedUnavailable when the deadline passed before any item was read.
     """
     cut_off = None
     if body.startswith(GZIP_MAGIC):
@@ -99,25 +112,34 @@ def parse_feed(body: bytes, *, fetched_at: datetime, base_url: str = "") -> Pars
         except ValueError as error:
             raise FeedMalformed(str(error)) from error
     try:
-        raw = _raw_feed(body)
+        raw = _raw_feed(body, deadline)
     except FeedMalformed as error:
         if cut_off:
             raise FeedMalformed(f"{cut_off}; {error}") from error
         raise
+    if raw.timed_out and not raw.entries:
+        raise FeedUnavailable("the time limit ran out while parsing, before any item was read")
     if cut_off:
         raw = raw.with_problem(cut_off, first=True)
     return _parsed_feed(raw, fetched_at, base_url=base_url)
 
 
-def _raw_feed(body: bytes) -> RawFeed:
+def _raw_feed(body: bytes, deadline: float | None = None) -> RawFeed:
+    cap = MAX_ITEMS_PER_DOCUMENT
     if is_json_document(body):
-        return read_json_feed(body)
+        return read_json_feed(body, max_items=cap)
     body, declared_entities = _without_entity_declarations(body)
     body = _without_surrogate_references(body)
     body, misdeclared = in_declared_encoding(body)
-    raw = None if declared_entities else read_well_formed(body)
+    item_tags, cut = _item_cut(body, cap)
+    raw = None if declared_entities else read_well_formed(body, cut=cut, max_items=cap, deadline=deadline)
     if raw is None:
-        raw = parse_with_feedparser(body)
+        if deadline is not None and time.monotonic() > deadline:
+            return RawFeed(title="", link="", entries=(), items_seen=0, timed_out=True)
+        raw = parse_with_feedparser(body if cut is None else body[:cut], cut_short=cut is not None)
+    if raw.cut_at_cap:
+        # Items past the cap are counted by their start tags, not read.
+        raw = replace(raw, items_seen=max(item_tags, len(raw.entries) + 1))
     if misdeclared:
         raw = raw.with_problem(misdeclared, first=True)
     if declared_entities:
@@ -125,12 +147,24 @@ def _raw_feed(body: bytes) -> RawFeed:
     return raw
 
 
-def parse_with_feedparser(body: bytes) -> RawFeed:
+def _item_cut(body: bytes, cap: int) -> tuple[int, int | None]:
+    """How many item start tags the bytes seem to hold, and where the one past the cap starts (None within it)."""
+    starts = _ITEM_START.finditer(body)
+    for number, start in enumerate(starts, start=1):
+        if number > cap:
+            return number + sum(1 for _ in starts), start.start()
+    return 0, None
+
+
+def parse_with_feedparser(body: bytes, *, cut_short: bool = False) -> RawFeed:
     """The reference reader: feedparser, for every document the fast reader declines.
 
     feedparser is given no base URL: it would resolve guids against it too, and a
     guid such as "story-17" would become a different identity whenever the feed
     moved. Links are resolved against the fetch URL after reading, for both readers.
+
+    `cut_short`: the bytes were cut before the start tag of the item past the cap, so
+    the XML ending there unclosed is no fault of the document's.
 
     Raises FeedMalformed when the document holds no feed.
     """
@@ -146,6 +180,8 @@ def parse_with_feedparser(body: bytes) -> RawFeed:
     entries = parsed.get("entries", [])
     problem = _bozo_text(parsed)
     broken_xml = isinstance(parsed.get("bozo_exception"), xml.sax.SAXParseException)
+    if cut_short and broken_xml and _ran_out(parsed["bozo_exception"]):
+        problem = None
     if not entries and (not parsed.get("version") or broken_xml):
         raise FeedMalformed(_not_a_feed_reason(body, problem))
     if entries and not parsed.get("version"):
@@ -165,16 +201,21 @@ def parse_with_feedparser(body: bytes) -> RawFeed:
         items_seen=len(entries),
         problem=problem,
         updated=usable_date(dict.get(channel, "updated_parsed")) or usable_date(dict.get(channel, "published_parsed")),
+        cut_at_cap=cut_short,
     )
+
+
+def _ran_out(error: xml.sax.SAXParseException) -> bool:
+    """Whether expat's complaint is only that the bytes ended with elements open, as a cut leaves them."""
+    return error.getMessage() == "no element found"
 
 
 def _parsed_feed(raw: RawFeed, fetched_at: datetime, *, base_url: str = "") -> ParsedFeed:
     entries: Sequence[RawEntry] = raw.entries
     problem = raw.problem
-    if len(entries) > MAX_ITEMS_PER_DOCUMENT:
-        problem = "; ".join(
-            filter(None, [problem, f"{len(entries):,} items; only the first {MAX_ITEMS_PER_DOCUMENT:,} kept"])
-        )
+    if raw.cut_at_cap or len(entries) > MAX_ITEMS_PER_DOCUMENT:
+        seen = max(raw.items_seen, len(entries))
+        problem = "; ".join(filter(None, [problem, f"{seen:,} items; only the first {MAX_ITEMS_PER_DOCUMENT:,} kept"]))
         entries = entries[:MAX_ITEMS_PER_DOCUMENT]
     feed_link = _absolute(raw.link, base_url)
     return ParsedFeed(
@@ -185,6 +226,7 @@ def _parsed_feed(raw: RawFeed, fetched_at: datetime, *, base_url: str = "") -> P
         items_seen=raw.items_seen,
         fetched_at=fetched_at,
         updated_at=_utc_datetime(raw.updated),
+        timed_out=raw.timed_out,
     )
 
 

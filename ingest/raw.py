@@ -36,6 +36,10 @@ class RawFeed:
     problem: str | None = None
     # The document's own time: RSS lastBuildDate (else the channel's pubDate), Atom's feed-level updated; UTC.
     updated: time.struct_time | None = None
+    # The reader stopped at the item cap: `entries` are the first items, and the document holds more.
+    cut_at_cap: bool = False
+    # The reader stopped at the fetch's deadline: `entries` are the items read by then.
+    timed_out: bool = False
 
     def with_problem(self, problem: str, *, first: bool = False) -> RawFeed:
         """The same feed with one more problem noted, before or after those already known."""

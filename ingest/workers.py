@@ -75,9 +75,15 @@ def _ready() -> int:
     return os.getpid()
 
 
-def parse_and_key(body: bytes, *, fetched_at: datetime, base_url: str = "") -> ParsedFeed:
-    """`parse_feed`, with the articles handed over keyed (and matched, given a watchlist) instead of as objects."""
-    parsed = parse_feed(body, fetched_at=fetched_at, base_url=base_url)
+def parse_and_key(
+    body: bytes, *, fetched_at: datetime, base_url: str = "", deadline: float | None = None
+) -> ParsedFeed:
+    """`parse_feed`, with the articles handed over keyed (and matched, given a watchlist) instead of as objects.
+
+    `deadline` is a `time.monotonic()` value of the process that submitted the work: a
+    forked worker on the same machine reads the same clock (CLOCK_MONOTONIC on Linux).
+    """
+    parsed = parse_feed(body, fetched_at=fetched_at, base_url=base_url, deadline=deadline)
     keyed = warehouse.keyed_articles(parsed.articles, fetched_at=fetched_at, watchlist=_watchlist)
     return replace(parsed, articles=(), keyed=keyed)
 
@@ -102,7 +108,9 @@ class ParserPool:
         # while this process still has one thread; waiting for it proves they run.
         self._executor.submit(_ready).result()
 
-    def parse(self, body: bytes, *, fetched_at: datetime, base_url: str = "") -> ParsedFeed:
+    def parse(
+        self, body: bytes, *, fetched_at: datetime, base_url: str = "", deadline: float | None = None
+    ) -> ParsedFeed:
         """What `parse_and_key` returns or raises, computed in a worker.
 
         If a worker died (killed, or crashed on hostile bytes), this feed's parse is
@@ -110,9 +118,11 @@ class ParserPool:
         in the calling thread, as without a pool.
         """
         if self._broken:
-            return parse_feed(body, fetched_at=fetched_at, base_url=base_url)
+            return parse_feed(body, fetched_at=fetched_at, base_url=base_url, deadline=deadline)
         try:
-            return self._executor.submit(parse_and_key, body, fetched_at=fetched_at, base_url=base_url).result()
+            return self._executor.submit(
+                parse_and_key, body, fetched_at=fetched_at, base_url=base_url, deadline=deadline
+            ).result()
         except BrokenProcessPool as error:
             self._broken = True
             logger.error("a parser process died; parsing in this process from now on")

@@ -7,6 +7,11 @@ feedparser's rules for them exactly: which date wins, when a guid is the link,
 how links resolve. Anything it is not sure to read as feedparser would (broken
 XML, a DOCTYPE, xml:base, XHTML text, markup inside a text element, an unknown
 dialect) it declines with None, and feedparser reads the document instead.
+
+A document holding more items than the cap is read only up to the item past the
+cap (`cut`, found by `ingest.parsing`): lxml's incremental parser confirms that
+the bytes there start an item, the elements still open there are closed, and that
+shorter document is read as any other. The rest of the body is never parsed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -74,6 +80,12 @@ _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _ABSOLUTE_HTTP = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 _EXTRA_SLASHES = re.compile("^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 
+# Bytes fed to the incremental parser at once while looking for the cut: the deadline is checked between them.
+_CHUNK_BYTES = 1024 * 1024
+# Items read between two looks at the clock.
+_ITEMS_PER_CLOCK_CHECK = 256
+_ITEM_TAGS = ("item", f"{{{_RSS1}}}item", f"{{{_ATOM}}}entry")
+
 _PARSER_OPTIONS = {
     "resolve_entities": False,
     "no_network": True,
@@ -88,10 +100,26 @@ class _Decline(Exception):
     """The document has something this reader does not read exactly as feedparser would."""
 
 
-def read_well_formed(body: bytes) -> RawFeed | None:
-    """The document's feed, or None when feedparser should read it instead."""
+def read_well_formed(
+    body: bytes, *, cut: int | None = None, max_items: int = 0, deadline: float | None = None
+) -> RawFeed | None:
+    """The document's feed, or None when feedparser should read it instead.
+
+    `cut` is where the start tag of the item past the cap (`max_items`) may begin: the
+    document is read as if it ended there, and the feed says so (`cut_at_cap`); when lxml
+    does not find the (max_items + 1)-th item starting there, feedparser is left to read
+    the cut bytes. `deadline` (a `time.monotonic()` value) stops the reading: the items
+    read by then are kept and the feed says so (`timed_out`).
+    """
     if b"<!DOCTYPE" in body[:4096].upper():
         return None
+    if cut is not None:
+        closed = _closed_before_item(body, cut, max_items, deadline)
+        if closed is None:
+            return None
+        if isinstance(closed, RawFeed):
+            return closed
+        body = closed
     try:
         root = etree.fromstring(body, etree.XMLParser(**_PARSER_OPTIONS))
     except (etree.XMLSyntaxError, ValueError, LookupError):
@@ -104,9 +132,56 @@ def read_well_formed(body: bytes) -> RawFeed | None:
     if base is None:
         return None
     try:
-        return _read_root(root, base)
+        raw = _read_root(root, base, deadline)
     except _Decline:
         return None
+    return replace(raw, cut_at_cap=True) if raw is not None and cut is not None else raw
+
+
+def _closed_before_item(body: bytes, cut: int, max_items: int, deadline: float | None) -> bytes | RawFeed | None:
+    """The bytes before `cut` with the elements open there closed; None to decline; a timed-out feed.
+
+    lxml's incremental parser reads up to the end of the start tag at `cut`, reporting only
+    item starts: there must be exactly `max_items` before it, and it must be one. Its
+    ancestors are the elements left open.
+    """
+    tag_end = body.find(b">", cut) + 1
+    if tag_end == 0:
+        return None
+    parser = etree.XMLPullParser(events=("start",), tag=_ITEM_TAGS, **_PARSER_OPTIONS)
+    starts = 0
+    last = None
+    try:
+        for start in range(0, tag_end, _CHUNK_BYTES):
+            if deadline is not None and time.monotonic() > deadline:
+                return RawFeed(title="", link="", entries=(), items_seen=0, timed_out=True)
+            parser.feed(body[start : min(start + _CHUNK_BYTES, tag_end)])
+            for _event, element in parser.read_events():
+                starts += 1
+                last = element
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        return None
+    if starts != max_items + 1 or last is None or not _in_item_place(last):
+        return None
+    closing = b"".join(f"</{_qualified_name(ancestor)}>".encode() for ancestor in last.iterancestors())
+    return body[:cut] + closing
+
+
+def _in_item_place(item: etree._Element) -> bool:
+    """Whether the item is where `_read_root` looks for items: in the RSS channel, in the RDF or Atom root."""
+    parent = item.getparent()
+    if parent is None:
+        return False
+    grandparent = parent.getparent()
+    if item.tag == "item":
+        return parent.tag == "channel" and grandparent is not None and grandparent.tag == "rss"
+    expected = f"{{{_RDF}}}RDF" if item.tag == f"{{{_RSS1}}}item" else f"{{{_ATOM}}}feed"
+    return parent.tag == expected and grandparent is None
+
+
+def _qualified_name(element: etree._Element) -> str:
+    local = etree.QName(element).localname
+    return f"{element.prefix}:{local}" if element.prefix else local
 
 
 def _document_base(root: etree._Element, body: bytes) -> str | None:
@@ -149,7 +224,7 @@ def _resolved(uri: str, base: str) -> str:
         return ""
 
 
-def _read_root(root: etree._Element, base: str) -> RawFeed | None:
+def _read_root(root: etree._Element, base: str, deadline: float | None = None) -> RawFeed | None:
     tag = root.tag if isinstance(root.tag, str) else ""
     if tag == "rss":
         channel = root.find("channel")
@@ -167,8 +242,23 @@ def _read_root(root: etree._Element, base: str) -> RawFeed | None:
     else:
         return None
     title, link, updated = _channel_fields(channel, base)
-    entries = tuple(_Entry(item, base).raw_entry() for item in items)
-    return RawFeed(title=title, link=link, entries=entries, items_seen=len(entries), updated=updated)
+    if deadline is None:
+        entries = tuple(_Entry(item, base).raw_entry() for item in items)
+        return RawFeed(title=title, link=link, entries=entries, items_seen=len(entries), updated=updated)
+    read: list[RawEntry] = []
+    for number, item in enumerate(items):
+        if number % _ITEMS_PER_CLOCK_CHECK == 0 and time.monotonic() > deadline:
+            return RawFeed(
+                title=title,
+                link=link,
+                entries=tuple(read),
+                items_seen=len(read),
+                updated=updated,
+                problem=f"reading stopped at the time limit after {len(read):,} of {len(items):,} items",
+                timed_out=True,
+            )
+        read.append(_Entry(item, base).raw_entry())
+    return RawFeed(title=title, link=link, entries=tuple(read), items_seen=len(read), updated=updated)
 
 
 def _name(element: etree._Element) -> tuple[str, str]:
