@@ -135,11 +135,14 @@ class Warehouse:
                 connection.close()
             if building_wal.exists():
                 raise WarehouseUnavailable(f"cannot create warehouse {self.path}: its log was not folded into it")
-            _sync(self.building_path)
-            # A log without its database (the file deleted by hand) must not be replayed into the new one.
-            _remove(self.wal_path)
-            os.replace(self.building_path, self.path)
-            _sync(self.path.parent)
+            try:
+                _sync(self.building_path)
+                # A log without its database (the file deleted by hand) must not be replayed into the new one.
+                _remove(self.wal_path)
+                os.replace(self.building_path, self.path)
+                _sync(self.path.parent)
+            except OSError as error:
+                raise _write_failure(self.path, error) from error
         except BaseException:
             for leftover in (self.building_path, building_wal):
                 _remove(leftover)
