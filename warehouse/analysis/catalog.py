@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from warehouse.engine.clock import from_stored
-from warehouse.engine.db import Warehouse, fetch_one, migrate
+from warehouse.engine.db import Warehouse, fetch_one
+from warehouse.engine.lake import is_lake_target
 from warehouse.errors import UnknownEntity, WarehouseUnavailable
 
 if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
@@ -35,21 +36,30 @@ class CorpusFacts:
 
 
 def open_warehouse(path: Path | str, *, watchlist_path: Path, events_path: Path | None = None) -> Warehouse:
-    """A warehouse at `path`, created with the watchlist and calendar if it does not exist yet."""
+    """A warehouse at `path`, created with the watchlist and calendar if it does not exist yet.
+
+    A new file appears whole or not at all (`Warehouse.create`): migrated, with the watchlist
+    and the calendar, so a crash while creating it leaves no half-made warehouse behind.
+    """
     # Imported here: the readers of this module (`check_entities` for every series) need no tally.
     from warehouse.analysis.events import load_events_file, upsert_events
     from warehouse.counting.tally import install_watchlist
 
     wh = Warehouse(path)
+
+    def install(connection: duckdb.DuckDBPyConnection) -> None:
+        install_watchlist(connection, watchlist_path)
+        if events_path is not None:
+            upsert_events(connection, load_events_file(events_path))
+
+    if not is_lake_target(path) and wh.create(install):
+        return wh
     with wh.writing() as connection:
-        migrate(connection)
         has_watchlist = fetch_one(
             connection.execute("SELECT count(*) FROM warehouse_facts WHERE key = 'watchlist_toml'")
         )
         if has_watchlist is not None and has_watchlist[0] == 0:
-            install_watchlist(connection, watchlist_path)
-            if events_path is not None:
-                upsert_events(connection, load_events_file(events_path))
+            install(connection)
     return wh
 
 

@@ -15,7 +15,7 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +51,10 @@ class Warehouse:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.wal_path = self.path.with_name(self.path.name + ".wal")
+        # A new file is built under this name and renamed into place only once it is whole.
+        self.building_path = self.path.with_name(self.path.name + ".creating")
+        # Present while a migration of an existing file is under way (see `migrate`).
+        self.migrating_path = self.path.with_name(self.path.name + ".migrating")
         # flock excludes other processes; threads of this process share one
         # open file description, so they also need an in-process lock.
         self._thread_lock = threading.RLock()
@@ -95,6 +99,81 @@ class Warehouse:
                 ) from error
             raise WarehouseUnavailable(f"cannot use warehouse {self.path}: {error.strerror or error}") from error
 
+    def create(self, initialize: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> bool:
+        """Make the warehouse file when there is none, whole or not at all; True when this call made it.
+
+        The file is built under a temporary name beside it (`FILE.creating`): every migration,
+        then `initialize` (the watchlist and calendar) in one transaction, checkpointed so no
+        log is left, synced, and renamed into place under the writer lock. A reader or a crash
+        therefore sees either no warehouse or a whole one. A temporary left by a crashed
+        creator is removed and the file built again.
+        """
+        with self._thread_lock, self._flock(fcntl.LOCK_EX):
+            if self.path.exists():
+                return False
+            self._build(initialize)
+            return True
+
+    def _build(self, initialize: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
+        """Build the file under `building_path` and rename it into place; the caller holds the writer lock."""
+        building_wal = self.building_path.with_name(self.building_path.name + ".wal")
+        for leftover in (self.building_path, building_wal):
+            _remove(leftover)
+        connection = _connect(self.building_path, read_only=False, settings_of=self.path)
+        try:
+            try:
+                migrate(connection)
+                connection.execute("BEGIN TRANSACTION")
+                if initialize is not None:
+                    initialize(connection)
+                connection.execute(_BUMP_WRITE_COUNT)
+                connection.execute("COMMIT")
+                connection.execute("CHECKPOINT")
+            except duckdb.IOException as error:
+                raise _write_failure(self.path, error) from error
+            finally:
+                connection.close()
+            if building_wal.exists():
+                raise WarehouseUnavailable(f"cannot create warehouse {self.path}: its log was not folded into it")
+            try:
+                _sync(self.building_path)
+                # A log without its database (the file deleted by hand) must not be replayed into the new one.
+                _remove(self.wal_path)
+                os.replace(self.building_path, self.path)
+                _sync(self.path.parent)
+            except OSError as error:
+                raise _write_failure(self.path, error) from error
+        except BaseException:
+            for leftover in (self.building_path, building_wal):
+                _remove(leftover)
+            raise
+
+    def _finish_interrupted_migration(self) -> None:
+        """After a crash inside a migration: the file opened, its log replayed or dropped, the marker gone.
+
+        Only a migration leaves `migrating_path`, and it checkpoints before writing it, so the
+        log then holds that one migration's transaction at most. DuckDB 1.5 cannot replay a log
+        holding `ALTER TABLE ... ADD COLUMN` on a table with a function default (duckdb#18259):
+        such a log is dropped, which leaves the file as it was before that migration, and
+        `migrate` applies it again. The caller holds the writer lock.
+        """
+        try:
+            connection = _connect(self.path, read_only=False)
+        except WarehouseUnavailable as error:
+            if "replaying WAL" not in str(error) or not self.wal_path.exists():
+                raise
+            reason = (str(error.__cause__ or error).strip().splitlines() or ["unreadable"])[0]
+            logger.warning(
+                "dropped the log of an interrupted migration of %s (%s); it is applied again", self.path, reason
+            )
+            self.wal_path.unlink()
+            connection = _connect(self.path, read_only=False)
+        try:
+            connection.execute("CHECKPOINT")
+        finally:
+            connection.close()
+        self.migrating_path.unlink(missing_ok=True)
+
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection, held only for the block."""
@@ -102,6 +181,13 @@ class Warehouse:
             raise WarehouseUnavailable(
                 f"no warehouse at {self.path}: run 'newstally demo' or 'newstally feeds add' first"
             )
+        if self.migrating_path.exists():
+            try:
+                with self._thread_lock, self._flock(fcntl.LOCK_EX):
+                    if self.migrating_path.exists():
+                        self._finish_interrupted_migration()
+            except WarehouseNotWritable:
+                logger.debug("cannot finish the interrupted migration of %s here", self.path, exc_info=True)
         with self._thread_lock, self._flock(fcntl.LOCK_SH):
             connection = _connect(self.path, read_only=True)
             try:
@@ -115,11 +201,15 @@ class Warehouse:
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection inside one transaction: all of the block or none of it."""
         with self._thread_lock, self._flock(fcntl.LOCK_EX):
+            if not self.path.exists():
+                self._build(None)
+            elif self.migrating_path.exists():
+                self._finish_interrupted_migration()
             connection = _connect(self.path, read_only=False)
             failed: duckdb.Error | None = None
             try:
                 try:
-                    migrate(connection)
+                    migrate(connection, marker=self.migrating_path)
                 except duckdb.IOException as error:
                     raise _write_failure(self.path, error) from error
                 wal_size = _file_size(self.wal_path)
@@ -191,6 +281,19 @@ def _file_size(path: Path) -> int | None:
         return None
 
 
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _sync(path: Path) -> None:
+    """fsync a file or a folder (so a rename in it is durable)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def _truncate_to(path: Path, size: int | None) -> None:
     """Cut the file back to `size` bytes (remove it when it did not exist); never lengthen it."""
     current = _file_size(path)
@@ -238,9 +341,10 @@ def _out_of_memory(path: Path) -> WarehouseUnavailable:
     )
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, *, read_only: bool, settings_of: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the file at `path`, with the settings of the warehouse at `settings_of` (default `path`)."""
     try:
-        connection = duckdb.connect(str(path), read_only=read_only, config=connection_config(path))
+        connection = duckdb.connect(str(path), read_only=read_only, config=connection_config(settings_of or path))
     except duckdb.IOException as error:
         if not read_only:
             failure = _write_failure(path, error)
@@ -259,8 +363,15 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def migrate(connection: duckdb.DuckDBPyConnection) -> None:
-    """Apply the migrations this file has not seen, each in its own transaction."""
+def migrate(connection: duckdb.DuckDBPyConnection, *, marker: Path | None = None) -> None:
+    """Apply the migrations this file has not seen, each in its own transaction.
+
+    With `marker` (an existing file being upgraded), each migration starts and ends with a
+    checkpoint and the marker file exists in between, so a crash inside one leaves a log
+    holding that migration alone, which `Warehouse` knows how to recover from
+    (`_finish_interrupted_migration`); a crash between two leaves a file that opens and
+    migrates on.
+    """
     connection.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
@@ -270,6 +381,9 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> None:
         if version in applied:
             continue
         logger.debug("applying migration %s", name)
+        if marker is not None:
+            connection.execute("CHECKPOINT")
+            marker.touch()
         connection.execute("BEGIN TRANSACTION")
         try:
             connection.execute(sql)
@@ -278,6 +392,9 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> None:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+        if marker is not None:
+            connection.execute("CHECKPOINT")
+            marker.unlink(missing_ok=True)
 
 
 def fetch_one(result: duckdb.DuckDBPyConnection) -> tuple | None:
