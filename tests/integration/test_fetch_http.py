@@ -10,12 +10,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 
-import httpx
 import pytest
 
 import ingest.feeds
 import warehouse
-from ingest import USER_AGENT, fetch_due, fetch_feed, make_client, run_scheduler
+from ingest import USER_AGENT, fetch_due, fetch_feed, run_scheduler
 from tests.integration.feed_server import FeedServer, respond, running_feed_server
 from warehouse import Feed, FetchOutcome
 
@@ -86,12 +85,6 @@ def server() -> Iterator[FeedServer]:
             }
         )
         yield running
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with make_client() as http:
-        yield http
 
 
 def a_feed(url: str, **stored: object) -> Feed:

@@ -10,33 +10,19 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-import httpx
 import pytest
 
 import ingest.parsing
 import ingest.xml_reader
 import warehouse
-from ingest import FeedUnavailable, fetch_due, fetch_feed, make_client, parse_feed
-from tests.integration.feed_server import FeedServer, respond, running_feed_server
+from ingest import FeedUnavailable, fetch_due, fetch_feed, parse_feed
+from tests.integration.feed_server import respond
 from warehouse import Feed, FetchOutcome
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with running_feed_server() as running:
-        yield running
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with make_client() as http:
-        yield http
 
 
 def junk_rss(

@@ -9,34 +9,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 
-import httpx
-import pytest
-
 import warehouse
-from ingest import fetch_due, fetch_feed, make_client
-from tests.integration.feed_server import FeedServer, respond, running_feed_server
+from ingest import fetch_due, fetch_feed
+from tests.integration.feed_server import respond
 from tests.integration.test_fetch_http import BODY, rss
 from warehouse import Feed, FetchOutcome
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 STUCK_ETAG = '"forever"'
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with running_feed_server() as running:
-        yield running
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with make_client() as http:
-        yield http
 
 
 def a_feed(url: str, **stored: object) -> Feed:

@@ -6,15 +6,12 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 
-import pytest
-
 import warehouse
 from ingest import fetch_due
-from tests.integration.feed_server import FeedServer, respond, running_feed_server
+from tests.integration.feed_server import respond
 from tests.integration.test_fetch_http import BODY
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -23,12 +20,6 @@ NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 def slow(handler: BaseHTTPRequestHandler) -> None:
     time.sleep(0.1)
     respond(handler, 200, BODY)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with running_feed_server() as running:
-        yield running
 
 
 def test_two_fetchers_at_once_never_fetch_one_feed_twice(server, fresh_warehouse):
