@@ -46,11 +46,11 @@ test-fast: setup postgresql  ## Unit and integration tests only (no browser)
 	$(BIN)/python -m pytest -q -m "not browser"
 
 lint: setup  ## ruff check and format check
-	$(BIN)/ruff check newstally ingest warehouse dashboard api tests bench
-	$(BIN)/ruff format --check newstally ingest warehouse dashboard api tests bench
+	$(BIN)/ruff check newstally ingest warehouse dashboard alerts api tests bench
+	$(BIN)/ruff format --check newstally ingest warehouse dashboard alerts api tests bench
 
 format: setup  ## Format the code with ruff
-	$(BIN)/ruff format newstally ingest warehouse dashboard api tests bench
+	$(BIN)/ruff format newstally ingest warehouse dashboard alerts api tests bench
 
 typecheck: setup  ## mypy on the packages
 	$(BIN)/mypy
