@@ -151,7 +151,7 @@ def collection_picker(path: str, facts: CorpusFacts) -> str | None:
     return chosen or None
 
 
-def _with_collection(params: Mapping[str, str], collection: str | None) -> dict[str, str]:
+def _with_collection(params: Mapping[str, str | list[str]], collection: str | None) -> dict[str, str | list[str]]:
     return {**params, COLLECTION_PARAM: collection} if collection else dict(params)
 
 
