@@ -9,7 +9,7 @@ Python over small frames), words (alerts.messages) and delivers through Apprise
     └── RuleInvalid      a rule that cannot work
 """
 
-from alerts.delivery import shown_as
+from alerts.delivery import check_channel, shown_as
 from alerts.engine import (
     DEFAULT_DASHBOARD_URL,
     PassReport,
@@ -48,6 +48,7 @@ __all__ = [
     "add_digest_rule",
     "add_spike_rule",
     "background_passes",
+    "check_channel",
     "failing_channels",
     "judge",
     "run_pass",

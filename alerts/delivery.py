@@ -72,9 +72,9 @@ def check_channel(url: str) -> None:
 
 
 def shown_as(url: str) -> str:
-    """The URL with its secrets masked, as Apprise prints it."""
+    """The URL with its secrets masked, as Apprise prints it; only the scheme of one Apprise cannot read."""
     plugin = _plugin(url)
-    return url if plugin is None else str(plugin.url(privacy=True))
+    return f"{urlsplit(url).scheme}://…" if plugin is None else str(plugin.url(privacy=True))
 
 
 def send_once(url: str, message: Rendered) -> tuple[bool, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from alerts import ChannelInvalid
 from dashboard import data
 from warehouse import WarehouseError
 
@@ -30,7 +31,7 @@ def alert_me(path: str, entity_id: str, name: str) -> None:
     if created:
         try:
             rule = data.create_entity_alert(path, entity_id, channel)
-        except (WarehouseError, data.ChannelNotUnderstood) as error:
+        except (WarehouseError, ChannelInvalid) as error:
             st.session_state[_CREATED_KEY] = (entity_id, "error", str(error).splitlines()[0])
         else:
             st.session_state[_CREATED_KEY] = (

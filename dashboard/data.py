@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+import alerts
 import warehouse
 from newstally import settings
 from warehouse import (
@@ -474,10 +475,6 @@ def _name_frames(chart: Any, datasets: dict[str, bytes]) -> None:
 # --- alerts (issue 16): rules and history are small and change without new articles, so they are kept briefly
 
 
-class ChannelNotUnderstood(ValueError):
-    """A channel URL Apprise does not understand; the message is one line."""
-
-
 @st.cache_data(ttl=5, max_entries=8, show_spinner=False)
 def alert_rules(path: str) -> list[AlertRule]:
     """Every alert and digest rule, spike alerts first (none before a warehouse file exists)."""
@@ -492,42 +489,19 @@ def alert_history(path: str) -> pd.DataFrame:
     return warehouse.alert_history(handle) if handle.exists() else pd.DataFrame(columns=warehouse.ALERT_HISTORY_COLUMNS)
 
 
-def _apprise_plugin(url: str) -> Any:
-    """Apprise's plugin for a channel URL, None when it does not understand it (as alerts.delivery reads URLs)."""
-    import logging
-    import warnings
-
-    import apprise
-
-    apprise_logger = logging.getLogger("apprise")
-    level = apprise_logger.level
-    apprise_logger.setLevel(logging.CRITICAL)  # the page says it in one line; Apprise's log would be a second
-    try:
-        # Apprise's e-mail plugin imports the deprecated imghdr the first time a URL is parsed.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="'imghdr' is deprecated", category=DeprecationWarning)
-            return apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    finally:
-        apprise_logger.setLevel(level)
-
-
 def channel_shown(url: str) -> str:
-    """A channel URL with its secrets masked, as Apprise (and `newstally alerts list`) shows it."""
-    plugin = _apprise_plugin(url)
-    return url.split("://", 1)[0] + "://…" if plugin is None else str(plugin.url(privacy=True))
+    """A channel URL with its secrets masked, as `newstally alerts list` shows it."""
+    return alerts.shown_as(url)
 
 
 def create_entity_alert(path: str, entity_id: str, channel: str) -> AlertRule:
     """Store a spike alert on the entity to `channel` (default judgement, UTC), named after the entity.
 
-    Raises ChannelNotUnderstood or a WarehouseError, each with a one-line message.
+    Raises alerts.ChannelInvalid or a WarehouseError, each with a one-line message.
     """
     channel = channel.strip()
-    if channel and "://" in channel and _apprise_plugin(channel) is None:
-        raise ChannelNotUnderstood(
-            f"not a channel URL Apprise understands: {channel.split('://', 1)[0]}://… (e.g. json://host:port/path,"
-            " mailto://…, slack://…)"
-        )
+    if channel and "://" in channel:  # an empty or scheme-less value is the warehouse's to refuse
+        alerts.check_channel(channel)
     rule = warehouse.add_entity_alert_rule(Warehouse(path), entity_id, [channel])
     alert_rules.clear()
     alert_history.clear()
