@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from warehouse.engine.clock import to_stored
 from warehouse.engine.db import Warehouse, fetch_one
+from warehouse.engine.ids import next_ids
 from warehouse.errors import UnknownFeed
 from warehouse.intake.store import ArticleBatch, insert_batches, keyed_articles
 from warehouse.rows import FeedPlan, FetchOutcome, FetchResult
@@ -30,9 +31,9 @@ _FEED_SOURCE = "SELECT source_id FROM feeds WHERE feed_id = ?"
 _FEED_SOURCES = "SELECT f.feed_id, f.source_id FROM feeds f SEMI JOIN recorded_feeds r ON f.feed_id = r.feed_id"
 _FEED_WITH_URL = "SELECT feed_id FROM feeds WHERE url = ? AND feed_id <> ?"
 _INSERT_FETCHES = """
-    INSERT INTO fetches (feed_id, started_at, outcome, status_code, bytes_received, items_seen,
+    INSERT INTO fetches (fetch_id, feed_id, started_at, outcome, status_code, bytes_received, items_seen,
                          items_new, duration_ms, error, moved_to)
-    SELECT feed_id, started_at, outcome, status_code, bytes_received, items_seen,
+    SELECT fetch_id, feed_id, started_at, outcome, status_code, bytes_received, items_seen,
            items_new, duration_ms, error, moved_to
     FROM recorded_fetches
 """
@@ -129,6 +130,7 @@ def _log(connection: duckdb.DuckDBPyConnection, results: Sequence[FetchResult], 
     """One fetch log row per fetch."""
     table = pa.table(
         {
+            "fetch_id": pa.array(next_ids(connection, "fetch_ids", len(results)), pa.int64()),
             "feed_id": pa.array([result.feed_id for result in results], pa.int32()),
             "started_at": pa.array([to_stored(result.started_at) for result in results], pa.timestamp("us")),
             "outcome": pa.array([result.outcome.value for result in results], pa.string()),

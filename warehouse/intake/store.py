@@ -29,7 +29,7 @@ from warehouse.counting.watchlist import Watchlist
 from warehouse.engine.clock import to_stored, utc_now
 from warehouse.engine.db import Warehouse
 from warehouse.intake.feeds import source_id_for
-from warehouse.intake.identity import SAME_TITLE_WINDOW, distinct_articles, identity_key
+from warehouse.intake.identity import SAME_TITLE_WINDOW, article_id_of, distinct_articles, identity_key
 from warehouse.rows import DateQuality, FetchedArticle, FoundMentions, KeyedArticles
 
 __all__ = [
@@ -115,14 +115,14 @@ _STORED_TITLES = """
         AND a.published_at BETWEEN t.published_at - $window AND t.published_at + $window
 """
 _INSERT = """
-    INSERT INTO articles (source_id, feed_id, identity_key, guid, url, title, summary,
+    INSERT INTO articles (article_id, source_id, feed_id, identity_key, guid, url, title, summary,
                           published_at, date_quality, fetched_at, syndication_key)
-    SELECT source_id, feed_id, identity_key, guid, url, title, summary,
+    SELECT article_id, source_id, feed_id, identity_key, guid, url, title, summary,
            published_at, date_quality, fetched_at, syndication_key
     FROM incoming_articles
-    RETURNING article_id, title, summary, source_id, identity_key
 """
 _ARTICLE_COLUMNS = {
+    "article_id": pa.int64(),
     "source_id": pa.int32(),
     "feed_id": pa.int32(),
     "identity_key": pa.string(),
@@ -252,7 +252,11 @@ def _colliding_rows(
 
 
 def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming, rows: list[int]) -> None:
+    ids = [0] * len(incoming.identity_keys)  # only the new rows' are computed and kept
+    for row in rows:
+        ids[row] = article_id_of(incoming.source_ids[row], incoming.identity_keys[row])
     values = {
+        "article_id": ids,
         "source_id": incoming.source_ids,
         "feed_id": incoming.feed_ids,
         "identity_key": incoming.identity_keys,
@@ -270,9 +274,13 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
         table = table.take(pa.array(rows, pa.int64()))
     connection.register("incoming_articles", table)
     try:
-        inserted = connection.execute(_INSERT).fetchall()
+        connection.execute(_INSERT)
     finally:
         connection.unregister("incoming_articles")
+    titles, summaries = values["title"], values["summary"]
+    inserted = [
+        (ids[row], titles[row], summaries[row], incoming.source_ids[row], incoming.identity_keys[row]) for row in rows
+    ]
     watchlist = stored_watchlist(connection)
     if watchlist is not None and inserted:
         found, unmatched = _found_mentions(incoming, rows, inserted, watchlist)
