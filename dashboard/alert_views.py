@@ -7,7 +7,8 @@ the Articles page searching it over the episode's days (the Spikes page knows en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -17,7 +18,14 @@ import pandas as pd
 from dashboard.url_state import ArticlesView, SpikesView
 from warehouse import AlertRule
 
-__all__ = ["HISTORY_SHOWN", "RULES_SHOWN", "alert_history_as_shown", "alert_rules_as_shown", "rule_view_url"]
+__all__ = [
+    "HISTORY_SHOWN",
+    "RULES_SHOWN",
+    "alert_history_as_shown",
+    "alert_rules_as_shown",
+    "query_rule_name",
+    "rule_view_url",
+]
 
 RULES_SHOWN = ["name", "view", "watches", "channels", "judged"]
 HISTORY_SHOWN = [
@@ -32,6 +40,17 @@ HISTORY_SHOWN = [
     "hold_reason",
     "title",
 ]
+
+
+_NAME_WORDS = 5  # a query rule is named after its first words: "putin-and-helsinki-or-summit"
+
+
+def query_rule_name(query: str, taken: Collection[str]) -> str:
+    """A name for a rule on `query` that no rule in `taken` has: its first words, lower case, joined by hyphens
+    (`putin AND (helsinki OR summit)` → `putin-and-helsinki-or-summit`), else `query`; then `-2`, `-3`, … as an
+    entity's "Alert me" rule is named."""
+    stem = "-".join(re.findall(r"\w+", query.lower())[:_NAME_WORDS]) or "query"
+    return next(name for n in range(1, len(taken) + 2) if (name := stem if n == 1 else f"{stem}-{n}") not in taken)
 
 
 def _url(base_url: str, page: str, params: Mapping[str, str]) -> str:

@@ -171,3 +171,45 @@ def test_alert_me_refuses_a_channel_that_cannot_work_in_one_line_and_stores_noth
     assert says in error.value
     assert len(error.value.splitlines()) == 1
     assert warehouse.list_alert_rules(warehouse.Warehouse(db)) == []
+
+
+def test_alert_me_on_a_query_shown_on_the_spikes_page_creates_a_query_rule_in_two_clicks(db, monkeypatch):
+    app = page(db, monkeypatch, "spikes", q="putin AND reshuffle")
+    assert not app.exception
+    app.text_input(key="alert_me_channel").input("json://127.0.0.1:9/newsroom")
+    app.button[0].click().run()  # the form's one button: Create alert
+    assert not app.exception
+    [rule] = warehouse.list_alert_rules(warehouse.Warehouse(db))
+    assert (rule.name, rule.kind, rule.entity_id, rule.query_text, rule.channels) == (
+        "putin-and-reshuffle",
+        "spike",
+        None,
+        "putin AND reshuffle",
+        ("json://127.0.0.1:9/newsroom",),
+    )
+    # The default judgement, as `newstally alerts add NAME --query QUERY --to URL` gives it.
+    assert (rule.threshold, rule.min_articles, rule.cooldown_hours, rule.time_zone) == (3.5, 5, 6.0, "UTC")
+    assert "Alert rule **putin-and-reshuffle** created" in app.success[0].value
+
+    alerts_page = page(db, monkeypatch, "alerts")
+    rules = alerts_page.dataframe[0].value.set_index("name")
+    assert rules.loc["putin-and-reshuffle", "watches"] == "query: putin AND reshuffle"
+
+
+@pytest.mark.parametrize(
+    ("channel", "says"),
+    [
+        ("nonsense://what", "not a channel URL Apprise understands: nonsense://…"),
+        ("desk at example dot com", "not a channel URL"),
+        ("", "give a channel URL"),
+    ],
+)
+def test_alert_me_on_a_query_refuses_a_channel_that_cannot_work_in_one_line(db, monkeypatch, channel, says):
+    app = page(db, monkeypatch, "spikes", q="reshuffle")
+    app.text_input(key="alert_me_channel").input(channel)
+    app.button[0].click().run()
+    assert not app.exception
+    [error] = app.error
+    assert says in error.value
+    assert len(error.value.splitlines()) == 1
+    assert warehouse.list_alert_rules(warehouse.Warehouse(db)) == []

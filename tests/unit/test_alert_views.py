@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from alerts.messages import articles_url, spikes_url
-from dashboard.alert_views import alert_history_as_shown, rule_view_url
+from dashboard.alert_views import alert_history_as_shown, query_rule_name, rule_view_url
 from warehouse import AlertRule
 
 BASE = "https://tally.news.example/"
@@ -58,3 +58,11 @@ def test_the_history_links_each_alert_to_its_episode_in_the_rules_zone_and_a_rem
         BASE, 'putin AND "summit"', date(2018, 7, 14), date(2018, 7, 16)
     )
     assert pd.isna(shown.loc["gone", "view"])
+
+
+def test_a_query_rule_is_named_after_its_first_words_and_the_next_free_number():
+    assert query_rule_name("putin AND (helsinki OR summit)", set()) == "putin-and-helsinki-or-summit"
+    assert query_rule_name('"Trump-Putin" summit* title:Helsinki', set()) == "trump-putin-summit-title-helsinki"
+    assert query_rule_name("Путин AND саммит", set()) == "путин-and-саммит"
+    assert query_rule_name("a b c d e f g", {"a-b-c-d-e", "a-b-c-d-e-2"}) == "a-b-c-d-e-3"
+    assert query_rule_name("* ()", {"putin"}) == "query"
