@@ -1,8 +1,8 @@
 """The Alerts page's tables: rules and what was sent, held or failed, each with the link its alert carries.
 
 Plain pandas (unit-tested without Streamlit). The links are the ones `alerts.messages` writes into every
-alert: an entity's episode opens the Spikes view (`/spikes?entity=putin&spike=putin:2018-07-14`), a query's
-the Articles page searching it over the episode's days (the Spikes page knows entities only).
+alert: the Spikes view of the episode, an entity's (`/spikes?entity=putin&spike=putin:2018-07-14`) or a
+query's (`/spikes?q=putin+AND+helsinki&spike=putin+AND+helsinki%3A2018-07-14`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.url_state import ArticlesView, SpikesView
+from dashboard.url_state import SpikesView
 from warehouse import AlertRule
 
 __all__ = [
@@ -57,17 +56,17 @@ def _url(base_url: str, page: str, params: Mapping[str, str]) -> str:
     return f"{base_url.rstrip('/')}/{page}?{urlencode(params)}"
 
 
-def rule_view_url(
-    base_url: str, rule: AlertRule, *, first_day: date | None = None, last_day: date | None = None
-) -> str | None:
-    """The dashboard view of a rule (or, with `first_day`, of its episode starting then); None for a digest."""
+def rule_view_url(base_url: str, rule: AlertRule, *, first_day: date | None = None) -> str | None:
+    """The Spikes view of a rule's entity or query (or, with `first_day`, of its episode starting then); None for
+    a digest."""
     if rule.kind != "spike":
         return None
-    if rule.entity_id is not None:
-        episode = f"{rule.entity_id}:{first_day.isoformat()}" if first_day else None
-        return _url(base_url, "spikes", SpikesView(entity_id=rule.entity_id, episode_id=episode).to_params())
-    view = ArticlesView(text=rule.query_text or "", start=first_day, end=last_day or first_day)
-    return _url(base_url, "articles", view.to_params())
+    subject = rule.query_text or rule.entity_id or ""
+    episode = f"{subject}:{first_day.isoformat()}" if first_day else None
+    params = SpikesView(entity_id=rule.entity_id or "", episode_id=episode, query=rule.query_text).to_params()
+    if rule.query_text:
+        del params["entity"]  # the page's entity picker keeps its default beside the query
+    return _url(base_url, "spikes", params)
 
 
 def _judged(rule: AlertRule) -> str:
@@ -128,8 +127,7 @@ def alert_history_as_shown(history: pd.DataFrame, rules: Sequence[AlertRule], *,
         first_day = _episode_start(row["episode"])
         if rule is None or rule.kind != "spike" or first_day is None:
             return None
-        last_day = row["evaluated_at"].astimezone(ZoneInfo(rule.time_zone)).date()
-        return rule_view_url(base_url, rule, first_day=first_day, last_day=max(first_day, last_day))
+        return rule_view_url(base_url, rule, first_day=first_day)
 
     shown = history.assign(view=history.apply(view, axis=1))
     shown = shown.sort_values(["evaluated_at", "message_id"], ascending=False, kind="stable")

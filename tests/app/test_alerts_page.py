@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import alerts
 import warehouse
-from alerts.messages import articles_url, spikes_url
+from alerts.messages import spikes_url
 from tests.conftest import REPO_ROOT
 from tests.spike_corpus import build_spike_corpus
 
@@ -123,9 +123,7 @@ def test_the_alerts_page_lists_rules_and_what_was_sent_held_or_failed_each_linke
     assert rows.loc["summits", "hold_reason"] == "quiet hours 22:00-07:00"
     # The very links the alert messages carry.
     assert rows.loc["putin-desk", "view"] == spikes_url(BASE, "putin", date(2018, 7, 14))
-    assert rows.loc["summits", "view"] == articles_url(
-        BASE, "putin AND reshuffle", date(2018, 7, 14), date(2018, 7, 14)
-    )
+    assert rows.loc["summits", "view"] == spikes_url(BASE, None, date(2018, 7, 14), query_text="putin AND reshuffle")
     assert pd.isna(rows.loc["morning", "view"])
     assert "1 failed" in " ".join(caption.value for caption in app.caption)
     assert app.warning, "a failed channel is pointed out"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from alerts.messages import articles_url, spikes_url
+from alerts.messages import spikes_url
 from dashboard.alert_views import alert_history_as_shown, query_rule_name, rule_view_url
 from warehouse import AlertRule
 
@@ -25,21 +25,23 @@ def test_an_entity_rule_opens_its_spikes_view_and_an_episode_its_spike():
     assert episode == spikes_url(BASE, "putin", date(2018, 7, 14))
 
 
-def test_a_query_rule_opens_the_articles_page_searching_it_over_the_episode_and_a_digest_nothing():
-    url = rule_view_url(BASE, SUMMITS, first_day=date(2018, 7, 14), last_day=date(2018, 7, 16))
-    assert url == "https://tally.news.example/articles?q=putin+AND+%22summit%22&from=2018-07-14&to=2018-07-16"
-    assert url == articles_url(BASE, 'putin AND "summit"', date(2018, 7, 14), date(2018, 7, 16))
+def test_a_query_rule_opens_the_spikes_view_of_the_query_and_its_episode_and_a_digest_nothing():
+    assert rule_view_url(BASE, SUMMITS) == "https://tally.news.example/spikes?q=putin+AND+%22summit%22"
+    url = rule_view_url(BASE, SUMMITS, first_day=date(2018, 7, 14))
+    assert url == (
+        "https://tally.news.example/spikes?q=putin+AND+%22summit%22&spike=putin+AND+%22summit%22%3A2018-07-14"
+    )
+    assert url == spikes_url(BASE, None, date(2018, 7, 14), query_text='putin AND "summit"')
     assert rule_view_url(BASE, DIGEST) is None
 
 
-def test_the_history_links_each_alert_to_its_episode_in_the_rules_zone_and_a_removed_rule_to_nothing():
+def test_the_history_links_each_alert_to_its_episode_and_a_removed_rule_to_nothing():
     history = pd.DataFrame(
         {
             "message_id": [1, 2, 3],
             "rule": ["putin-desk", "summits", "gone"],
             "kind": ["alert", "alert", "alert"],
             "episode": ["putin-desk:2018-07-14", "summits:2018-07-14", "gone:2018-07-14"],
-            # 16:00 UTC on the 15th is already the 16th in Tokyo.
             "evaluated_at": pd.to_datetime(
                 [datetime(2018, 7, 14, 12, tzinfo=UTC)] + [datetime(2018, 7, 15, 16, tzinfo=UTC)] * 2
             ),
@@ -54,9 +56,7 @@ def test_the_history_links_each_alert_to_its_episode_in_the_rules_zone_and_a_rem
     shown = alert_history_as_shown(history, [PUTIN, SUMMITS], base_url=BASE).set_index("rule")
     assert list(shown.index) == ["gone", "summits", "putin-desk"]  # newest first
     assert shown.loc["putin-desk", "view"] == spikes_url(BASE, "putin", date(2018, 7, 14))
-    assert shown.loc["summits", "view"] == articles_url(
-        BASE, 'putin AND "summit"', date(2018, 7, 14), date(2018, 7, 16)
-    )
+    assert shown.loc["summits", "view"] == spikes_url(BASE, None, date(2018, 7, 14), query_text='putin AND "summit"')
     assert pd.isna(shown.loc["gone", "view"])
 
 
