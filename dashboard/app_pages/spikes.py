@@ -9,7 +9,7 @@ rule on what is shown. Feed text is shown as plain text in tables, never as HTML
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import streamlit as st
 
@@ -27,6 +27,20 @@ USUAL_DAYS = 28  # an outlet's usual share is read over the days before the spik
 def _file_part(episode_id: str) -> str:
     """An episode id as part of a file name: `putin-2018-07-14`, a query's words hyphenated the same way."""
     return re.sub(r"[^\w]+", "-", episode_id).strip("-")
+
+
+def _episode_holding(requested: object, episodes: list[Episode]) -> str | None:
+    """The episode whose days hold the day a spike id names, give or take a day (an alert's episode is dated in
+    its rule's zone and from the first hours of a day, the spike method's in whole UTC days); None if none does."""
+    if not isinstance(requested, str) or ":" not in requested:
+        return None
+    try:
+        day = date.fromisoformat(requested.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+    slack = timedelta(days=1)
+    holding = [episode for episode in episodes if episode.start - slack <= day <= episode.end + slack]
+    return min(holding, key=lambda episode: abs((episode.start - day).days)).episode_id if holding else None
 
 
 def _restore_controls(requested: SpikesView) -> None:
@@ -204,7 +218,8 @@ def render() -> None:
         return
     episode_ids = shown["episode_id"].tolist()
     if st.session_state.get(_EPISODE_KEY) not in episode_ids:
-        st.session_state[_EPISODE_KEY] = episode_ids[0]
+        held = _episode_holding(st.session_state.get(_EPISODE_KEY), episodes)
+        st.session_state[_EPISODE_KEY] = held or episode_ids[0]
     episode_id = st.selectbox(
         f"Spike ({len(episode_ids)} in all, newest first)",
         options=episode_ids,

@@ -211,3 +211,12 @@ def test_alert_me_on_a_query_refuses_a_channel_that_cannot_work_in_one_line(db, 
     assert says in error.value
     assert len(error.value.splitlines()) == 1
     assert warehouse.list_alert_rules(warehouse.Warehouse(db)) == []
+
+
+def test_an_alerts_episode_dated_a_day_into_the_spike_opens_that_spike(db, monkeypatch):
+    # An alert names its episode after the day it first fired in the rule's zone (here the 15th); the spike
+    # method dates the same episode from its first whole UTC day, the 14th.
+    app = page(db, monkeypatch, "spikes", entity="putin", spike="putin:2018-07-15")
+    assert not app.exception
+    assert app.selectbox(key="spikes_episode").value == "putin:2018-07-14"
+    assert dict(app.query_params) == {"entity": "putin", "spike": "putin:2018-07-14"}
