@@ -27,16 +27,17 @@ __all__ = [
 ]
 
 RULES_SHOWN = ["name", "view", "watches", "channels", "judged"]
+# Why a message was held, and what a channel answered, before the channel itself: an editor reads those first.
 HISTORY_SHOWN = [
     "evaluated_at",
     "rule",
     "kind",
     "status",
     "view",
-    "channel",
-    "attempts",
-    "answer",
     "hold_reason",
+    "answer",
+    "attempts",
+    "channel",
     "title",
 ]
 
@@ -116,8 +117,8 @@ def _episode_start(episode: object) -> date | None:
 
 
 def alert_history_as_shown(history: pd.DataFrame, rules: Sequence[AlertRule], *, base_url: str) -> pd.DataFrame:
-    """The history newest first, one row per message and channel, each alert linked to its episode's view
-    (a removed rule's messages keep no link)."""
+    """The history newest first, one row per message and channel (masked, its options after `?` left out), each
+    alert linked to its episode's view (a removed rule's messages keep no link)."""
     by_name = {rule.name: rule for rule in rules}
     if history.empty:
         return pd.DataFrame(columns=HISTORY_SHOWN)
@@ -129,6 +130,8 @@ def alert_history_as_shown(history: pd.DataFrame, rules: Sequence[AlertRule], *,
             return None
         return rule_view_url(base_url, rule, first_day=first_day)
 
-    shown = history.assign(view=history.apply(view, axis=1))
+    shown = history.assign(
+        view=history.apply(view, axis=1), channel=history["channel"].fillna("").str.split("?", n=1).str[0]
+    )
     shown = shown.sort_values(["evaluated_at", "message_id"], ascending=False, kind="stable")
     return shown[HISTORY_SHOWN].reset_index(drop=True)

@@ -46,7 +46,7 @@ def test_the_history_links_each_alert_to_its_episode_and_a_removed_rule_to_nothi
                 [datetime(2018, 7, 14, 12, tzinfo=UTC)] + [datetime(2018, 7, 15, 16, tzinfo=UTC)] * 2
             ),
             "status": ["sent", "held", "sent"],
-            "channel": ["json://x/y", "", "json://x/y"],
+            "channel": ["json://x/y?method=POST&retry=0", None, "json://x/y"],
             "attempts": [1, 0, 1],
             "answer": ["200 OK", "", "200 OK"],
             "hold_reason": ["", "quiet hours 22:00-07:00", ""],
@@ -58,6 +58,8 @@ def test_the_history_links_each_alert_to_its_episode_and_a_removed_rule_to_nothi
     assert shown.loc["putin-desk", "view"] == spikes_url(BASE, "putin", date(2018, 7, 14))
     assert shown.loc["summits", "view"] == spikes_url(BASE, None, date(2018, 7, 14), query_text='putin AND "summit"')
     assert pd.isna(shown.loc["gone", "view"])
+    # Channels as the rules list them: Apprise's options after `?` left out, none for a held message.
+    assert shown["channel"].tolist() == ["json://x/y", "", "json://x/y"]
 
 
 def test_a_query_rule_is_named_after_its_first_words_and_the_next_free_number():
