@@ -27,7 +27,7 @@ def alert_me(path: str, name: str, *, entity_id: str | None = None, query: str |
     shown_name = tables.markdown_escaped(name)
     popover = st.popover("Alert me", icon=":material/notifications:")
     with popover, st.form("alert_me_form", border=False, clear_on_submit=False):
-        st.caption(f"A message when {shown_name}'s coverage today is far above usual for the time of day and week.")
+        st.caption(f"A message when coverage of {shown_name} today is far above usual for the time of day and week.")
         channel = st.text_input(
             "Channel URL", key=_CHANNEL_KEY, placeholder="json://host:port/path, mailto://…, slack://…"
         )
