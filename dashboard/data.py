@@ -24,6 +24,7 @@ from streamlit import dataframe_util
 
 import alerts
 import warehouse
+from dashboard import alert_views
 from newstally import settings
 from warehouse import (
     AlertRule,
@@ -503,6 +504,25 @@ def create_entity_alert(path: str, entity_id: str, channel: str) -> AlertRule:
     if channel and "://" in channel:  # an empty or scheme-less value is the warehouse's to refuse
         alerts.check_channel(channel)
     rule = warehouse.add_entity_alert_rule(Warehouse(path), entity_id, [channel])
+    alert_rules.clear()
+    alert_history.clear()
+    return rule
+
+
+def create_query_alert(path: str, query: str, channel: str) -> AlertRule:
+    """Store a spike alert on `query` to `channel` (default judgement, UTC), named after the query's words, through
+    `alerts.add_spike_rule` as `newstally alerts add NAME --query QUERY --to URL` does.
+
+    Raises an alerts.AlertsError (a query or a channel that cannot work) or a WarehouseError, each in one line.
+    """
+    channel = channel.strip()
+    if not channel:
+        raise alerts.RuleInvalid("give a channel URL, e.g. json://host:port/path, mailto://… or slack://…")
+    if "://" not in channel:
+        raise alerts.ChannelInvalid(f"not a channel URL: {channel[:60]!r} (e.g. json://host:port/path, mailto://…)")
+    handle = Warehouse(path)
+    name = alert_views.query_rule_name(query, {rule.name for rule in warehouse.list_alert_rules(handle)})
+    rule = alerts.add_spike_rule(handle, name, channels=[channel], query_text=query)
     alert_rules.clear()
     alert_history.clear()
     return rule

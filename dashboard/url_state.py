@@ -261,14 +261,18 @@ def sources_view_from_params(
 
 @dataclass(frozen=True)
 class SpikesView:
-    """What the Spikes page explains: an entity, and one of its episodes (None: the newest)."""
+    """What the Spikes page explains: an entity, or a query typed instead, and one of its episodes (None: newest)."""
 
     entity_id: str
-    episode_id: str | None = None  # "putin:2018-07-14": entity and start day
+    episode_id: str | None = None  # "putin:2018-07-14": entity (or query text) and start day
+    query: str | None = None  # a query (warehouse.parse_query) explained instead of the entity
 
     def to_params(self) -> dict[str, str]:
-        """The query string that restores this view, e.g. ``entity=putin&spike=putin:2018-07-14``."""
+        """The query string that restores this view, e.g. ``entity=putin&spike=putin:2018-07-14``, or with a query
+        ``entity=putin&q=putin AND helsinki&spike=putin AND helsinki:2018-07-14``."""
         params = {"entity": self.entity_id}
+        if self.query:
+            params["q"] = self.query
         if self.episode_id:
             params["spike"] = self.episode_id
         return params
@@ -277,13 +281,18 @@ class SpikesView:
 def spikes_view_from_params(params: Mapping[str, str | Sequence[str]], *, entity_ids: Sequence[str]) -> SpikesView:
     """The Spikes view a URL asks for: an unknown entity falls back to the usual first leader.
 
-    A spike id is kept only when it belongs to the entity; whether the episode exists is for the page to check.
+    A spike id is kept only when it belongs to the query (`q`) when there is one, else to the entity; whether the
+    episode exists, and whether the query parses, is for the page to check.
     """
     entity_id = _last_value(params.get("entity"))
     if entity_id not in set(entity_ids):
         entity_id = _default_entities(entity_ids)[0] if entity_ids else ""
+    query = (_last_value(params.get("q")) or "")[:MAX_QUERY_CHARS].strip() or None
     spike = _last_value(params.get("spike"))
-    return SpikesView(entity_id=entity_id, episode_id=spike if spike and spike.startswith(f"{entity_id}:") else None)
+    owner = query or entity_id
+    return SpikesView(
+        entity_id=entity_id, episode_id=spike if spike and spike.startswith(f"{owner}:") else None, query=query
+    )
 
 
 DEFAULT_LENS_EVENT_ID = "helsinki_2018"

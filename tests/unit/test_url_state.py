@@ -129,3 +129,17 @@ def test_an_unusable_event_lens_link_falls_back_to_helsinki_three_days_and_four_
     view = event_lens_view_from_params(params, event_ids=["helsinki_2018", "anchorage_2025"])
 
     assert view == EventLensView("helsinki_2018", 3, 28, None)  # comparing an event with itself says nothing
+
+
+def test_a_query_spike_link_restores_the_query_and_its_episode_beside_the_entity():
+    params = {"entity": "putin", "q": " putin AND helsinki ", "spike": "putin AND helsinki:2018-07-14"}
+
+    view = spikes_view_from_params(params, entity_ids=ENTITY_IDS)
+
+    assert view == SpikesView("putin", "putin AND helsinki:2018-07-14", query="putin AND helsinki")
+    assert view.to_params() == {"entity": "putin", "q": "putin AND helsinki", "spike": "putin AND helsinki:2018-07-14"}
+    # The entity's spike is not the query's; an empty query is none.
+    assert spikes_view_from_params({"q": "helsinki", "spike": "trump:2018-07-14"}, entity_ids=ENTITY_IDS) == (
+        SpikesView("trump", None, query="helsinki")
+    )
+    assert spikes_view_from_params({"entity": "putin", "q": "  "}, entity_ids=ENTITY_IDS) == SpikesView("putin")
