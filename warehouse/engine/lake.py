@@ -20,7 +20,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -422,6 +422,7 @@ def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.Duc
         connection = _connections.get(target)
         if connection is not None:
             return connection
+        secret = s3_secret_sql(os.environ)
         connection = connect_offline(names=LAKE_EXTENSIONS, config=_lake_config())
         options = [] if create else ["CREATE_IF_NOT_EXISTS false"]
         if lake_data:
@@ -431,6 +432,8 @@ def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.Duc
                 options.append("OVERRIDE_DATA_PATH true")
         attach = f"ATTACH '{_literal(target)}' AS {CATALOG}" + (f" ({', '.join(options)})" if options else "")
         try:
+            if secret:
+                connection.execute(secret)
             connection.execute(attach)
         except duckdb.Error as error:
             connection.close()
@@ -442,6 +445,38 @@ def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.Duc
             raise WarehouseUnavailable(f"cannot open lake {target}: {text}") from error
         _connections[target] = connection
         return connection
+
+
+# A data path on S3-compatible storage (s3://bucket/prefix/): the DuckDB secret option each variable sets.
+S3_VARIABLES = (
+    ("KEY_ID", "NEWSTALLY_S3_KEY_ID"),
+    ("SECRET", "NEWSTALLY_S3_SECRET"),
+    ("REGION", "NEWSTALLY_S3_REGION"),
+    ("ENDPOINT", "NEWSTALLY_S3_ENDPOINT"),  # host[:port] of a store other than AWS (MinIO, Ceph, R2)
+    ("URL_STYLE", "NEWSTALLY_S3_URL_STYLE"),  # path (most self-hosted stores) or vhost (AWS's default)
+    ("USE_SSL", "NEWSTALLY_S3_USE_SSL"),  # false for a plain-HTTP endpoint
+)
+
+_S3_CHOICES = {"NEWSTALLY_S3_URL_STYLE": ("path", "vhost"), "NEWSTALLY_S3_USE_SSL": ("true", "false")}
+
+
+def s3_secret_sql(environ: Mapping[str, str]) -> str | None:
+    """The CREATE SECRET that lets this process's connection read and write the lake's files on S3.
+
+    Made from the NEWSTALLY_S3_* variables that are set (None when none is), as a temporary
+    secret: it lives in this connection only and is never written to disk. (httpfs also takes
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and DUCKDB_S3_ENDPOINT from the
+    environment as its deprecated global settings, but has no variable for the URL style that
+    most self-hosted stores need; a secret, when there is one, wins over those settings.)
+    """
+    for name, choices in _S3_CHOICES.items():
+        value = environ.get(name)
+        if value and value.lower() not in choices:
+            raise WarehouseUnavailable(f"bad {name}={value!r}: use {' or '.join(choices)}")
+    options = [f"{option} '{_literal(environ[name])}'" for option, name in S3_VARIABLES if environ.get(name)]
+    if not options:
+        return None
+    return f"CREATE TEMPORARY SECRET newstally_s3 (TYPE s3, {', '.join(options)})"
 
 
 def close_lakes() -> None:
