@@ -893,7 +893,7 @@ def _small_base_rings(base: alt.Chart, palette: Palette, tooltip: list[alt.Toolt
     return (
         base.transform_filter(alt.datum.small_base)
         .mark_point(
-            shape="circle", filled=False, fill=palette.paper, fillOpacity=1, size=40, strokeWidth=1.6, clip=True
+            shape="circle", filled=False, fill=palette.paper, fillOpacity=1, size=56, strokeWidth=1.8, clip=True
         )
         .encode(tooltip=[alt.Tooltip("few:N", title="Few articles"), *tooltip])
         .transform_calculate(few="'yes'")
