@@ -190,17 +190,25 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
         facts = layout.current_facts(path)
         if facts is None:
             return
-        read = {
-            "bucket": view.bucket,
-            "start": view.start,
-            "end": view.end,
-            "by_source": view.per_outlet,
-            "queries": view.queries,
-            "collection": collection,
-        }
-        series = data.entity_series(path, facts.data_version, view.entity_ids, **read, smooth=view.smooth)
+        version = facts.data_version
+
+        def read(smooth: int) -> pd.DataFrame:
+            return data.entity_series(
+                path,
+                version,
+                view.entity_ids,
+                bucket=view.bucket,
+                start=view.start,
+                end=view.end,
+                by_source=view.per_outlet,
+                queries=view.queries,
+                collection=collection,
+                smooth=smooth,
+            )
+
+        series = read(view.smooth)
         # The totals under the chart are counts over the range, whatever the smoothing of the lines.
-        counted = series if view.smooth == 1 else data.entity_series(path, facts.data_version, view.entity_ids, **read)
+        counted = series if view.smooth == 1 else read(1)
         events = data.events(path, facts.data_version)
         days = layout.corpus_days(facts)
         # Every spike of the lines, judged over all the data as the Spikes page judges them (so a marker's

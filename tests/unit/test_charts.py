@@ -326,3 +326,17 @@ def test_a_smoothed_chart_says_its_values_are_means_over_the_window():
     assert tooltip["Articles mentioning, mean of 3 weeks"] == ",.2~f"  # 2/3 is not shown as 1
     assert max(row["articles"] for row in line_rows(spec, points)) == pytest.approx(8 / 3)
     assert "each point the mean of the 3 weeks ending there" in spec["title"]["subtitle"]
+
+
+def test_each_outlets_chart_rings_its_own_shares_over_few_articles():
+    times = small_week_series().assign(source="Example Times")
+    herald = small_week_series().assign(source="Example Herald", total_articles=200, share_base=200)
+    shown = tables.series_as_shown(pd.concat([times, herald]), NAMES)
+    spec = charts.outlet_small_multiples(
+        shown, metric="share", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29)
+    ).to_dict()
+
+    panels = {panel["title"]["text"]: panel["layer"] for panel in spec["concat"]}
+    assert len(panels["Example Times"]) == 2  # its line, and rings on its weeks of 10 and 5 articles
+    assert len(panels["Example Herald"]) == 1  # 200 articles a week: its line alone
+    assert "hollow rings: shares of fewer than 20 articles" in spec["title"]["subtitle"]
