@@ -131,9 +131,8 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         placeholder="Pick leaders or themes",
         max_selections=MAX_ENTITIES,
     )
-    since, until, bucket, metric, smooth, split = st.columns(
-        [1.6, 1.6, 2.3, 3.0, 2.2, 2.0], vertical_alignment="bottom"
-    )
+    since, until, bucket, metric, split = st.columns([1.6, 1.6, 2.3, 3.0, 2.0], vertical_alignment="bottom")
+    smooth, _ = st.columns([3.2, 7.3])  # a row of its own: beside the others it would not fit at laptop widths
     start, end = layout.date_range(
         since,
         until,
