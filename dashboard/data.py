@@ -91,10 +91,12 @@ def entity_series(
     by_source: bool = False,
     queries: tuple[str, ...] = (),
     collection: str | None = None,
+    smooth: int = 1,
 ) -> pd.DataFrame:
     """Articles, mentions and share per bucket for each entity (and outlet), as `warehouse.entity_series`;
     each of `queries` adds its rows after the entities', its text as entity_id; with `collection`, of its
-    outlets only."""
+    outlets only; with `smooth` N, trailing means over N buckets (`series --smooth`). `share_base` holds the
+    articles each share divides (over a smoothing window, the window's)."""
     return warehouse.entity_series(
         Warehouse(path),
         list(entity_ids),
@@ -104,6 +106,8 @@ def entity_series(
         end=end,
         by_source=by_source,
         collection=collection,
+        smooth=smooth,
+        share_bases=True,
     )
 
 

@@ -28,6 +28,9 @@ MAX_QUERIES = 4
 # A long Boolean list of names fits; the warehouse refuses past 2,000 characters.
 MAX_QUERY_CHARS = 1000
 
+# Trailing means over this many buckets, as `newstally series --smooth N` (1: none); `smooth=` in the URL.
+SMOOTHINGS: tuple[int, ...] = (1, 3, 7)
+
 # Links written by hand tend to say "raw" for plain counts.
 _METRIC_ALIASES: dict[str, Metric] = {"articles": "articles", "raw": "articles", "share": "share"}
 
@@ -43,6 +46,7 @@ class TrendsView:
     metric: Metric
     per_outlet: bool = False  # small multiples: one chart per outlet
     queries: tuple[str, ...] = ()  # ad-hoc queries (warehouse.parse_query), each a line after the entities'
+    smooth: int = 1  # each value the trailing mean over this many buckets (one of SMOOTHINGS), as `series --smooth`
 
     def to_params(self) -> dict[str, str | list[str]]:
         """The query string that restores this view, e.g. ``entities=trump,putin&from=2018-01-01&q=tariff*``;
@@ -58,6 +62,8 @@ class TrendsView:
             params["split"] = "outlet"
         if self.queries:
             params["q"] = list(self.queries)
+        if self.smooth > 1:
+            params["smooth"] = str(self.smooth)
         return params
 
 
@@ -94,6 +100,7 @@ def trends_view_from_params(
 
     bucket = _last_value(params.get("bucket"))
     metric = _METRIC_ALIASES.get(_last_value(params.get("metric")) or "", default.metric)
+    smooth = _last_value(params.get("smooth"))
     return TrendsView(
         entity_ids=chosen,
         start=start,
@@ -102,6 +109,7 @@ def trends_view_from_params(
         metric=metric,
         per_outlet=_last_value(params.get("split")) == "outlet",
         queries=queries,
+        smooth=int(smooth) if smooth in {str(window) for window in SMOOTHINGS} else 1,
     )
 
 

@@ -47,6 +47,20 @@ def test_a_view_written_to_params_reads_back_the_same():
     assert view_from(view.to_params()) == view
 
 
+def test_a_smoothing_is_written_only_when_there_is_one_and_reads_back():
+    smoothed = TrendsView(("putin",), date(2018, 1, 1), date(2019, 1, 1), "day", "share", smooth=7)
+
+    assert smoothed.to_params()["smooth"] == "7"
+    assert view_from(smoothed.to_params()) == smoothed
+    assert "smooth" not in TrendsView(("putin",), date(2018, 1, 1), date(2019, 1, 1), "day", "share").to_params()
+
+
+def test_a_smoothing_the_page_does_not_offer_means_none():
+    for garbage in ("5", "0", "-7", "seven", "7.0", ""):
+        assert view_from({"smooth": garbage}).smooth == 1
+    assert view_from({"smooth": ["7", "3"]}).smooth == 3  # the last one, as for every parameter
+
+
 def test_unknown_entities_are_dropped_and_none_left_means_the_default():
     assert view_from({"entities": "putin,nobody"}).entity_ids == ("putin",)
     assert view_from({"entities": "nobody,<script>"}).entity_ids == ("trump", "putin", "zelensky")
