@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.tables import SMALL_BASE_ARTICLES, event_dates, gap_days
-from dashboard.url_state import ArticlesView, Bucket, Metric, SpikesView
+from dashboard.url_state import Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
     from warehouse import Event
@@ -219,8 +219,8 @@ def trends_chart(
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
     `shown` is a frame from `tables.series_as_shown`; `spikes`, one from `tables.spikes_as_shown`, adds a
-    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page (a query's,
-    named in `queries`, to the Articles page over the episode's days, as the Spikes page judges entities only);
+    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page (for a line
+    named in `queries`, the Spikes page of that query);
     a click on a point selects it in the `OPEN_ARTICLES` parameter: its line and its bucket's first and last
     day in range (`entity_id`, `articles_from`, `articles_to`), for the page to open the articles behind it;
     `gaps`, one from `tables.gap_days`, greys the days on which some outlet's feeds were not fetched.
@@ -366,7 +366,6 @@ def trends_chart(
 
 # Relative to the Trends page, so it also works under a server.baseUrlPath.
 SPIKES_URL_PATH = "spikes"
-ARTICLES_URL_PATH = "articles"
 OPEN_ARTICLES = "open_articles"  # the Trends chart's click selection
 OPEN_ARTICLES_FIELDS = ("entity_id", "articles_from", "articles_to")
 
@@ -398,15 +397,16 @@ def _spike_markers(
             "top_headline": placed["top_headline"].astype(str),
             "episode_id": placed["episode_id"].astype(str),
             "spike_link": [
-                f"{ARTICLES_URL_PATH}?{urlencode(ArticlesView(entity_id, start=first, end=last).to_params())}"
-                if entity_id in queries
-                else f"{SPIKES_URL_PATH}?{urlencode(SpikesView(entity_id, episode_id).to_params())}"
-                for entity_id, episode_id, first, last in zip(
-                    placed["entity_id"], placed["episode_id"], placed["start"], placed["end"], strict=True
-                )
+                f"{SPIKES_URL_PATH}?{urlencode(_spikes_view(entity_id, episode_id, queries).to_params())}"
+                for entity_id, episode_id in zip(placed["entity_id"], placed["episode_id"], strict=True)
             ],
         }
     )
+
+
+def _spikes_view(line: str, episode_id: str, queries: Collection[str]) -> SpikesView:
+    """The Spikes view of a line's episode: a query's line carries the query text as its id."""
+    return SpikesView("", episode_id, query=line) if line in queries else SpikesView(line, episode_id)
 
 
 def _bucket_end(first: date, bucket: Bucket) -> date:

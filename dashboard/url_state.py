@@ -278,7 +278,7 @@ class SpikesView:
     def to_params(self) -> dict[str, str]:
         """The query string that restores this view, e.g. ``entity=putin&spike=putin:2018-07-14``, or with a query
         ``entity=putin&q=putin AND helsinki&spike=putin AND helsinki:2018-07-14``."""
-        params = {"entity": self.entity_id}
+        params = {"entity": self.entity_id} if self.entity_id else {}
         if self.query:
             params["q"] = self.query
         if self.episode_id:
