@@ -40,7 +40,8 @@ def open(db: str | os.PathLike[str] | None = None, *, lake_data: str | None = No
         lake = warehouse.Warehouse(target or os.environ.get("NEWSTALLY_DB") or "", lake_data=config.lake_data)
         if not lake.exists():
             raise warehouse.WarehouseUnavailable(
-                f"no newstally lake at {lake.path}: create one with 'newstally lake init' and 'lake import FILE'"
+                f"no lake at {lake.path}: make one with 'newstally --db TARGET --lake-data DIR lake init',"
+                " then 'lake import FILE'"
             )
         return NotebookWarehouse(lake)
     if not config.db_path.exists():
