@@ -24,6 +24,7 @@ through the same server; each figure is the median of the runs' figures.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -205,11 +206,20 @@ def _measure(db: Path) -> tuple[int, str]:
         f" | {middle(row, 1) * 1000:,.0f} | {middle(row, 2):,.1f} | {middle(row, 0) / baseline:.2f}x |"
         for row, label in labels.items()
     )
+    built = db.with_name(db.name + ".build.json")
+    origin = ""
+    if built.exists():
+        made = json.loads(built.read_text(encoding="utf-8"))
+        origin = (
+            f" Built by `bench/scale.py build` (`generate_history`, 4,000 a day; `store_articles`, tally on arrival)"
+            f" in {made['seconds']:,.0f} s, {made['articles_per_s']:,.0f} articles/s, finished {made['finished_utc']}"
+            f" UTC; {made['size_mb']:,.0f} MB on disk."
+        )
     body = (
         f"{facts.articles:,} articles from {facts.sources} outlets"
         f" ({facts.first_published_at:%Y-%m-%d} to {facts.last_published_at:%Y-%m-%d}); {ENTITIES} entities"
         f" ({', '.join(entity_ids)}), daily buckets of {year} ({rows_of_series:,} rows,"
-        f" {int(middle('bytes', 3)):,} bytes as JSON). One `newstally api` process (uvicorn, FastAPI) on"
+        f" {int(middle('bytes', 3)):,} bytes as JSON).{origin} One `newstally api` process (uvicorn, FastAPI) on"
         f" 127.0.0.1; each client sends {REQUESTS_PER_CLIENT} requests back to back over one keep-alive"
         f" connection (httpx), after one warm-up request. The first two rows ran in turn, {IN_PROCESS_RUNS}"
         f" times each. Every figure is the median of {repeats} runs of the whole table through the same"
