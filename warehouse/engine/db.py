@@ -162,13 +162,14 @@ class Warehouse:
             raise
 
     def _finish_interrupted_migration(self) -> None:
-        """After a crash inside a migration: the file opened, its log replayed or dropped, the marker gone.
+        """After a crash during an upgrade: the file opened, its log replayed or dropped, the upgrade finished.
 
         Only a migration leaves `migrating_path`, and it checkpoints before writing it, so the
         log then holds that one migration's transaction at most. DuckDB 1.5 cannot replay a log
         holding `ALTER TABLE ... ADD COLUMN` on a table with a function default (duckdb#18259):
         such a log is dropped, which leaves the file as it was before that migration, and
-        `migrate` applies it again. The caller holds the writer lock.
+        `migrate` applies it again, with the ones after it: a reader (`newstally check`
+        included) then sees the file fully migrated. The caller holds the writer lock.
         """
         try:
             connection = _connect(self.path, read_only=False)
@@ -183,6 +184,7 @@ class Warehouse:
             connection = _connect(self.path, read_only=False)
         try:
             connection.execute("CHECKPOINT")
+            migrate(connection, marker=self.migrating_path)
         finally:
             connection.close()
         self.migrating_path.unlink(missing_ok=True)
@@ -379,10 +381,10 @@ def migrate(connection: duckdb.DuckDBPyConnection, *, marker: Path | None = None
     """Apply the migrations this file has not seen, each in its own transaction.
 
     With `marker` (an existing file being upgraded), each migration starts and ends with a
-    checkpoint and the marker file exists in between, so a crash inside one leaves a log
-    holding that migration alone, which `Warehouse` knows how to recover from
-    (`_finish_interrupted_migration`); a crash between two leaves a file that opens and
-    migrates on.
+    checkpoint and the marker file exists from the first to the end of the last, so a crash
+    inside one leaves a log holding that migration alone, and a crash at any point leaves the
+    marker, which tells `Warehouse` to finish the upgrade before anyone reads
+    (`_finish_interrupted_migration`).
     """
     connection.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -406,7 +408,8 @@ def migrate(connection: duckdb.DuckDBPyConnection, *, marker: Path | None = None
             raise
         if marker is not None:
             connection.execute("CHECKPOINT")
-            marker.unlink(missing_ok=True)
+    if marker is not None:
+        marker.unlink(missing_ok=True)
 
 
 def fetch_one(result: duckdb.DuckDBPyConnection) -> tuple | None:

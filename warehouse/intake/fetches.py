@@ -59,6 +59,7 @@ _AFTER_FAILURES = """
 _DISABLE = "UPDATE feeds SET enabled = false, disabled_reason = ? WHERE feed_id = ?"
 _MOVE = "UPDATE feeds SET url = ? WHERE feed_id = ?"
 
+
 def fetch_batches(connection: duckdb.DuckDBPyConnection, arrivals: Sequence[FetchArrival]) -> list[ArticleBatch]:
     """Each fetch's articles bound for its feed's outlet; raises UnknownFeed for a feed the warehouse lacks."""
     sources = _sources_of(connection, [arrival.result.feed_id for arrival in arrivals])
