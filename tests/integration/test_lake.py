@@ -177,7 +177,7 @@ def test_feeds_fetch_retally_and_events_write_to_a_lake_as_they_do_to_a_file(lak
         assert on_file.returncode == 0, on_file.stderr
         assert _without_times(on_lake.stdout) == _without_times(on_file.stdout)
     putin = newstally("--db", target, "series", "--entity", "putin", "--from", "2025-08-15", "--to", "2025-08-15")
-    assert putin.stdout.splitlines()[1:] == ["2025-08-15,putin,1,2,3,0.333333"]
+    assert putin.stdout.splitlines()[1:] == ["2025-08-15,putin,1,1,3,0.333333"]
     for command in (("retally",), ("events", "remove", "helsinki_2018"), ("check", "--full")):
         result = newstally("--db", target, *command)
         assert result.returncode == 0, result.stderr
