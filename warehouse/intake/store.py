@@ -251,6 +251,7 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
     ids = [0] * len(incoming.identity_keys)  # only the new rows' are computed and kept
     for row in rows:
         ids[row] = article_id_of(incoming.source_ids[row], incoming.identity_keys[row])
+    titles, summaries = incoming.column("titles"), incoming.column("summaries")
     values = {
         "article_id": ids,
         "source_id": incoming.source_ids,
@@ -258,8 +259,8 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
         "identity_key": incoming.identity_keys,
         "guid": incoming.column("guids"),
         "url": incoming.column("urls"),
-        "title": incoming.column("titles"),
-        "summary": incoming.column("summaries"),
+        "title": titles,
+        "summary": summaries,
         "published_at": incoming.published_at,
         "date_quality": incoming.column("date_quality"),
         "fetched_at": incoming.fetched_at,
@@ -273,7 +274,6 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
         connection.execute(_INSERT)
     finally:
         connection.unregister("incoming_articles")
-    titles, summaries = values["title"], values["summary"]
     inserted = [
         (ids[row], titles[row], summaries[row], incoming.source_ids[row], incoming.identity_keys[row]) for row in rows
     ]
