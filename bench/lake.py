@@ -106,16 +106,33 @@ def _folder_mb(folder: Path) -> tuple[int, float]:
 # --- reads --------------------------------------------------------------------------------------
 
 
-def _grow(path: Path, count: int) -> dict[str, float]:
-    """Store demo articles until the file holds `count` (the stories after those already stored)."""
+class _Stories:
+    """The demo stream bench/scale.py stores, resumed where the file ends (skipped only when more are needed)."""
+
+    def __init__(self) -> None:
+        self.stream: Iterator | None = None
+
+    def after(self, have: int) -> Iterator:
+        if self.stream is None:
+            from ingest import generate_history
+
+            self.stream = generate_history(
+                7, date(2017, 1, 1), datetime(2030, 1, 1, tzinfo=UTC), articles_per_day=DEMO_ARTICLES_PER_DAY
+            )
+            for _ in islice(self.stream, have):
+                pass
+        return self.stream
+
+
+def _grow(path: Path, count: int, source: _Stories) -> dict[str, float]:
+    """Store demo articles until the file holds `count`."""
     import warehouse
-    from ingest import generate_history
 
     wh = warehouse.open_warehouse(path, watchlist_path=WATCHLIST, events_path=EVENTS)
     have = warehouse.corpus_facts(wh).articles
-    stories = generate_history(7, date(2017, 1, 1), datetime(2040, 1, 1, tzinfo=UTC), articles_per_day=4_000)
-    for _ in islice(stories, have):  # the same stream bench/scale.py stores, resumed where the file ends
-        pass
+    if have >= count:
+        return {"from": have, "to": have, "seconds": 0.0}
+    stories = source.after(have)
     started = time.perf_counter()
     stored = have
     while stored < count:
@@ -277,6 +294,7 @@ def reads(sizes: list[int], budget_minutes: float, folder: Path, *, keep_copies:
     measured: list[dict] = []
     builds: list[dict] = []
     skipped: list[tuple[int, float]] = []
+    stories = _Stories()
     facts_path = path.with_name(path.name + ".build.json")
     if path.exists() and facts_path.exists():  # built by `bench/scale.py build PATH --articles N`
         built = json.loads(facts_path.read_text(encoding="utf-8"))
@@ -290,8 +308,8 @@ def reads(sizes: list[int], budget_minutes: float, folder: Path, *, keep_copies:
             if rate and spent + (size - built) / rate > budget_minutes * 60:
                 skipped.append((size, (size - built) / rate / 60))
                 continue
-            grown_now = _grow(path, size)
-            if grown_now["to"] > grown_now["from"] or not builds:
+            grown_now = _grow(path, size, stories)
+            if grown_now["to"] > grown_now["from"]:
                 builds.append(grown_now)
             if keep_copies:  # for a later run of the lake's retally on the same corpus
                 copy = path.with_name(f"lake-bench-{grown_now['to']}.duckdb")
@@ -420,7 +438,8 @@ def _schedulers(db: str, workers: int, expected: int, wh: Any, log_folder: Path)
     return {"seconds": seconds, "articles": stored, "per_s": stored / seconds}
 
 
-def ingest(feeds: int, items: int, hosts: int, folder: Path) -> tuple[str, str]:
+def ingest(feeds: int, items: int, hosts: int, folder: Path, *, lake: bool = True) -> tuple[str, str]:
+    """The file with one worker, then (with `lake`) a new lake for each of 1, 2 and 3 workers."""
     import warehouse
     from bench.ingest_cycle import serving
 
@@ -437,6 +456,9 @@ def ingest(feeds: int, items: int, hosts: int, folder: Path) -> tuple[str, str]:
         )
         for workers in (1, 2, 3):
             label = f"lake, {workers} worker{'s' if workers > 1 else ''}"
+            if not lake:
+                results[label] = "not run: lake writes not merged yet"
+                continue
             target, _ = _new_lake(cluster, f"lake_ingest_{workers}", folder / f"lake-data-{workers}")
             _cli("lake", "import", str(template), db=target)
             try:
@@ -621,10 +643,7 @@ def main() -> None:
                     keep_copies=args.folder is not None,
                 )
             elif part == "ingest":
-                if not _lake_writes():
-                    print("ingest: lake writes are not merged yet; skipped", file=sys.stderr)
-                    continue
-                name, body = ingest(args.feeds or 40, args.items, args.hosts, folder / "ingest")
+                name, body = ingest(args.feeds or 40, args.items, args.hosts, folder / "ingest", lake=_lake_writes())
             else:
                 name, body = maintain(args.feeds or 20, args.passes, folder / "maintain", lake=_lake_writes())
             if not args.no_write:
