@@ -14,6 +14,9 @@ Usage (`python bench/lake.py` with no part runs all three at a smoke size, a few
   chart (the reads dashboard/app_pages/trends.py makes for its default view) and `retally`, on
   the file and on the lake. A size whose build would take the budget past its end (at the rate
   seen so far) is left out and named in the section. Default: 100,000 articles (smoke).
+- `retally --files A.duckdb[,B.duckdb]`: a full `retally` on each file kept by `reads --folder DIR`
+  (DIR/lake-bench-N.duckdb) and on a lake imported from it, in turn (once lakes take writes; `reads`
+  times it too when they do).
 - `ingest [--feeds N] [--items N] [--hosts N]`: feeds served on local loopback hosts; the same
   feeds stored by one `newstally schedule` process into a file, then by 1, 2 and 3 processes
   into a new lake each; articles stored per second until all are in.
@@ -221,23 +224,61 @@ def _interleaved(calls: dict[str, tuple[Callable[[], object], Callable[[], objec
 
 
 def _retally_pair(file_wh: Any, lake_wh: Any, runs: int) -> tuple[float, float | None, str]:
-    """Median seconds of a full `retally` on the file and on the lake; None with the reason if the lake refuses."""
+    """Median seconds of a full `retally` on the lake and on the file, in turn; None with why when the lake refuses."""
     import warehouse
 
-    try:
-        warehouse.retally(lake_wh, WATCHLIST)
-    except warehouse.LakeNotSupported as refused:
-        file_s = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            warehouse.retally(file_wh, WATCHLIST)
-            file_s.append(time.perf_counter() - started)
-        return median(file_s), None, "refused: lake writes not merged yet" if refused else ""
-    timed = _interleaved(
-        {"retally": (lambda: warehouse.retally(file_wh, WATCHLIST), lambda: warehouse.retally(lake_wh, WATCHLIST))},
-        runs,
+    def timed(wh: Any) -> float:
+        started = time.perf_counter()
+        warehouse.retally(wh, WATCHLIST)
+        return time.perf_counter() - started
+
+    file_s: list[float] = []
+    lake_s: list[float] = []
+    refused = ""
+    for run in range(runs):
+        order = (lake_wh, file_wh) if run % 2 == 0 else (file_wh, lake_wh)
+        for wh in order:
+            if wh is lake_wh and refused:
+                continue
+            try:
+                (lake_s if wh is lake_wh else file_s).append(timed(wh))
+            except warehouse.LakeNotSupported:
+                refused = "refused: lake writes not merged yet"
+    return median(file_s), (median(lake_s) if lake_s else None), refused
+
+
+def retally_part(files: list[Path]) -> tuple[str, str]:
+    """A full retally on each kept file (see `reads --folder`) and on a lake imported from it, in turn."""
+    import warehouse
+
+    rows = []
+    load_before = _load()
+    with postgres_cluster() as cluster:
+        for index, path in enumerate(files):
+            file_wh = warehouse.Warehouse(path)
+            with file_wh.writing():  # brings a file kept from an earlier newstally to this one's schema
+                pass
+            target, _ = _new_lake(cluster, f"lake_retally_{index}", path.parent / f"lake-data-retally-{index}")
+            import_s = _cli("lake", "import", str(path), db=target)
+            articles = warehouse.corpus_facts(file_wh).articles
+            runs = _retally_runs(articles)
+            file_s, lake_s, refused = _retally_pair(file_wh, warehouse.Warehouse(target), runs)
+            print(f"{path}: file {file_s}, lake {lake_s} {refused}", file=sys.stderr, flush=True)
+            lake_cell = f"{lake_s:.1f}" if lake_s is not None else refused
+            rows.append(
+                f"| {articles:,} | {import_s:.1f} | {file_s:.1f} | {lake_cell} | {_ratio(file_s, lake_s)}"
+                f" | {_runs_text(runs)} |"
+            )
+            shutil.rmtree(path.parent / f"lake-data-retally-{index}", ignore_errors=True)
+    body = (
+        "`warehouse.retally` with the shipped watchlist (every article counted again, mentions and rollups"
+        " rewritten, one transaction) on the warehouse file and on a lake `newstally lake import`ed from it"
+        " (catalog in a PostgreSQL 15 cluster the benchmark started), the two in turn. The corpora are the"
+        f" files the reads above were measured on. Load average {load_before:.1f} before, {_load():.1f} after.\n\n"
+        "| articles | `lake import`, s | retally, file, s | retally, lake, s | lake/file | runs |\n"
+        "|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
-    return (*timed["retally"], "")
+    return "Retally on the lake", body
 
 
 def _reads_at(path: Path, cluster: Any, size_index: int) -> dict[str, Any]:
@@ -634,7 +675,8 @@ def _lake_writes() -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="?", choices=("reads", "ingest", "maintain"))
+    parser.add_argument("part", nargs="?", choices=("reads", "retally", "ingest", "maintain"))
+    parser.add_argument("--files", help="retally: warehouse files kept by `reads --folder`, comma-separated")
     parser.add_argument("--sizes", default=",".join(str(size) for size in SMOKE_SIZES))
     parser.add_argument("--budget-minutes", type=float, default=25.0)
     parser.add_argument("--feeds", type=int)
@@ -655,6 +697,10 @@ def main() -> None:
                     folder,
                     keep_copies=args.folder is not None,
                 )
+            elif part == "retally":
+                if not args.files:
+                    parser.error("retally needs --files A.duckdb[,B.duckdb]")
+                name, body = retally_part([Path(file) for file in args.files.split(",")])
             elif part == "ingest":
                 name, body = ingest(args.feeds or 40, args.items, args.hosts, folder / "ingest", lake=_lake_writes())
             else:
