@@ -437,7 +437,7 @@ def _stored(wh: Any) -> int:
     return _count(wh, "articles")
 
 
-def _schedulers(db: str, workers: int, expected: int, wh: Any, log_folder: Path) -> dict[str, float]:
+def _schedulers(db: str, workers: int, expected: int, wh: Any, log_folder: Path) -> dict[str, Any]:
     """Start `workers` `newstally schedule` processes on `db` at once; seconds until `expected` articles are stored."""
     processes, logs = [], []
     started = time.perf_counter()
@@ -481,7 +481,15 @@ def _schedulers(db: str, workers: int, expected: int, wh: Any, log_folder: Path)
             log.close()
     assert first is not None
     after_first = started + seconds - first[1]
+    # Which worker fetched how many feeds: the recorder logs one line per feed it records.
+    fetched = [
+        sum(
+            " ingest.recorder: feed " in line for line in (log_folder / f"schedule-{number}.log").open(errors="replace")
+        )
+        for number in range(workers)
+    ]
     return {
+        "fetched_by_worker": " / ".join(str(count) for count in fetched),
         "seconds": seconds,
         "articles": stored,
         "per_s": stored / seconds,
@@ -497,7 +505,7 @@ def ingest(feeds: int, items: int, hosts: int, folder: Path, *, lake: bool = Tru
 
     folder.mkdir(parents=True, exist_ok=True)
     expected = feeds * items
-    results: dict[str, dict[str, float] | str] = {}
+    results: dict[str, dict[str, Any] | str] = {}
     load_before = _load()
     with serving(feeds, hosts, items) as urls, postgres_cluster() as cluster:
         template = _template(folder, urls)
@@ -525,12 +533,12 @@ def ingest(feeds: int, items: int, hosts: int, folder: Path, *, lake: bool = Tru
     rows = []
     for label, figures in results.items():
         if isinstance(figures, str):
-            rows.append(f"| {label} | {figures} | | | | | |")
+            rows.append(f"| {label} | {figures} | | | | | | |")
             continue
         rows.append(
             f"| {label} | {figures['articles']:,} | {figures['seconds']:.1f} | {figures['per_s']:,.0f} |"
             f" {figures['per_s'] / baseline['per_s']:.2f}x | {figures['first_s']:.1f} |"
-            f" {figures['steady_per_s']:,.0f} |"
+            f" {figures['steady_per_s']:,.0f} | {figures['fetched_by_worker']} |"
         )
     body = (
         f"{feeds} RSS feeds of {items} items each ({expected:,} articles), served over HTTP by one server per"
@@ -541,7 +549,8 @@ def ingest(feeds: int, items: int, hosts: int, folder: Path, *, lake: bool = Tru
         " (imports and attaching included) until every article is stored (the count polled every 0.25 s), then"
         f" they get SIGTERM. One run each (load average {load_before:.1f} before, {_load():.1f} after).\n\n"
         "| target | articles | seconds | articles/s | vs file, 1 worker | first article stored after, s"
-        " | articles/s from the first stored to the last |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+        " | articles/s from the first stored to the last | feeds fetched by each worker |\n"
+        "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
     return f"Ingest: {feeds} feeds of {items} items, 1 to 3 workers", body
 
