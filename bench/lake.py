@@ -696,6 +696,11 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="work folder, kept (default: a temporary one, removed)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    from tests.postgres_cluster import postgres_bin_dir
+
+    if postgres_bin_dir() is None:
+        print("bench/lake.py: PostgreSQL is not installed (make postgresql); skipped", file=sys.stderr)
+        return
     folder = args.folder or Path(tempfile.mkdtemp(prefix="newstally-bench-lake-"))
     parts = [args.part] if args.part else ["reads", "ingest", "maintain"]
     try:
