@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = REPO_ROOT / "docs" / "benchmarks.md"
@@ -64,6 +65,47 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     BENCHMARKS_MD.write_text(text, encoding="utf-8")
+
+
+def write_subsection(section: str, name: str, body: str) -> None:
+    """Replace (or add) `### name` inside the section `## section`, stamped; the section's other parts stay.
+
+    For a benchmark whose parts run at different times (or sizes): each part keeps its own run's stamp.
+    """
+    text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else "# Benchmarks\n"
+    stamp = f"_Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}._"
+    part = f"### {name}\n\n{stamp}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
+    found = pattern.search(text)
+    current = found.group(0).rstrip() + "\n" if found else f"## {section}\n"
+    inner = re.compile(rf"^### {re.escape(name)}\n.*?(?=^### |\Z)", re.S | re.M)
+    if inner.search(current):
+        current = inner.sub(lambda _: part + "\n", current).rstrip() + "\n"
+    else:
+        current = current.rstrip() + "\n\n" + part
+    if found:
+        text = text[: found.start()] + current + ("\n" if text[found.end() :] else "") + text[found.end() :]
+    else:
+        text = text.rstrip() + "\n\n" + current
+    BENCHMARKS_MD.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster on a free 127.0.0.1 port (tests/postgres_cluster.py); stopped, removed after."""
+    import shutil
+
+    from tests.postgres_cluster import start_cluster
+
+    folder = Path(tempfile.mkdtemp(prefix="newstally-bench-pg-"))
+    try:
+        cluster = start_cluster(folder)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
