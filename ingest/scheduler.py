@@ -35,6 +35,7 @@ from warehouse import Feed, FetchResult
 
 __all__ = [
     "CLAIM_LEASE",
+    "CLAIM_SHARE",
     "DEFAULT_INTERVAL",
     "LOCAL_INTERVAL",
     "MAX_BACKOFF",
@@ -53,6 +54,10 @@ FetchProgress = Callable[[Feed, FetchResult, int], None]
 # ends the claim sooner. Longer than a pass normally takes, short enough that a
 # fetcher killed mid-pass delays its feeds by half an hour at most.
 CLAIM_LEASE = timedelta(minutes=30)
+# Feeds a pass claims at a time: it claims again when they are done, while fetchers on other
+# hosts claim their own shares, so every host has work (one claim of every due feed left
+# the others idle). Each claim is a write transaction.
+CLAIM_SHARE = 50
 # Threads mostly wait (on the network, on a host's gap); past this many hosts,
 # hosts queue for a thread.
 MAX_HOST_THREADS = 64
@@ -86,8 +91,9 @@ def fetch_due(
     from a single-threaded process starts its own for the pass (see ingest.workers),
     and any other parses in its fetch threads.
 
-    The due feeds are claimed first (see `warehouse.claim_due_feeds`), so another
-    process fetching at the same time never takes the same feed; claims of a
+    The due feeds are claimed before they are fetched, `CLAIM_SHARE` at a time (see
+    `warehouse.claim_due_feeds`), so another process fetching at the same time never
+    takes the same feed, and takes its own share meanwhile; claims of a
     fetcher on this host that no longer runs (killed mid-pass) are taken back. A feed overdue
     by many intervals (the machine slept) is fetched once, not once per missed
     run. Each fetch is stamped with the time it started, or `now` when given.
@@ -96,19 +102,69 @@ def fetch_due(
     released = warehouse.release_abandoned_claims(wh, moment, abandoned=claimant.is_gone)
     if released:
         logger.info("took back %d feeds claimed by a fetcher that no longer runs", released)
-    feeds = warehouse.claim_due_feeds(
-        wh, moment, lease=CLAIM_LEASE, include_not_due=force, claimant=claimant.this_process()
-    )
-    if not feeds:
+    recorded: list[tuple[Feed, FetchResult, int]] = []
+    claimed: set[int] = set()
+    own_pool: ParserPool | None = None
+    try:
+        # Claimed a share at a time, so fetchers on other hosts take the rest meanwhile.
+        while stop_event is None or not stop_event.is_set():
+            feeds = warehouse.claim_due_feeds(
+                wh,
+                moment,
+                lease=CLAIM_LEASE,
+                include_not_due=force,
+                claimant=claimant.this_process(),
+                limit=None if force else CLAIM_SHARE,
+            )
+            if not {feed.feed_id for feed in feeds} - claimed:
+                break  # nothing due, or only feeds this pass handed back (it was asked to stop)
+            claimed.update(feed.feed_id for feed in feeds)
+            if parser_pool is None and own_pool is None:
+                # Before the recorder's and the fetchers' threads: workers may only be forked now.
+                own_pool = start_parser_pool(wh, feeds=len(feeds))
+            parsers = parser_pool or own_pool
+            parse = parsers.parse if parsers is not None else parse_feed
+            recorded += _fetch_claimed(
+                wh,
+                feeds,
+                moment=moment,
+                now=now,
+                parse=parse,
+                progress=progress,
+                max_workers=max_workers,
+                client=client,
+                stop_event=stop_event,
+                host_gap_seconds=host_gap_seconds,
+                block_private=block_private,
+            )
+            if force or len(feeds) < CLAIM_SHARE:
+                break
+    finally:
+        if own_pool is not None:
+            own_pool.close()
+    if not claimed:
         logger.debug("no feeds due")
-        return []
+    return recorded
+
+
+def _fetch_claimed(
+    wh: warehouse.Warehouse,
+    feeds: list[Feed],
+    *,
+    moment: datetime,
+    now: datetime | None,
+    parse: Parse,
+    progress: FetchProgress | None,
+    max_workers: int,
+    client: httpx.Client | None,
+    stop_event: threading.Event | None,
+    host_gap_seconds: float | None,
+    block_private: bool,
+) -> list[tuple[Feed, FetchResult, int]]:
+    """Fetch claimed feeds, one thread per host, and record each; hand back the ones not started."""
     by_host: dict[str, list[Feed]] = defaultdict(list)
     for feed in feeds:
         by_host[_host(feed.url)].append(feed)
-    # Before the recorder's and the fetchers' threads: workers may only be forked now.
-    own_pool = None if parser_pool is not None else start_parser_pool(wh, feeds=len(feeds))
-    parsers = parser_pool or own_pool
-    parse = parsers.parse if parsers is not None else parse_feed
     unstarted = {feed.feed_id for feed in feeds}
     unstarted_lock = threading.Lock()
     recorder = FetchRecorder(wh, progress)
@@ -142,8 +198,6 @@ def fetch_due(
                 future.result()
     finally:
         recorder.close()
-        if own_pool is not None:
-            own_pool.close()
         if client is None:
             http.close()
         if unstarted:

@@ -46,6 +46,32 @@ def test_two_fetchers_at_once_never_fetch_one_feed_twice(server, fresh_warehouse
     assert warehouse.corpus_facts(fresh_warehouse).articles == 6 * 3  # six outlets, three stories each
 
 
+def test_two_fetchers_share_a_long_list_of_due_feeds(server, fresh_warehouse, monkeypatch):
+    """A pass claims a share at a time, so a second fetcher starting while the first works gets feeds too."""
+    monkeypatch.setattr("ingest.scheduler.CLAIM_SHARE", 4)
+    for number in range(16):
+        server.routes[f"/feed-{number}.xml"] = slow
+        warehouse.add_feed(fresh_warehouse, server.url(f"/feed-{number}.xml"), source_name=f"Outlet {number}")
+    handles = [warehouse.Warehouse(fresh_warehouse.path), warehouse.Warehouse(fresh_warehouse.path)]
+    results: dict[int, list] = {}
+    first_claimed = threading.Event()
+
+    def fetcher(number: int) -> None:
+        if number == 1:
+            first_claimed.wait(timeout=30)  # the second starts once the first has its first share
+        results[number] = fetch_due(handles[number], now=NOW, progress=lambda *_: first_claimed.set())
+
+    threads = [threading.Thread(target=fetcher, args=(number,)) for number in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert Counter(request.path for request in server.requests) == {f"/feed-{n}.xml": 1 for n in range(16)}
+    assert len(results[0]) + len(results[1]) == 16
+    assert len(results[1]) >= 4, "the second fetcher found every feed claimed by the first"
+
+
 def test_a_feed_overdue_by_many_intervals_is_fetched_once(server, fresh_warehouse):
     server.routes["/feed.xml"] = lambda handler: respond(handler, 200, BODY)
     feed = warehouse.add_feed(fresh_warehouse, server.url("/feed.xml"), source_name="Wire")

@@ -163,9 +163,15 @@ _RELEASE_CLAIMS_OF = """
 
 
 def claim_due_feeds(
-    wh: Warehouse, now: datetime, *, lease: timedelta, include_not_due: bool = False, claimant: str | None = None
+    wh: Warehouse,
+    now: datetime,
+    *,
+    lease: timedelta,
+    include_not_due: bool = False,
+    claimant: str | None = None,
+    limit: int | None = None,
 ) -> list[Feed]:
-    """The due feeds, each pushed `lease` into the future in the same transaction.
+    """The due feeds (at most `limit`, the longest due first), each pushed `lease` into the future in one transaction.
 
     Two fetchers (the scheduler and a `newstally fetch`, or two schedulers) never
     take the same feed: the second finds it no longer due. Recording the fetch
@@ -177,7 +183,7 @@ def claim_due_feeds(
     if not due_feeds(wh, now, include_not_due=include_not_due):
         return []  # a pass with nothing to do writes nothing, so readers' caches stay valid
     with wh.writing() as connection:
-        rows = _due_rows(connection, to_stored(now), include_not_due=include_not_due)
+        rows = _due_rows(connection, to_stored(now), include_not_due=include_not_due)[:limit]
         if rows:
             connection.execute(_CLAIM, [to_stored(now + lease), claimant, [row[0] for row in rows]])
     return [_feed_from_row(row) for row in rows]
