@@ -69,7 +69,9 @@ class Publisher:
         self.frozen_at: float | None = None
 
     def start(self) -> None:
+        """Start publishing afresh: item 0 now, one more each second."""
         self.started = time.monotonic()
+        self.frozen_at = None
 
     def freeze(self) -> float:
         """Publish nothing more from now on; returns the moment (monotonic)."""
@@ -126,6 +128,10 @@ class FeedServers:
     def log(self) -> list[FeedRequest]:
         with self.lock:
             return list(self.requests)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.requests.clear()
 
 
 def write_opml(path: Path, urls: list[str]) -> None:

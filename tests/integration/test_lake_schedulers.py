@@ -5,7 +5,10 @@ cluster the session starts, data in a temporary folder), with the same body:
 
 - 200 feeds, each its own outlet, on four local servers, gain an item a second; the
   servers log every request with its start, end and client process
-  (tests/integration/logged_feeds.py);
+  (tests/integration/logged_feeds.py). They are registered once per module by
+  `newstally feeds import` of an OPML into a file (a write per feed: a minute or more on
+  a loaded machine); each variant starts from a copy (`backup`, or `lake import` into a
+  new lake), and so does the reference file;
 - three `newstally schedule --interval 1` processes, each in its own working folder,
   sharing only NEWSTALLY_DB and NEWSTALLY_LAKE_DATA; a `series`/`export` loop and
   `newstally dashboard`, opened in Debian's Chromium, read at the same time;
@@ -37,7 +40,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -111,15 +113,54 @@ def newstally(target: Target, cwd: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
+@pytest.fixture(scope="module")
+def publisher() -> Publisher:
+    return Publisher(FEEDS)
+
+
+@pytest.fixture(scope="module")
+def feed_servers(publisher: Publisher) -> Iterator[FeedServers]:
+    """The feed servers, shared by both variants (each starts the publisher afresh and clears the log)."""
+    with running_feed_servers(publisher, delay_s=RESPONSE_DELAY_S) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def registry(feed_servers: FeedServers, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse file holding only the 200 feeds, registered once by `newstally feeds import` of an OPML.
+
+    `feeds import` writes once per feed, which takes a minute or more on a loaded machine, so
+    both variants start from copies of this file rather than importing twice each.
+    """
+    folder = tmp_path_factory.mktemp("registry")
+    opml = folder / "feeds.opml"
+    write_opml(opml, feed_servers.urls)
+    path = folder / "newstally.duckdb"
+    imported = newstally(Target(str(path), None), folder, "feeds", "import", str(opml))
+    assert imported.returncode == 0, imported.stderr
+    assert f"imported {FEEDS} feeds" in imported.stderr
+    return path
+
+
+def copy_of(registry: Path, path: Path) -> Target:
+    """A new warehouse file with the registry's feeds (`newstally backup`, the user's way to copy one)."""
+    copied = newstally(Target(str(registry), None), path.parent, "backup", "--out", str(path))
+    assert copied.returncode == 0, copied.stderr
+    return Target(str(path), None)
+
+
 @pytest.fixture(params=["file", "lake"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
-    """A new, empty warehouse: a DuckDB file, or a lake made by `lake init`."""
+def target(request: pytest.FixtureRequest, registry: Path, tmp_path: Path) -> Target:
+    """A warehouse holding the 200 feeds and nothing else: a DuckDB file, or a lake made by `lake init`
+    and `lake import` of the registry file."""
     if request.param == "file":
-        return Target(str(tmp_path / "shared" / "newstally.duckdb"), None)
+        return copy_of(registry, tmp_path / "shared" / "newstally.duckdb")
     conninfo = request.getfixturevalue("lake_catalog")
     lake = Target(f"ducklake:postgres:{conninfo}", str(tmp_path / "lake-data"))
     created = newstally(lake, tmp_path / "init", "lake", "init")
     assert created.returncode == 0, created.stderr
+    imported = newstally(lake, tmp_path / "init", "lake", "import", str(registry))
+    assert imported.returncode == 0, imported.stderr
     return lake
 
 
@@ -282,29 +323,21 @@ def daily_articles(series_csv: str, entity: str) -> dict[date, int]:
 
 
 @requires_chromium
-def test_three_schedulers_a_dashboard_and_a_killed_worker_store_every_item_once(target: Target, tmp_path: Path):
+def test_three_schedulers_a_dashboard_and_a_killed_worker_store_every_item_once(
+    target: Target, registry: Path, publisher: Publisher, feed_servers: FeedServers, tmp_path: Path
+):
     phase = Phases()
-    publisher = Publisher(FEEDS)
-    reference = Target(str(tmp_path / "reference" / "newstally.duckdb"), None)
+    servers = feed_servers
+    servers.clear()
+    # The reference: a new local file with the same feeds, which fetches them once after the freeze.
+    reference = copy_of(registry, tmp_path / "reference" / "newstally.duckdb")
     reads = ReadLoop(target, tmp_path / "reader")
     pages = Recorder()
     stop_reading = threading.Event()
     workers = [tmp_path / f"worker-{number}" for number in range(SCHEDULERS)]
 
     with ExitStack() as stack:
-        servers = stack.enter_context(running_feed_servers(publisher, delay_s=RESPONSE_DELAY_S))
-        opml = tmp_path / "feeds.opml"
-        write_opml(opml, servers.urls)
-        # The warehouse and the reference file register the feeds at once (a write per feed: slow under load).
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            imports = [
-                pool.submit(newstally, where, folder, "feeds", "import", str(opml))
-                for where, folder in ((target, workers[0]), (reference, tmp_path / "reference"))
-            ]
-        for imported in imports:
-            assert imported.result().returncode == 0, imported.result().stderr
-
-        phase("feeds registered; starting dashboard and schedulers")
+        phase("starting the dashboard and the schedulers")
         started = stack.enter_context(started_processes())
         port = free_port()
         dashboard_url = f"http://127.0.0.1:{port}"
