@@ -34,7 +34,7 @@ from alerts.judgement import (
     missing_volume,
     parse_clock,
 )
-from alerts.messages import Rendered, articles_url, render_alert, render_digest, spikes_url
+from alerts.messages import Rendered, render_alert, render_digest, spikes_url
 from warehouse import AlertMessage, AlertRule, AlertSnapshot, Query, Warehouse
 
 __all__ = [
@@ -334,7 +334,7 @@ def _evaluate_spike_rule(
         local_at=local,
         headlines=warehouse.alert_headlines(wh, subject, start=windows[0].start, end=at, limit=HEADLINES_PER_ALERT),
         events=_events_near(wh, day),
-        link=_link(dashboard_url, rule, first_day, day),
+        link=spikes_url(dashboard_url, rule.entity_id, first_day, query_text=rule.query_text),
         alert_share=None if alert is None else alert.share,
     )
     message = AlertMessage(
@@ -385,14 +385,6 @@ def _subject_name(rule: AlertRule, snapshot: AlertSnapshot) -> str:
     if rule.entity_id is not None:
         return snapshot.entity_names.get(rule.entity_id, rule.entity_id)
     return f"“{rule.query_text}”"
-
-
-def _link(dashboard_url: str, rule: AlertRule, first_day: date, day: date) -> str:
-    """The dashboard's view of the episode: an entity's Spikes view; for a query (which the Spikes page does
-    not take) the Articles page searching it over the episode's days."""
-    if rule.entity_id is not None:
-        return spikes_url(dashboard_url, rule.entity_id, first_day)
-    return articles_url(dashboard_url, rule.query_text or "", first_day, day)
 
 
 def _subjects(rules: Sequence[AlertRule], snapshot: AlertSnapshot, report: PassReport) -> dict[str, str | Query]:

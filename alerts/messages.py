@@ -16,7 +16,6 @@ __all__ = [
     "DigestContent",
     "EntityChange",
     "Rendered",
-    "articles_url",
     "render_alert",
     "render_digest",
     "spikes_url",
@@ -33,16 +32,12 @@ class Rendered:
     chat: str
 
 
-def spikes_url(dashboard_url: str, entity_id: str, episode_start: date) -> str:
-    """The dashboard's Spikes view of an entity's episode (dashboard.url_state.SpikesView's parameters)."""
-    query = urlencode({"entity": entity_id, "spike": f"{entity_id}:{episode_start.isoformat()}"})
-    return f"{dashboard_url.rstrip('/')}/spikes?{query}"
-
-
-def articles_url(dashboard_url: str, query_text: str, start: date, end: date) -> str:
-    """The dashboard's Articles page searching `query_text` from `start` to `end` (dashboard.url_state.ArticlesView)."""
-    query = urlencode({"q": query_text, "from": start.isoformat(), "to": end.isoformat()})
-    return f"{dashboard_url.rstrip('/')}/articles?{query}"
+def spikes_url(dashboard_url: str, entity_id: str | None, episode_start: date, *, query_text: str | None = None) -> str:
+    """The dashboard's Spikes view of an entity's episode, or with `query_text` of the query's
+    (dashboard.url_state.SpikesView's parameters: `entity=putin&spike=putin:2018-07-14`, `q=…&spike=…:2018-07-14`)."""
+    params = {"q": query_text} if query_text else {"entity": entity_id or ""}
+    params["spike"] = f"{query_text or entity_id}:{episode_start.isoformat()}"
+    return f"{dashboard_url.rstrip('/')}/spikes?{urlencode(params)}"
 
 
 def _percent(share: float | None) -> str:

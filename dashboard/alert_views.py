@@ -1,54 +1,73 @@
 """The Alerts page's tables: rules and what was sent, held or failed, each with the link its alert carries.
 
 Plain pandas (unit-tested without Streamlit). The links are the ones `alerts.messages` writes into every
-alert: an entity's episode opens the Spikes view (`/spikes?entity=putin&spike=putin:2018-07-14`), a query's
-the Articles page searching it over the episode's days (the Spikes page knows entities only).
+alert: the Spikes view of the episode, an entity's (`/spikes?entity=putin&spike=putin:2018-07-14`) or a
+query's (`/spikes?q=putin+AND+helsinki&spike=putin+AND+helsinki%3A2018-07-14`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.url_state import ArticlesView, SpikesView
+from dashboard.url_state import SpikesView
 from warehouse import AlertRule
 
-__all__ = ["HISTORY_SHOWN", "RULES_SHOWN", "alert_history_as_shown", "alert_rules_as_shown", "rule_view_url"]
+__all__ = [
+    "HISTORY_SHOWN",
+    "RULES_SHOWN",
+    "alert_history_as_shown",
+    "alert_rules_as_shown",
+    "query_rule_name",
+    "rule_view_url",
+]
 
 RULES_SHOWN = ["name", "view", "watches", "channels", "judged"]
+# Why a message was held, and what a channel answered, before the channel itself: an editor reads those first.
 HISTORY_SHOWN = [
     "evaluated_at",
     "rule",
     "kind",
     "status",
     "view",
-    "channel",
-    "attempts",
-    "answer",
     "hold_reason",
+    "answer",
+    "attempts",
+    "channel",
     "title",
 ]
+
+
+_NAME_WORDS = 5  # a query rule is named after its first words: "putin-and-helsinki-or-summit"
+
+
+def query_rule_name(query: str, taken: Collection[str]) -> str:
+    """A name for a rule on `query` that no rule in `taken` has: its first words, lower case, joined by hyphens
+    (`putin AND (helsinki OR summit)` → `putin-and-helsinki-or-summit`), else `query`; then `-2`, `-3`, … as an
+    entity's "Alert me" rule is named."""
+    stem = "-".join(re.findall(r"\w+", query.lower())[:_NAME_WORDS]) or "query"
+    return next(name for n in range(1, len(taken) + 2) if (name := stem if n == 1 else f"{stem}-{n}") not in taken)
 
 
 def _url(base_url: str, page: str, params: Mapping[str, str]) -> str:
     return f"{base_url.rstrip('/')}/{page}?{urlencode(params)}"
 
 
-def rule_view_url(
-    base_url: str, rule: AlertRule, *, first_day: date | None = None, last_day: date | None = None
-) -> str | None:
-    """The dashboard view of a rule (or, with `first_day`, of its episode starting then); None for a digest."""
+def rule_view_url(base_url: str, rule: AlertRule, *, first_day: date | None = None) -> str | None:
+    """The Spikes view of a rule's entity or query (or, with `first_day`, of its episode starting then); None for
+    a digest."""
     if rule.kind != "spike":
         return None
-    if rule.entity_id is not None:
-        episode = f"{rule.entity_id}:{first_day.isoformat()}" if first_day else None
-        return _url(base_url, "spikes", SpikesView(entity_id=rule.entity_id, episode_id=episode).to_params())
-    view = ArticlesView(text=rule.query_text or "", start=first_day, end=last_day or first_day)
-    return _url(base_url, "articles", view.to_params())
+    subject = rule.query_text or rule.entity_id or ""
+    episode = f"{subject}:{first_day.isoformat()}" if first_day else None
+    params = SpikesView(entity_id=rule.entity_id or "", episode_id=episode, query=rule.query_text).to_params()
+    if rule.query_text:
+        del params["entity"]  # the page's entity picker keeps its default beside the query
+    return _url(base_url, "spikes", params)
 
 
 def _judged(rule: AlertRule) -> str:
@@ -98,8 +117,8 @@ def _episode_start(episode: object) -> date | None:
 
 
 def alert_history_as_shown(history: pd.DataFrame, rules: Sequence[AlertRule], *, base_url: str) -> pd.DataFrame:
-    """The history newest first, one row per message and channel, each alert linked to its episode's view
-    (a removed rule's messages keep no link)."""
+    """The history newest first, one row per message and channel (masked, its options after `?` left out), each
+    alert linked to its episode's view (a removed rule's messages keep no link)."""
     by_name = {rule.name: rule for rule in rules}
     if history.empty:
         return pd.DataFrame(columns=HISTORY_SHOWN)
@@ -109,9 +128,10 @@ def alert_history_as_shown(history: pd.DataFrame, rules: Sequence[AlertRule], *,
         first_day = _episode_start(row["episode"])
         if rule is None or rule.kind != "spike" or first_day is None:
             return None
-        last_day = row["evaluated_at"].astimezone(ZoneInfo(rule.time_zone)).date()
-        return rule_view_url(base_url, rule, first_day=first_day, last_day=max(first_day, last_day))
+        return rule_view_url(base_url, rule, first_day=first_day)
 
-    shown = history.assign(view=history.apply(view, axis=1))
+    shown = history.assign(
+        view=history.apply(view, axis=1), channel=history["channel"].fillna("").str.split("?", n=1).str[0]
+    )
     shown = shown.sort_values(["evaluated_at", "message_id"], ascending=False, kind="stable")
     return shown[HISTORY_SHOWN].reset_index(drop=True)

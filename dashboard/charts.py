@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.tables import SMALL_BASE_ARTICLES, event_dates, gap_days
-from dashboard.url_state import ArticlesView, Bucket, Metric, SpikesView
+from dashboard.url_state import Bucket, Metric, SpikesView
 
 if TYPE_CHECKING:
     from warehouse import Event
@@ -214,26 +214,31 @@ def trends_chart(
     title: str | None = None,
     palette: Palette = LIGHT,
     queries: Collection[str] = (),
+    smooth: int = 1,
 ) -> alt.LayerChart:
     """One line per entity over time, with the calendar's events in range as labelled vertical rules.
 
     `shown` is a frame from `tables.series_as_shown`; `spikes`, one from `tables.spikes_as_shown`, adds a
-    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page (a query's,
-    named in `queries`, to the Articles page over the episode's days, as the Spikes page judges entities only);
+    marker on each line at the bucket holding an episode's peak day, linked to its Spikes page (for a line
+    named in `queries`, the Spikes page of that query);
     a click on a point selects it in the `OPEN_ARTICLES` parameter: its line and its bucket's first and last
     day in range (`entity_id`, `articles_from`, `articles_to`), for the page to open the articles behind it;
     `gaps`, one from `tables.gap_days`, greys the days on which some outlet's feeds were not fetched.
+    With `smooth` N > 1 the series is smoothed (`series --smooth N`): values are trailing means, said so in
+    the axis and tooltips. A share over fewer than SMALL_BASE_ARTICLES articles (`small_base`) is drawn as a
+    hollow ring on the share line, and every point's tooltip says how many articles its share is based on.
     Rendered as SVG, so event labels are text in the page, unless there are too many points
     for SVG to stay quick.
     """
     value_field = "articles" if metric == "articles" else "share_percent"
+    window = _smoothing_window(smooth, bucket)
     if metric == "articles":
         title = title or f"Articles mentioning each entity, per {bucket}"
-        y_title = f"Articles per {bucket}"
+        y_title = f"Articles per {bucket}" + (f", mean of {window}" if window else "")
         y_format = ",d"
     else:
         title = title or f"Share of all articles mentioning each entity, per {bucket}"
-        y_title = "Share of all articles (%)"
+        y_title = "Share of all articles (%)" + (f", over {window}" if window else "")
         y_format = ".1~f"
 
     in_range = events_in_range(events, start=start, end=end)
@@ -261,6 +266,8 @@ def trends_chart(
         bucket_label=[_bucket_label(d, bucket) for d in shown["bucket_start"]],
         articles_from=[max(d, start).isoformat() for d in shown["bucket_start"]],
         articles_to=[min(_bucket_end(d, bucket), end).isoformat() for d in shown["bucket_start"]],
+        based_on=_share_bases(shown, window),
+        small_base=_small_bases(shown, "small_base"),
     ).drop(columns=["bucket_start"])
     base = alt.Chart(line_data).encode(
         x=alt.X("day:T", scale=x_scale, axis=x_axis),
@@ -278,16 +285,22 @@ def trends_chart(
         name=OPEN_ARTICLES, on="click", nearest=True, empty=False, fields=list(OPEN_ARTICLES_FIELDS)
     )
     lines = base.mark_line(strokeWidth=2.2, interpolate="monotone", clip=True)
+    count_format = ",.2~f" if window else ",d"
+    mean_of = f", mean of {window}" if window else ""
+    tooltip = [
+        alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
+        alt.Tooltip("entity:N", title="Entity"),
+        alt.Tooltip("articles:Q", title=f"Articles mentioning{mean_of}", format=count_format),
+        alt.Tooltip("share_percent:Q", title="Share of all articles (%)", format=".2f"),
+        alt.Tooltip("total_articles:Q", title=f"All articles{mean_of}", format=count_format),
+        alt.Tooltip("based_on:N", title="Share based on"),
+    ]
     points = base.mark_point(filled=True, size=60, clip=True).encode(
         opacity=alt.OpacityValue(**alt.when(hover).then(alt.value(1)).otherwise(alt.value(0))),
-        tooltip=[
-            alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
-            alt.Tooltip("entity:N", title="Entity"),
-            alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
-            alt.Tooltip("share_percent:Q", title="Share of all articles (%)", format=".2f"),
-            alt.Tooltip("total_articles:Q", title="All articles", format=",d"),
-        ],
+        tooltip=tooltip,
     )
+    small = metric == "share" and bool(line_data["small_base"].any())
+    rings = [_small_base_rings(base, palette, tooltip)] if small else []
     under, over = _event_layers(labels, x_scale=x_scale, palette=palette)
     gap_bands = _gap_bands(gaps, x_scale=x_scale, start=start, end=end, palette=palette)
     if gap_bands is not None:
@@ -316,7 +329,7 @@ def trends_chart(
         )
     # Event labels, spike markers and hover targets go above the points' nearest-point (voronoi)
     # layer, which would otherwise catch every pointer event and hide their tooltips.
-    layers: list[alt.Chart] = [*under, lines, points.add_params(hover, opened), *over]
+    layers: list[alt.Chart] = [*under, lines, *rings, points.add_params(hover, opened), *over]
 
     subtitle = f"{start:%d %b %Y} – {end:%d %b %Y}"
     if in_range:
@@ -325,6 +338,10 @@ def trends_chart(
             subtitle += " (hover one for its name)"
     if len(markers):
         subtitle += f" · {len(markers)} spike{'s' if len(markers) != 1 else ''} as diamonds"
+    if window:
+        subtitle += f" · each point the mean of the {window} ending there"
+    if small:
+        subtitle += f" · hollow rings: shares of fewer than {SMALL_BASE_ARTICLES} articles, too few to mean much"
     if len(shown):
         subtitle += " · click a point for its articles"
     gap_count = _gap_count(gaps, start=start, end=end)
@@ -349,7 +366,6 @@ def trends_chart(
 
 # Relative to the Trends page, so it also works under a server.baseUrlPath.
 SPIKES_URL_PATH = "spikes"
-ARTICLES_URL_PATH = "articles"
 OPEN_ARTICLES = "open_articles"  # the Trends chart's click selection
 OPEN_ARTICLES_FIELDS = ("entity_id", "articles_from", "articles_to")
 
@@ -381,15 +397,16 @@ def _spike_markers(
             "top_headline": placed["top_headline"].astype(str),
             "episode_id": placed["episode_id"].astype(str),
             "spike_link": [
-                f"{ARTICLES_URL_PATH}?{urlencode(ArticlesView(entity_id, start=first, end=last).to_params())}"
-                if entity_id in queries
-                else f"{SPIKES_URL_PATH}?{urlencode(SpikesView(entity_id, episode_id).to_params())}"
-                for entity_id, episode_id, first, last in zip(
-                    placed["entity_id"], placed["episode_id"], placed["start"], placed["end"], strict=True
-                )
+                f"{SPIKES_URL_PATH}?{urlencode(_spikes_view(entity_id, episode_id, queries).to_params())}"
+                for entity_id, episode_id in zip(placed["entity_id"], placed["episode_id"], strict=True)
             ],
         }
     )
+
+
+def _spikes_view(line: str, episode_id: str, queries: Collection[str]) -> SpikesView:
+    """The Spikes view of a line's episode: a query's line carries the query text as its id."""
+    return SpikesView("", episode_id, query=line) if line in queries else SpikesView(line, episode_id)
 
 
 def _bucket_end(first: date, bucket: Bucket) -> date:
@@ -642,12 +659,16 @@ def outlet_small_multiples(
     end: date,
     completeness: pd.DataFrame | None = None,
     palette: Palette = LIGHT,
+    smooth: int = 1,
 ) -> alt.ConcatChart:
     """One small chart per outlet, busiest first, each with a line per entity on the same y scale.
 
     `shown` is a `tables.series_as_shown` frame of a series by outlet; `completeness`, from
-    `warehouse.ingest_completeness`, greys each outlet's own days with ingest gaps.
+    `warehouse.ingest_completeness`, greys each outlet's own days with ingest gaps. As on `trends_chart`,
+    `smooth` says the values are means, and a share over too few of the outlet's articles is a hollow ring.
     """
+    window = _smoothing_window(smooth, bucket)
+    mean_of = f", mean of {window}" if window else ""
     value_field = "articles" if metric == "articles" else "share_percent"
     y_title = f"Articles per {bucket}" if metric == "articles" else "Share (%)"
     names = list(dict.fromkeys(shown["entity"].tolist()))
@@ -661,30 +682,34 @@ def outlet_small_multiples(
         own = shown[shown["source"] == outlet].assign(
             day=lambda frame: [d.isoformat() for d in frame["bucket_start"]],
             bucket_label=lambda frame: [_bucket_label(d, bucket) for d in frame["bucket_start"]],
+            based_on=lambda frame: _share_bases(frame, window),
+            small_base=lambda frame: _small_bases(frame, "small_base"),
         )
-        lines = (
-            alt.Chart(own.drop(columns=["bucket_start"]))
-            .mark_line(strokeWidth=1.8, interpolate="monotone", clip=True)
-            .encode(
-                x=alt.X(
-                    "day:T",
-                    scale=x_scale,
-                    axis=alt.Axis(
-                        title=_BUCKET_AXIS_TITLES[bucket],
-                        format="%d %b" if (end - start).days <= 120 else "%b %Y",
-                        labelOverlap=True,
-                        grid=False,
-                    ),
+        tooltip = [
+            alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
+            alt.Tooltip("entity:N", title="Entity"),
+            alt.Tooltip("articles:Q", title=f"Articles mentioning{mean_of}", format=",.2~f" if window else ",d"),
+            alt.Tooltip("share_percent:Q", title="Share of the outlet's articles (%)", format=".2f"),
+            alt.Tooltip("based_on:N", title="Share based on"),
+        ]
+        drawn = alt.Chart(own.drop(columns=["bucket_start"]))
+        lines = drawn.mark_line(strokeWidth=1.8, interpolate="monotone", clip=True).encode(
+            x=alt.X(
+                "day:T",
+                scale=x_scale,
+                axis=alt.Axis(
+                    title=_BUCKET_AXIS_TITLES[bucket],
+                    format="%d %b" if (end - start).days <= 120 else "%b %Y",
+                    labelOverlap=True,
+                    grid=False,
                 ),
-                y=alt.Y(f"{value_field}:Q", title=y_title, scale=y_scale, axis=alt.Axis(tickCount=3)),
-                color=colour,
-                tooltip=[
-                    alt.Tooltip("bucket_label:N", title=bucket.capitalize()),
-                    alt.Tooltip("entity:N", title="Entity"),
-                    alt.Tooltip("articles:Q", title="Articles mentioning", format=",d"),
-                    alt.Tooltip("share_percent:Q", title="Share of the outlet's articles (%)", format=".2f"),
-                ],
-            )
+            ),
+            y=alt.Y(f"{value_field}:Q", title=y_title, scale=y_scale, axis=alt.Axis(tickCount=3)),
+            color=colour,
+            tooltip=tooltip,
+        )
+        rings = (
+            [_small_base_rings(lines, palette, tooltip)] if metric == "share" and bool(own["small_base"].any()) else []
         )
         own_completeness = None if completeness is None else completeness[completeness["source"] == outlet]
         bands = _gap_bands(
@@ -695,7 +720,7 @@ def outlet_small_multiples(
             palette=palette,
         )
         panels.append(
-            alt.layer(*([bands] if bands is not None else []), lines).properties(
+            alt.layer(*([bands] if bands is not None else []), lines, *rings).properties(
                 title=alt.TitleParams(text=str(outlet), anchor="start", fontSize=13),
                 width=SMALL_MULTIPLE_WIDTH_PX,
                 height=SMALL_MULTIPLE_HEIGHT_PX,
@@ -703,13 +728,17 @@ def outlet_small_multiples(
         )
     measure = "Articles mentioning each entity" if metric == "articles" else "Share of the outlet's articles"
     points = len(shown)
+    notes = f" · each point the mean of the {window} ending there" if window else ""
+    if metric == "share" and _small_bases(shown, "small_base").any():
+        notes += f" · hollow rings: shares of fewer than {SMALL_BASE_ARTICLES} articles, too few to mean much"
     return (
         alt.concat(*panels, columns=SMALL_MULTIPLE_COLUMNS)
         .properties(
             title=_chart_title(
                 f"{measure}, per {bucket}, one chart per outlet",
                 f"{start:%d %b %Y} – {end:%d %b %Y} · busiest outlet first · the same scale in every chart"
-                + (" · grey: days the outlet's feeds failed" if completeness is not None and len(completeness) else ""),
+                + (" · grey: days the outlet's feeds failed" if completeness is not None and len(completeness) else "")
+                + notes,
                 palette,
             ),
             usermeta=embed_options(
@@ -840,6 +869,35 @@ def _cell_label(share_percent: float, change_points: float, articles: int, *, sh
     if pd.isna(change_points):
         return ""
     return f"{change_points:+.1f} ({articles:,})"
+
+
+def _smoothing_window(smooth: int, bucket: Bucket) -> str:
+    """The smoothing window in words ("7 days"); empty when there is none."""
+    return f"{smooth} {bucket}s" if smooth > 1 else ""
+
+
+def _share_bases(shown: pd.DataFrame, window: str) -> list[str]:
+    """Each row's "based on" words: how many articles its share divides, and whether that is too few to mean much."""
+    if "share_base" not in shown:
+        return [""] * len(shown)
+    over = f" over {window}" if window else ""
+    return [
+        f"{base:,.0f} articles{over}"
+        + (f": fewer than {SMALL_BASE_ARTICLES}, too few for the share to mean much" if small else "")
+        for base, small in zip(shown["share_base"], _small_bases(shown, "small_base"), strict=True)
+    ]
+
+
+def _small_base_rings(base: alt.Chart, palette: Palette, tooltip: list[alt.Tooltip]) -> alt.Chart:
+    """A hollow ring on the line at each share over too few articles (`small_base`), always shown."""
+    return (
+        base.transform_filter(alt.datum.small_base)
+        .mark_point(
+            shape="circle", filled=False, fill=palette.paper, fillOpacity=1, size=56, strokeWidth=1.8, clip=True
+        )
+        .encode(tooltip=[alt.Tooltip("few:N", title="Few articles"), *tooltip])
+        .transform_calculate(few="'yes'")
+    )
 
 
 def _small_bases(shown: pd.DataFrame, column: str) -> pd.Series:

@@ -24,6 +24,7 @@ from streamlit import dataframe_util
 
 import alerts
 import warehouse
+from dashboard import alert_views
 from newstally import settings
 from warehouse import (
     AlertRule,
@@ -90,10 +91,12 @@ def entity_series(
     by_source: bool = False,
     queries: tuple[str, ...] = (),
     collection: str | None = None,
+    smooth: int = 1,
 ) -> pd.DataFrame:
     """Articles, mentions and share per bucket for each entity (and outlet), as `warehouse.entity_series`;
     each of `queries` adds its rows after the entities', its text as entity_id; with `collection`, of its
-    outlets only."""
+    outlets only; with `smooth` N, trailing means over N buckets (`series --smooth`). `share_base` holds the
+    articles each share divides (over a smoothing window, the window's)."""
     return warehouse.entity_series(
         Warehouse(path),
         list(entity_ids),
@@ -103,6 +106,8 @@ def entity_series(
         end=end,
         by_source=by_source,
         collection=collection,
+        smooth=smooth,
+        share_bases=True,
     )
 
 
@@ -503,6 +508,25 @@ def create_entity_alert(path: str, entity_id: str, channel: str) -> AlertRule:
     if channel and "://" in channel:  # an empty or scheme-less value is the warehouse's to refuse
         alerts.check_channel(channel)
     rule = warehouse.add_entity_alert_rule(Warehouse(path), entity_id, [channel])
+    alert_rules.clear()
+    alert_history.clear()
+    return rule
+
+
+def create_query_alert(path: str, query: str, channel: str) -> AlertRule:
+    """Store a spike alert on `query` to `channel` (default judgement, UTC), named after the query's words, through
+    `alerts.add_spike_rule` as `newstally alerts add NAME --query QUERY --to URL` does.
+
+    Raises an alerts.AlertsError (a query or a channel that cannot work) or a WarehouseError, each in one line.
+    """
+    channel = channel.strip()
+    if not channel:
+        raise alerts.RuleInvalid("give a channel URL, e.g. json://host:port/path, mailto://… or slack://…")
+    if "://" not in channel:
+        raise alerts.ChannelInvalid(f"not a channel URL: {channel[:60]!r} (e.g. json://host:port/path, mailto://…)")
+    handle = Warehouse(path)
+    name = alert_views.query_rule_name(query, {rule.name for rule in warehouse.list_alert_rules(handle)})
+    rule = alerts.add_spike_rule(handle, name, channels=[channel], query_text=query)
     alert_rules.clear()
     alert_history.clear()
     return rule

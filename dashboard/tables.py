@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from warehouse import Episode, Event, FeedHealth, LensResult
 
 
-SHOWN_COLUMNS = ("bucket_start", "entity_id", "entity", "articles", "total_articles", "share_percent")
+SHOWN_COLUMNS = (
+    "bucket_start",
+    "entity_id",
+    "entity",
+    "articles",
+    "total_articles",
+    "share_percent",
+    "share_base",
+    "small_base",
+)
 
 
 def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd.DataFrame:
@@ -27,7 +36,9 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
 
     `series` is what `warehouse.entity_series` returns; `entity_names` maps the chosen ids to
     display names, in the order the lines should be drawn. Share becomes a percentage. A series
-    by outlet keeps its `source` column, and then rows go by outlet first.
+    by outlet keeps its `source` column, and then rows go by outlet first. A smoothed series keeps its
+    means (articles and total_articles with decimals). `share_base` is the articles the share divides
+    (the series' own, else total_articles) and `small_base` flags one under SMALL_BASE_ARTICLES.
     """
     if series.empty:
         return pd.DataFrame({column: [] for column in SHOWN_COLUMNS})
@@ -35,8 +46,9 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
     bucket_start = pd.to_datetime(chosen["bucket_start"])
     if bucket_start.dt.tz is not None:
         bucket_start = bucket_start.dt.tz_convert("UTC").dt.tz_localize(None)
-    total = chosen["total_articles"].astype("int64")
-    articles = chosen["articles"].astype("int64")
+    total = _counts(chosen["total_articles"])
+    articles = _counts(chosen["articles"])
+    base = _counts(chosen["share_base"]) if "share_base" in chosen.columns else total
     by_outlet = {"source": chosen["source"].astype(str)} if "source" in chosen.columns else {}
     shown = pd.DataFrame(
         {
@@ -47,12 +59,20 @@ def series_as_shown(series: pd.DataFrame, entity_names: Mapping[str, str]) -> pd
             "articles": articles,
             "total_articles": total,
             "share_percent": (100 * articles / total.where(total > 0)).fillna(0.0).round(3),
+            "share_base": base,
+            "small_base": base < SMALL_BASE_ARTICLES,
         }
     )
     order = {entity_id: position for position, entity_id in enumerate(entity_names)}
     shown["_order"] = shown["entity_id"].map(order)
     keys = ["source", "_order", "bucket_start"] if by_outlet else ["_order", "bucket_start"]
     return shown.sort_values(keys).drop(columns="_order").reset_index(drop=True)
+
+
+def _counts(values: pd.Series) -> pd.Series:
+    """Whole numbers as integers; a smoothed series' means as they are."""
+    numbers = values.astype(float)
+    return numbers.astype("int64") if (numbers % 1 == 0).all() else numbers
 
 
 def query_labels(queries: Sequence[str], entity_names: Mapping[str, str]) -> dict[str, str]:

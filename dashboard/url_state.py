@@ -28,6 +28,9 @@ MAX_QUERIES = 4
 # A long Boolean list of names fits; the warehouse refuses past 2,000 characters.
 MAX_QUERY_CHARS = 1000
 
+# Trailing means over this many buckets, as `newstally series --smooth N` (1: none); `smooth=` in the URL.
+SMOOTHINGS: tuple[int, ...] = (1, 3, 7)
+
 # Links written by hand tend to say "raw" for plain counts.
 _METRIC_ALIASES: dict[str, Metric] = {"articles": "articles", "raw": "articles", "share": "share"}
 
@@ -43,6 +46,7 @@ class TrendsView:
     metric: Metric
     per_outlet: bool = False  # small multiples: one chart per outlet
     queries: tuple[str, ...] = ()  # ad-hoc queries (warehouse.parse_query), each a line after the entities'
+    smooth: int = 1  # each value the trailing mean over this many buckets (one of SMOOTHINGS), as `series --smooth`
 
     def to_params(self) -> dict[str, str | list[str]]:
         """The query string that restores this view, e.g. ``entities=trump,putin&from=2018-01-01&q=tariff*``;
@@ -58,6 +62,8 @@ class TrendsView:
             params["split"] = "outlet"
         if self.queries:
             params["q"] = list(self.queries)
+        if self.smooth > 1:
+            params["smooth"] = str(self.smooth)
         return params
 
 
@@ -94,6 +100,7 @@ def trends_view_from_params(
 
     bucket = _last_value(params.get("bucket"))
     metric = _METRIC_ALIASES.get(_last_value(params.get("metric")) or "", default.metric)
+    smooth = _last_value(params.get("smooth"))
     return TrendsView(
         entity_ids=chosen,
         start=start,
@@ -102,6 +109,7 @@ def trends_view_from_params(
         metric=metric,
         per_outlet=_last_value(params.get("split")) == "outlet",
         queries=queries,
+        smooth=int(smooth) if smooth in {str(window) for window in SMOOTHINGS} else 1,
     )
 
 
@@ -261,14 +269,18 @@ def sources_view_from_params(
 
 @dataclass(frozen=True)
 class SpikesView:
-    """What the Spikes page explains: an entity, and one of its episodes (None: the newest)."""
+    """What the Spikes page explains: an entity, or a query typed instead, and one of its episodes (None: newest)."""
 
     entity_id: str
-    episode_id: str | None = None  # "putin:2018-07-14": entity and start day
+    episode_id: str | None = None  # "putin:2018-07-14": entity (or query text) and start day
+    query: str | None = None  # a query (warehouse.parse_query) explained instead of the entity
 
     def to_params(self) -> dict[str, str]:
-        """The query string that restores this view, e.g. ``entity=putin&spike=putin:2018-07-14``."""
-        params = {"entity": self.entity_id}
+        """The query string that restores this view, e.g. ``entity=putin&spike=putin:2018-07-14``, or with a query
+        ``entity=putin&q=putin AND helsinki&spike=putin AND helsinki:2018-07-14``."""
+        params = {"entity": self.entity_id} if self.entity_id else {}
+        if self.query:
+            params["q"] = self.query
         if self.episode_id:
             params["spike"] = self.episode_id
         return params
@@ -277,13 +289,18 @@ class SpikesView:
 def spikes_view_from_params(params: Mapping[str, str | Sequence[str]], *, entity_ids: Sequence[str]) -> SpikesView:
     """The Spikes view a URL asks for: an unknown entity falls back to the usual first leader.
 
-    A spike id is kept only when it belongs to the entity; whether the episode exists is for the page to check.
+    A spike id is kept only when it belongs to the query (`q`) when there is one, else to the entity; whether the
+    episode exists, and whether the query parses, is for the page to check.
     """
     entity_id = _last_value(params.get("entity"))
     if entity_id not in set(entity_ids):
         entity_id = _default_entities(entity_ids)[0] if entity_ids else ""
+    query = (_last_value(params.get("q")) or "")[:MAX_QUERY_CHARS].strip() or None
     spike = _last_value(params.get("spike"))
-    return SpikesView(entity_id=entity_id, episode_id=spike if spike and spike.startswith(f"{entity_id}:") else None)
+    owner = query or entity_id
+    return SpikesView(
+        entity_id=entity_id, episode_id=spike if spike and spike.startswith(f"{owner}:") else None, query=query
+    )
 
 
 DEFAULT_LENS_EVENT_ID = "helsinki_2018"

@@ -120,7 +120,7 @@ def ingest_archive(
 
     def flush() -> None:
         nonlocal items_new
-        counts = warehouse.store_documents(wh, [read.document for read in pending if read.document is not None])
+        counts = warehouse.store_intake(wh, [read.document for read in pending if read.document is not None])
         for read, new in zip(pending, counts, strict=True):
             items_new += new
             logger.debug("%s: %s, %d items, %d new", read.path, read.outlet, read.articles, new)

@@ -19,7 +19,7 @@ row becomes a `FetchedArticle` with no guid, so its identity is its canonical UR
 again adds nothing. Dates without a zone are UTC. Rows are counted from 1 after the
 header; a row that cannot be used (no title, no date, a link that is not http(s))
 is reported by number and reason, and the rest is stored, through the same bulk
-path as archives (warehouse.store_documents). Dates are judged against the file's
+path as archives (warehouse.store_intake). Dates are judged against the file's
 own time (its modification time), as for an archive file that states none.
 """
 
@@ -149,7 +149,7 @@ def import_articles(wh: warehouse.Warehouse, path: Path, *, format: str | None =
     ]
     new = 0
     for group in _groups(documents, BATCH_ARTICLES):
-        new += sum(warehouse.store_documents(wh, group))
+        new += sum(warehouse.store_intake(wh, group))
     report = ArticleListReport(path, read.format, read.rows, new, tuple(sorted(read.articles)), read.problems)
     logger.info(
         "%s (%s): %d rows, %d unusable; %d new articles of %d outlets",

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import warehouse
 from ingest.pacing import SUCCESSFUL, plan_next_fetch
-from warehouse import Feed, FeedPlan, FetchResult
+from warehouse import Feed, FeedPlans, FetchArrival, FetchResult
 
 __all__ = ["BATCH_SECONDS", "BATCH_SIZE", "FetchRecorder"]
 
@@ -78,7 +78,7 @@ class FetchRecorder:
             return
         try:
             counts: list[int | None] = list(
-                warehouse.record_fetches(self._wh, [(result, _planner(feed, result, at)) for feed, result, at in batch])
+                warehouse.store_intake(self._wh, [_arrival(feed, result, at) for feed, result, at in batch])
             )
         except Exception:
             # The only broad catch besides the fetch job's: one bad result must not cost the others theirs.
@@ -94,14 +94,19 @@ class FetchRecorder:
 
     def _record_alone(self, feed: Feed, result: FetchResult, fetched_at: datetime) -> int | None:
         try:
-            return warehouse.record_fetch(self._wh, result, plan=_planner(feed, result, fetched_at))
+            return warehouse.store_intake(self._wh, [_arrival(feed, result, fetched_at)])[0]
         except Exception:
             logger.exception("feed %d %s: recording the fetch failed", feed.feed_id, feed.url)
             return None
 
 
-def _planner(feed: Feed, result: FetchResult, fetched_at: datetime) -> Callable[[int], FeedPlan]:
-    return lambda new_items: plan_next_fetch(feed, result, new_items, now=fetched_at)
+def _arrival(feed: Feed, result: FetchResult, fetched_at: datetime) -> FetchArrival:
+    """The fetch with both plans for its feed: the warehouse picks one once it knows whether anything was new."""
+    plans = FeedPlans(
+        if_new=plan_next_fetch(feed, result, 1, now=fetched_at),
+        if_none=plan_next_fetch(feed, result, 0, now=fetched_at),
+    )
+    return FetchArrival(result, plans)
 
 
 def _log(feed: Feed, result: FetchResult, new: int) -> None:

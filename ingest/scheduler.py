@@ -185,6 +185,7 @@ def run_scheduler(
     host_gap_seconds: float | None = None,
     block_private: bool = False,
     after_pass: Callable[[], None] | None = None,
+    maintain_every_hours: float = 0,
 ) -> None:
     """Run `fetch_due` every `interval_seconds` until SIGTERM/SIGINT or `stop_event`.
 
@@ -195,7 +196,9 @@ def run_scheduler(
     fetch time limit); feeds not yet started wait for the next run. `host_gap_seconds`
     overrides the per-host gap of every pass (see `fetch_due`). `after_pass` is called after
     every pass (the CLI passes the alerts pass in, as ingest knows nothing of alerts); an
-    error in it is logged and fetching goes on.
+    error in it is logged and fetching goes on. On a lake, `maintain_every_hours` (> 0) also
+    compacts its files and expires old snapshots that often (`warehouse.maintain_lake`); it
+    takes the lake's writer lock like any write, so several schedulers doing it is harmless.
     """
     stop = stop_event or threading.Event()
     # Started before APScheduler's threads, and kept for every pass (see ingest.workers).
@@ -222,6 +225,17 @@ def run_scheduler(
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
+    if maintain_every_hours > 0 and warehouse.is_lake_target(wh.path):
+        scheduler.add_job(
+            _maintain_lake,
+            "interval",
+            seconds=maintain_every_hours * 3600,
+            kwargs={"wh": wh},
+            id="lake_maintain",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
     previous_handlers = _install_signal_handlers(stop)
     scheduler.start()
     logger.info("scheduler started: fetching due feeds every %g s", interval_seconds)
@@ -264,6 +278,15 @@ def _scheduled_pass(
             after_pass()
         except Exception:
             logger.exception("after-pass hook failed; fetching goes on")
+
+
+def _maintain_lake(wh: warehouse.Warehouse) -> None:
+    try:
+        files = warehouse.maintain_lake(str(wh.path), lake_data=getattr(wh, "lake_data", None))
+    except Exception:
+        logger.exception("lake maintenance failed; fetching goes on")
+        return
+    logger.info("lake maintained: %d data files before, %d after", files["files_before"], files["files_after"])
 
 
 def _install_signal_handlers(stop: threading.Event) -> dict[int, Any]:

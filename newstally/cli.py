@@ -256,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("schedule", "run_commands:cmd_schedule", "run the scheduler until stopped (SIGTERM or Ctrl-C)")
     sub.add_argument("--interval", type=int, default=60, help="seconds between passes over due feeds (default 60)")
+    sub.add_argument(
+        "--maintain-every",
+        type=float,
+        default=6.0,
+        metavar="HOURS",
+        help="on a lake: run 'lake maintain' every HOURS, the first HOURS after start (default 6; 0: never)",
+    )
     _add_host_gap_option(sub)
     _add_block_private_option(sub)
 

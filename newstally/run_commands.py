@@ -103,6 +103,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         host_gap_seconds=args.host_gap,
         block_private=args.block_private,
         after_pass=background_passes(wh, dashboard_url=settings.dashboard_url()),
+        maintain_every_hours=args.maintain_every,
     )
     return 0
 

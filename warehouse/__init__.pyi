@@ -147,12 +147,19 @@ from .export.files import (
     json_records as json_records,
     provenance as provenance,
 )
+from .intake.arrivals import (
+    Arrival as Arrival,
+    record_fetch as record_fetch,
+    record_fetches as record_fetches,
+    store_articles as store_articles,
+    store_documents as store_documents,
+    store_intake as store_intake,
+)
 from .intake.documents import (
     FeedDocument as FeedDocument,
     PreparedDocument as PreparedDocument,
     prepare_document as prepare_document,
     prepare_storing as prepare_storing,
-    store_documents as store_documents,
 )
 from .intake.feeds import (
     add_feed as add_feed,
@@ -167,15 +174,10 @@ from .intake.feeds import (
     release_feeds as release_feeds,
     remove_feed as remove_feed,
 )
-from .intake.fetches import (
-    move_feed as move_feed,
-    record_fetch as record_fetch,
-    record_fetches as record_fetches,
-)
+from .intake.fetches import move_feed as move_feed
 from .intake.store import (
     identity_key as identity_key,
     keyed_articles as keyed_articles,
-    store_articles as store_articles,
 )
 from .rows import (
     BUCKETS as BUCKETS,
@@ -183,6 +185,8 @@ from .rows import (
     Event as Event,
     Feed as Feed,
     FeedPlan as FeedPlan,
+    FeedPlans as FeedPlans,
+    FetchArrival as FetchArrival,
     FetchedArticle as FetchedArticle,
     FetchOutcome as FetchOutcome,
     FetchResult as FetchResult,

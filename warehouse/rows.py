@@ -156,6 +156,29 @@ class FeedPlan:
 
 
 @dataclass(frozen=True)
+class FeedPlans:
+    """The fetcher's plan for a feed if the fetch brought new articles, and if it brought none.
+
+    Only the warehouse can tell which articles are new; handed both plans, it picks one
+    in the transaction that stores the fetch, and the policy stays the fetcher's.
+    """
+
+    if_new: FeedPlan
+    if_none: FeedPlan
+
+    def for_new(self, new_articles: int) -> FeedPlan:
+        return self.if_new if new_articles > 0 else self.if_none
+
+
+@dataclass(frozen=True)
+class FetchArrival:
+    """One fetch of one feed on its way into the warehouse: what it produced and what to do next."""
+
+    result: FetchResult
+    plan: FeedPlans | FeedPlan
+
+
+@dataclass(frozen=True)
 class Event:
     """A summit, meeting, call or election on the calendar."""
 

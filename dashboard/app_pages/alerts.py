@@ -53,8 +53,9 @@ def _history(corpus: layout.Corpus, rules: list) -> None:
     messages = history.drop_duplicates("message_id")
     counts = {status: int((history["status"] == status).sum()) for status in ("sent", "held", "failed")}
     plural = "" if len(messages) == 1 else "s"
+    deliveries = "delivery" if counts["sent"] == 1 else "deliveries"
     st.caption(
-        f"{len(messages):,} message{plural}: {counts['sent']:,} deliveries sent, {counts['held']:,} held,"
+        f"{len(messages):,} message{plural}: {counts['sent']:,} {deliveries} sent, {counts['held']:,} held,"
         f" {counts['failed']:,} failed (a channel's latest attempt)."
     )
     if counts["failed"]:
@@ -72,8 +73,8 @@ def _history(corpus: layout.Corpus, rules: list) -> None:
             "view": st.column_config.LinkColumn("View", display_text="Open ↗", width="small"),
             "channel": st.column_config.TextColumn("Channel"),
             "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
-            "answer": st.column_config.TextColumn("Channel's answer"),
-            "hold_reason": st.column_config.TextColumn("Why held", width="large"),
+            "answer": st.column_config.TextColumn("Channel's answer", width="medium"),
+            "hold_reason": st.column_config.TextColumn("Why held", width="medium"),
             "title": st.column_config.TextColumn("Message", width="large"),
         },
     )

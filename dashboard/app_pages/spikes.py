@@ -1,23 +1,46 @@
-"""Spikes: an entity's spike episodes, newest first, and for one of them the headlines, words and events behind it.
+"""Spikes: an entity's (or a typed query's) spike episodes, newest first, and for one of them the headlines, words
+and events behind it.
 
-The choice lives in the URL (`?entity=putin&spike=putin:2018-07-14`), so the Trends page can
-link to it and a copied link restores it. Feed text is shown as plain text in tables, never as HTML.
+The choice lives in the URL (`?entity=putin&spike=putin:2018-07-14`, or `?q=putin AND helsinki&spike=…` for a
+query), so the Trends page and an alert can link to it and a copied link restores it. "Alert me" makes an alert
+rule on what is shown. Feed text is shown as plain text in tables, never as HTML.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import streamlit as st
 
 from dashboard import alert_form, data, layout, tables
-from dashboard.url_state import SpikesView, spikes_view_from_params
+from dashboard.url_state import MAX_QUERY_CHARS, SpikesView, spikes_view_from_params
 from warehouse import Episode, WarehouseError
 
 _ENTITY_KEY = "spikes_entity"
 _EPISODE_KEY = "spikes_episode"
+_QUERY_KEY = "spikes_query"
 _WRITTEN_KEY = "spikes_written_params"  # the query string this session last wrote
 USUAL_DAYS = 28  # an outlet's usual share is read over the days before the spike, as the spike's own baseline
+
+
+def _file_part(episode_id: str) -> str:
+    """An episode id as part of a file name: `putin-2018-07-14`, a query's words hyphenated the same way."""
+    return re.sub(r"[^\w]+", "-", episode_id).strip("-")
+
+
+def _episode_holding(requested: object, episodes: list[Episode]) -> str | None:
+    """The episode whose days hold the day a spike id names, give or take a day (an alert's episode is dated in
+    its rule's zone and from the first hours of a day, the spike method's in whole UTC days); None if none does."""
+    if not isinstance(requested, str) or ":" not in requested:
+        return None
+    try:
+        day = date.fromisoformat(requested.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+    slack = timedelta(days=1)
+    holding = [episode for episode in episodes if episode.start - slack <= day <= episode.end + slack]
+    return min(holding, key=lambda episode: abs((episode.start - day).days)).episode_id if holding else None
 
 
 def _restore_controls(requested: SpikesView) -> None:
@@ -25,13 +48,13 @@ def _restore_controls(requested: SpikesView) -> None:
     if layout.url_is_new(_WRITTEN_KEY, requested.to_params()) or _ENTITY_KEY not in st.session_state:
         st.session_state[_ENTITY_KEY] = requested.entity_id
         st.session_state[_EPISODE_KEY] = requested.episode_id
+        st.session_state[_QUERY_KEY] = requested.query or ""
 
 
-def _explain(episode: Episode, name: str, data_version: object) -> None:
+def _explain(episode: Episode, name: str, data_version: object, view: SpikesView) -> None:
     """The chosen episode's headlines, the outlets that covered it and those that did not, rising words and events."""
-    st.subheader(
-        f"{name}, {episode.start:%d %b %Y}" + (f" – {episode.end:%d %b %Y}" if episode.end > episode.start else "")
-    )
+    days = f"{episode.start:%d %b %Y}" + (f" – {episode.end:%d %b %Y}" if episode.end > episode.start else "")
+    st.subheader(f"{tables.markdown_escaped(name)}, {days}")
     st.caption(
         f"Peak {episode.peak:%a %d %b %Y}: {episode.peak_articles:,} of {episode.peak_total_articles:,} articles "
         f"({100 * episode.peak_share:.1f} %) against a usual {100 * episode.baseline_share:.1f} %; "
@@ -51,13 +74,13 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
     )
     layout.table_downloads(
         headlines,
-        stem=f"newstally-spike-headlines-{episode.episode_id.replace(':', '-')}",
+        stem=f"newstally-spike-headlines-{_file_part(episode.episode_id)}",
         page="spikes",
-        view=SpikesView(entity_id=episode.entity_id, episode_id=episode.episode_id).to_params(),
+        view=view.to_params(),
         description="The headlines behind the spike, as listed.",
         table="spikes",
     )
-    _outlet_coverage(episode, name, data_version)
+    _outlet_coverage(episode, name, data_version, view)
     words, nearby = st.columns(2)
     words.markdown("**Rising words** in the titles, against the 28 days before")
     terms = tables.rising_terms_as_shown(episode)
@@ -90,14 +113,15 @@ def _explain(episode: Episode, name: str, data_version: object) -> None:
         )
 
 
-def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
+def _outlet_coverage(episode: Episode, name: str, data_version: object, view: SpikesView) -> None:
     """Which outlets carried the spike and which ignored it, each against its own usual share."""
-    view = SpikesView(entity_id=episode.entity_id, episode_id=episode.episode_id).to_params()
+    shown_name = tables.markdown_escaped(name)
     try:
         series = data.entity_series(
             data.warehouse_path(),
             data_version,
-            (episode.entity_id,),
+            () if view.query else (episode.entity_id,),
+            queries=(view.query,) if view.query else (),
             bucket="day",
             start=episode.start - timedelta(days=USUAL_DAYS),
             end=episode.end,
@@ -109,11 +133,11 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
         return
     coverage = tables.outlet_coverage_as_shown(series, start=episode.start, end=episode.end)
     st.markdown(
-        f"**Outlets**: their articles mentioning {name} in the spike, against their own {USUAL_DAYS} days before"
+        f"**Outlets**: their articles mentioning {shown_name} in the spike, against their own {USUAL_DAYS} days before"
     )
     ignored = tables.outlets_that_ignored(coverage)
     if ignored:
-        st.caption(f"Not one article mentioning {name} in the spike from: {', '.join(ignored)}.")
+        st.caption(f"Not one article mentioning {shown_name} in the spike from: {', '.join(ignored)}.")
     else:
         st.caption("Every outlet that published in the spike mentioned it.")
     layout.show_table(
@@ -133,13 +157,27 @@ def _outlet_coverage(episode: Episode, name: str, data_version: object) -> None:
     )
     layout.table_downloads(
         coverage,
-        stem=f"newstally-spike-outlets-{episode.episode_id.replace(':', '-')}",
+        stem=f"newstally-spike-outlets-{_file_part(episode.episode_id)}",
         page="spikes",
-        view=view,
+        view=view.to_params(),
         description="Per outlet: articles mentioning the entity in the spike, all its articles, the share in %, and"
         f" its share in % over the {USUAL_DAYS} days before, as listed.",
         table="series",
     )
+
+
+def _choose(names: dict[str, str]) -> tuple[str, str | None]:
+    """The entity picker and, beside it, the box for a query explained instead; both seeded from the URL."""
+    entity_column, query_column = st.columns(2)
+    entity_id = entity_column.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)
+    query = query_column.text_input(
+        "Or a query",
+        key=_QUERY_KEY,
+        max_chars=MAX_QUERY_CHARS,
+        placeholder="putin AND (helsinki OR summit)",
+        help="The spikes of what a query matches instead of the entity's (docs/counting.md); empty it to go back",
+    )
+    return entity_id, query.strip() or None
 
 
 def render() -> None:
@@ -150,38 +188,51 @@ def render() -> None:
     if names is None:
         return
     _restore_controls(spikes_view_from_params(st.query_params.to_dict(), entity_ids=list(names)))
-    entity_id = st.selectbox("Entity", options=list(names), format_func=names.__getitem__, key=_ENTITY_KEY)
-    alert_form.alert_me(corpus.path, entity_id, names[entity_id])
+    entity_id, query = _choose(names)
+    if query is not None and (problem := data.query_problem(query)) is not None:
+        layout.write_url(SpikesView(entity_id=entity_id, query=query).to_params(), written_key=_WRITTEN_KEY)
+        st.error(f"Not a query: {tables.markdown_escaped(problem)}", icon=":material/error:")
+        return
+    # A query's episodes carry its text as their entity_id (warehouse.spike_episodes(queries=...)).
+    subject, name = (query, f"“{query}”") if query else (entity_id, names[entity_id])
+    alert_form.alert_me(corpus.path, name, entity_id=None if query else entity_id, query=query)
     try:
-        episodes = data.spike_episodes(
-            corpus.path, corpus.facts.data_version, (entity_id,), collection=corpus.collection
-        )
+        if query:
+            episodes = data.query_spike_markers(
+                corpus.path, corpus.facts.data_version, (query,), collection=corpus.collection
+            )
+        else:
+            episodes = data.spike_episodes(
+                corpus.path, corpus.facts.data_version, (entity_id,), collection=corpus.collection
+            )
     except WarehouseError as error:
         layout.read_failed(error)
         return
-    shown = tables.spikes_as_shown(episodes, names)
+    shown = tables.spikes_as_shown(episodes, {subject: name})
     if shown.empty:
-        layout.write_url(SpikesView(entity_id=entity_id).to_params(), written_key=_WRITTEN_KEY)
+        layout.write_url(SpikesView(entity_id=entity_id, query=query).to_params(), written_key=_WRITTEN_KEY)
         st.info(
-            f"No spikes found for {names[entity_id]}: no day stood far above its 28 days before.",
+            f"No spikes found for {tables.markdown_escaped(name)}: no day stood far above its 28 days before.",
             icon=":material/horizontal_rule:",
         )
         return
     episode_ids = shown["episode_id"].tolist()
     if st.session_state.get(_EPISODE_KEY) not in episode_ids:
-        st.session_state[_EPISODE_KEY] = episode_ids[0]
+        held = _episode_holding(st.session_state.get(_EPISODE_KEY), episodes)
+        st.session_state[_EPISODE_KEY] = held or episode_ids[0]
     episode_id = st.selectbox(
         f"Spike ({len(episode_ids)} in all, newest first)",
         options=episode_ids,
         format_func=lambda chosen: tables.episode_label(chosen, shown),
         key=_EPISODE_KEY,
     )
-    layout.write_url(SpikesView(entity_id=entity_id, episode_id=episode_id).to_params(), written_key=_WRITTEN_KEY)
+    view = SpikesView(entity_id=entity_id, episode_id=episode_id, query=query)
+    layout.write_url(view.to_params(), written_key=_WRITTEN_KEY)
 
     chosen = next(episode for episode in episodes if episode.episode_id == episode_id)
-    _explain(chosen, names[entity_id], corpus.facts.data_version)
+    _explain(chosen, name, corpus.facts.data_version, view)
 
-    st.markdown(f"**Every spike of {names[entity_id]}**")
+    st.markdown(f"**Every spike of {tables.markdown_escaped(name)}**")
     layout.show_table(
         shown.drop(columns=["episode_id", "entity_id"]),
         {
@@ -198,10 +249,10 @@ def render() -> None:
     )
     layout.table_downloads(
         shown,
-        stem=f"newstally-spikes-{entity_id}",
+        stem=f"newstally-spikes-{entity_id if query is None else 'query'}",
         page="spikes",
-        view=SpikesView(entity_id=entity_id, episode_id=episode_id).to_params(),
-        description="Every spike episode of the entity, as listed: dates, shares in %, score, top headline.",
+        view=view.to_params(),
+        description="Every spike episode of the entity (or query), as listed: dates, shares in %, score, top headline.",
         table="spikes",
     )
 

@@ -1,7 +1,8 @@
 """Trends: one line per chosen entity, and per typed query, over time, with the events calendar drawn as labelled rules.
 
 The controls live in the URL (`?entities=trump,putin&from=2018-01-01&to=2019-01-01&bucket=week&metric=share`,
-and one `q=` per query: `&q=tariff*&q="Alaska summit"`), so a copied link restores the view. A click on a
+`&smooth=7` for a trailing mean, and one `q=` per query: `&q=tariff*&q="Alaska summit"`), so a copied link
+restores the view. A click on a
 point opens the Articles page with the articles behind it.
 """
 
@@ -23,6 +24,7 @@ from dashboard.url_state import (
     MAX_QUERIES,
     MAX_QUERY_CHARS,
     METRICS,
+    SMOOTHINGS,
     ArticlesView,
     SpikesView,
     TrendsView,
@@ -42,6 +44,7 @@ _STATE_KEYS = {
     "metric": "trends_metric",
     "split": "trends_per_outlet",
     "queries": "trends_queries",
+    "smooth": "trends_smooth",
 }
 _QUERY_INPUT_KEY = "trends_query_input"
 _KNOWN_QUERIES_KEY = "trends_known_queries"  # every query typed this session, to put back after removing it
@@ -66,6 +69,7 @@ def _restore_controls(view: TrendsView, names: dict[str, str], *, first_day: dat
         "metric": view.metric,
         "split": view.per_outlet,
         "queries": list(view.queries),
+        "smooth": view.smooth,
     }
     layout.seed_controls({key: initial[name] for name, key in _STATE_KEYS.items()})
     layout.seed_controls({_KNOWN_QUERIES_KEY: list(view.queries)})
@@ -128,6 +132,7 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         max_selections=MAX_ENTITIES,
     )
     since, until, bucket, metric, split = st.columns([1.6, 1.6, 2.3, 3.0, 2.0], vertical_alignment="bottom")
+    smooth, _ = st.columns([3.2, 7.3])  # a row of its own: beside the others it would not fit at laptop widths
     start, end = layout.date_range(
         since,
         until,
@@ -150,6 +155,16 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         key=_STATE_KEYS["metric"],
         required=True,
     )
+    bucket_name = bucket_choice or requested.bucket
+    smooth_choice = smooth.segmented_control(
+        "Smooth",
+        options=list(SMOOTHINGS),
+        format_func=lambda window: "None" if window == 1 else f"{window} {bucket_name}s",
+        key=_STATE_KEYS["smooth"],
+        required=True,
+        help="Each point the mean of this many buckets ending there, as `newstally series --smooth N`; "
+        "a share is the window's articles mentioning over all its articles.",
+    )
     per_outlet = split.toggle(
         "One chart per outlet",
         key=_STATE_KEYS["split"],
@@ -163,6 +178,7 @@ def _controls(requested: TrendsView, names: dict[str, str], *, first_day: date, 
         metric=metric_choice or requested.metric,
         per_outlet=bool(per_outlet),
         queries=queries,
+        smooth=smooth_choice or requested.smooth,
     )
 
 
@@ -173,17 +189,25 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
         facts = layout.current_facts(path)
         if facts is None:
             return
-        series = data.entity_series(
-            path,
-            facts.data_version,
-            view.entity_ids,
-            bucket=view.bucket,
-            start=view.start,
-            end=view.end,
-            by_source=view.per_outlet,
-            queries=view.queries,
-            collection=collection,
-        )
+        version = facts.data_version
+
+        def read(smooth: int) -> pd.DataFrame:
+            return data.entity_series(
+                path,
+                version,
+                view.entity_ids,
+                bucket=view.bucket,
+                start=view.start,
+                end=view.end,
+                by_source=view.per_outlet,
+                queries=view.queries,
+                collection=collection,
+                smooth=smooth,
+            )
+
+        series = read(view.smooth)
+        # The totals under the chart are counts over the range, whatever the smoothing of the lines.
+        counted = series if view.smooth == 1 else read(1)
         events = data.events(path, facts.data_version)
         days = layout.corpus_days(facts)
         # Every spike of the lines, judged over all the data as the Spikes page judges them (so a marker's
@@ -222,6 +246,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
                 end=view.end,
                 completeness=completeness,
                 palette=palette,
+                smooth=view.smooth,
             )
         return charts.trends_chart(
             shown,
@@ -235,6 +260,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
             title=_chart_title(view),
             palette=palette,
             queries=view.queries,
+            smooth=view.smooth,
         )
 
     spec = data.chart_spec(("trends", path, facts.data_version, view, collection, tuple(chosen.items()), theme), chart)
@@ -253,7 +279,7 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
         )
     _downloads(shown, chart, view, palette=palette)
 
-    totals = tables.entity_totals(shown)
+    totals = tables.entity_totals(shown if view.smooth == 1 else tables.series_as_shown(counted, chosen))
     layout.show_table(
         totals,
         {
@@ -298,6 +324,7 @@ def equivalent_command(view: TrendsView, collection: str | None = None) -> str:
             "--to",
             view.end.isoformat(),
             *(["--by-source"] if view.per_outlet else []),
+            *(["--smooth", str(view.smooth)] if view.smooth > 1 else []),
             *(["--collection", collection] if collection else []),
         ]
     )
@@ -319,16 +346,20 @@ def _downloads(shown: pd.DataFrame, chart: charts.ChartBuilder, view: TrendsView
         shown,
         chart,
         stem=f"newstally-{view.metric}-{view.bucket}-{view.start}-{view.end}"
+        + (f"-smooth{view.smooth}" if view.smooth > 1 else "")
         + ("-per-outlet" if view.per_outlet else ""),
         palette=palette,
         page="trends",
         view=view.to_params(),
         description="The series as charted: one row per entity or query and bucket"
         + (" and outlet" if view.per_outlet else "")
-        + " in the chosen range.",
+        + " in the chosen range"
+        + (f", each value the trailing mean over {view.smooth} {view.bucket}s" if view.smooth > 1 else "")
+        + f"; share_base: the articles each share divides, small_base: fewer than {tables.SMALL_BASE_ARTICLES}.",
         options={
             "bucket": view.bucket,
             "tz": "UTC",
+            "smooth": view.smooth,
             "equivalent_command": equivalent_command(view, layout.chosen_collection()),
         },
     )
@@ -401,7 +432,7 @@ def render() -> None:
     requested = trends_view_from_params(params, entity_ids=list(names), first_day=first_day, last_day=last_day)
     _restore_controls(requested, names, first_day=first_day, last_day=last_day)
     view = _controls(requested, names, first_day=first_day, last_day=last_day)
-    layout.write_url(view.to_params(), also_owns=("split", "q"))
+    layout.write_url(view.to_params(), also_owns=("split", "q", "smooth"))
     if not view.entity_ids and not view.queries:
         st.info("Pick at least one entity, or add a query, to draw its coverage.", icon=":material/touch_app:")
         return

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import alerts
 import warehouse
-from alerts.messages import articles_url, spikes_url
+from alerts.messages import spikes_url
 from tests.conftest import REPO_ROOT
 from tests.spike_corpus import build_spike_corpus
 
@@ -123,9 +123,7 @@ def test_the_alerts_page_lists_rules_and_what_was_sent_held_or_failed_each_linke
     assert rows.loc["summits", "hold_reason"] == "quiet hours 22:00-07:00"
     # The very links the alert messages carry.
     assert rows.loc["putin-desk", "view"] == spikes_url(BASE, "putin", date(2018, 7, 14))
-    assert rows.loc["summits", "view"] == articles_url(
-        BASE, "putin AND reshuffle", date(2018, 7, 14), date(2018, 7, 14)
-    )
+    assert rows.loc["summits", "view"] == spikes_url(BASE, None, date(2018, 7, 14), query_text="putin AND reshuffle")
     assert pd.isna(rows.loc["morning", "view"])
     assert "1 failed" in " ".join(caption.value for caption in app.caption)
     assert app.warning, "a failed channel is pointed out"
@@ -171,3 +169,54 @@ def test_alert_me_refuses_a_channel_that_cannot_work_in_one_line_and_stores_noth
     assert says in error.value
     assert len(error.value.splitlines()) == 1
     assert warehouse.list_alert_rules(warehouse.Warehouse(db)) == []
+
+
+def test_alert_me_on_a_query_shown_on_the_spikes_page_creates_a_query_rule_in_two_clicks(db, monkeypatch):
+    app = page(db, monkeypatch, "spikes", q="putin AND reshuffle")
+    assert not app.exception
+    app.text_input(key="alert_me_channel").input("json://127.0.0.1:9/newsroom")
+    app.button[0].click().run()  # the form's one button: Create alert
+    assert not app.exception
+    [rule] = warehouse.list_alert_rules(warehouse.Warehouse(db))
+    assert (rule.name, rule.kind, rule.entity_id, rule.query_text, rule.channels) == (
+        "putin-and-reshuffle",
+        "spike",
+        None,
+        "putin AND reshuffle",
+        ("json://127.0.0.1:9/newsroom",),
+    )
+    # The default judgement, as `newstally alerts add NAME --query QUERY --to URL` gives it.
+    assert (rule.threshold, rule.min_articles, rule.cooldown_hours, rule.time_zone) == (3.5, 5, 6.0, "UTC")
+    assert "Alert rule **putin-and-reshuffle** created" in app.success[0].value
+
+    alerts_page = page(db, monkeypatch, "alerts")
+    rules = alerts_page.dataframe[0].value.set_index("name")
+    assert rules.loc["putin-and-reshuffle", "watches"] == "query: putin AND reshuffle"
+
+
+@pytest.mark.parametrize(
+    ("channel", "says"),
+    [
+        ("nonsense://what", "not a channel URL Apprise understands: nonsense://…"),
+        ("desk at example dot com", "not a channel URL"),
+        ("", "give a channel URL"),
+    ],
+)
+def test_alert_me_on_a_query_refuses_a_channel_that_cannot_work_in_one_line(db, monkeypatch, channel, says):
+    app = page(db, monkeypatch, "spikes", q="reshuffle")
+    app.text_input(key="alert_me_channel").input(channel)
+    app.button[0].click().run()
+    assert not app.exception
+    [error] = app.error
+    assert says in error.value
+    assert len(error.value.splitlines()) == 1
+    assert warehouse.list_alert_rules(warehouse.Warehouse(db)) == []
+
+
+def test_an_alerts_episode_dated_a_day_into_the_spike_opens_that_spike(db, monkeypatch):
+    # An alert names its episode after the day it first fired in the rule's zone (here the 15th); the spike
+    # method dates the same episode from its first whole UTC day, the 14th.
+    app = page(db, monkeypatch, "spikes", entity="putin", spike="putin:2018-07-15")
+    assert not app.exception
+    assert app.selectbox(key="spikes_episode").value == "putin:2018-07-14"
+    assert dict(app.query_params) == {"entity": "putin", "spike": "putin:2018-07-14"}

@@ -158,7 +158,7 @@ def test_the_chart_lets_a_click_pick_a_point_of_a_query_line(fresh_warehouse, mo
     )
 
 
-def test_a_query_line_has_its_spike_diamond_linked_to_its_articles(tmp_path, monkeypatch):
+def test_a_query_line_has_its_spike_diamond_linked_to_its_spikes_view(tmp_path, monkeypatch):
     from tests.spike_corpus import build_spike_corpus
 
     wh = build_spike_corpus(tmp_path / "newstally.duckdb")
@@ -167,10 +167,10 @@ def test_a_query_line_has_its_spike_diamond_linked_to_its_articles(tmp_path, mon
     assert not app.exception
     [chart] = app.get("vega_lite_chart")
     [markers] = [dataset for dataset in _datasets(chart) if "spike_link" in dataset.columns]
-    # Putin's reshuffle on Sat 14 July: 1 routine story + 8 a day in each of three outlets. Spikes judge entities
-    # only, so a query's diamond opens the articles of its episode's days.
+    # Putin's reshuffle on Sat 14 July: 1 routine story + 8 a day in each of three outlets. The diamond opens
+    # the Spikes page on that query's episode.
     assert markers["entity"].tolist() == ["Putin"]
-    assert markers["spike_link"].tolist() == ["articles?q=Putin&from=2018-07-14&to=2018-07-14"]
+    assert markers["spike_link"].tolist() == ["spikes?q=Putin&spike=Putin%3A2018-07-14"]
     assert line_points(app, "Putin")["2018-07-14"] == 27
 
 

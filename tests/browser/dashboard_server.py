@@ -75,7 +75,8 @@ def running_dashboard(db_path: Path, log_path: Path) -> Iterator[str]:
         server = subprocess.Popen(
             command,
             cwd=REPO_ROOT / "dashboard",  # for dashboard/.streamlit/config.toml (theme)
-            env={**os.environ, "NEWSTALLY_DB": str(db_path)},
+            # Its own address is the base of the links the Alerts page shows.
+            env={**os.environ, "NEWSTALLY_DB": str(db_path), "NEWSTALLY_DASHBOARD_URL": f"http://127.0.0.1:{port}"},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -312,7 +312,10 @@ def test_a_query_rule_alerts_for_helsinki_with_its_headlines_and_never_in_the_qu
     headlines = [line for line in payload["message"].splitlines() if " http" in line and "—" in line]
     assert 1 <= len(headlines) <= 3  # the stories behind it, as many as there were (up to three)
     assert all("Putin" in line and ("Helsinki" in line or "summit" in line.lower()) for line in headlines)
-    assert "articles?q=putin+AND+%28helsinki+OR+summit%29&from=2018-07-1" in payload["message"]
+    assert (
+        "spikes?q=putin+AND+%28helsinki+OR+summit%29&spike=putin+AND+%28helsinki+OR+summit%29%3A2018-07-1"
+        in (payload["message"])
+    )
     listed = json.loads(newstally(wh, "alerts", "list", "--format", "json").stdout)
     assert [(rule["name"], rule["watches"]) for rule in listed] == [("summits", query)]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.integration.feed_server import respond, running_feed_server
 from tests.postgres_cluster import PostgresCluster
 
 
@@ -123,22 +125,117 @@ def test_maintain_compacts_and_keeps_every_row(lake: tuple[str, Path], demo_file
     assert newstally("--db", lake[0], "check").returncode == 0
 
 
-def test_a_write_on_a_lake_is_refused_in_one_line(lake: tuple[str, Path], demo_file: Path, tmp_path: Path) -> None:
-    for command in (
-        ("retally",),
-        ("fetch",),
-        ("feeds", "add", "http://127.0.0.1:9/feed.xml"),
-        ("events", "remove", "helsinki_2018"),
-        ("backup", "--out", str(tmp_path / "copy.duckdb")),
-    ):
-        result = newstally("--db", lake[0], *command)
-        assert result.returncode == 2
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "not yet supported on a lake" in result.stderr
-    # Nothing changed: the lake still reads as the file does.
-    assert newstally("--db", lake[0], "feeds", "list", "--format", "csv").stdout == (
-        newstally("--db", str(demo_file), "feeds", "list", "--format", "csv").stdout
+def test_a_backup_by_file_copy_is_refused_on_a_lake_in_one_line(lake: tuple[str, Path], tmp_path: Path) -> None:
+    result = newstally("--db", lake[0], "backup", "--out", str(tmp_path / "copy.duckdb"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "back up its PostgreSQL database (pg_dump) and its data path together" in result.stderr
+
+
+def _rss(items: list[tuple[str, str, str]]) -> bytes:
+    entries = "".join(
+        f"<item><guid>{guid}</guid><title>{title}</title><pubDate>{date}</pubDate></item>"
+        for guid, title, date in items
     )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>{entries}</channel></rss>'.encode()
+
+
+ITEMS = {
+    "/herald.xml": [
+        ("h1", "Putin lands in Anchorage", "Thu, 14 Aug 2025 18:00:00 GMT"),
+        ("h2", "Trump and Putin meet at the base", "Fri, 15 Aug 2025 20:00:00 GMT"),
+    ],
+    "/gazette.xml": [
+        ("g1", "Zelensky awaits the Alaska outcome", "Fri, 15 Aug 2025 09:00:00 GMT"),
+        ("g2", "Markets shrug", "Fri, 15 Aug 2025 11:00:00 GMT"),
+    ],
+}
+
+
+def test_feeds_fetch_retally_and_events_write_to_a_lake_as_they_do_to_a_file(lake_catalog: str, tmp_path: Path) -> None:
+    target = f"ducklake:postgres:{lake_catalog}"
+    file = tmp_path / "file.duckdb"
+    assert newstally("--db", target, "--lake-data", str(tmp_path / "data"), "lake", "init").returncode == 0
+    with running_feed_server() as server:
+        for path, items in ITEMS.items():
+            server.routes[path] = lambda handler, items=items: respond(handler, 200, _rss(items))
+        for db in (target, str(file)):
+            for path in ITEMS:
+                added = newstally("--db", db, "feeds", "add", server.url(path), "--source", path.strip("/xml."))
+                assert added.returncode == 0, added.stderr
+            fetched = newstally("--db", db, "fetch")
+            assert fetched.returncode == 0, fetched.stderr
+            assert "4 new articles, 0 failed" in fetched.stdout + fetched.stderr
+            # Fetched again, nothing is stored twice.
+            again = newstally("--db", db, "fetch", "--force")
+            assert "0 new articles" in again.stdout + again.stderr
+    for command in (
+        ("series", "--entity", "putin,trump,zelensky", "--from", "2025-08-14", "--to", "2025-08-15", "--by-source"),
+        ("feeds", "list", "--format", "csv"),
+    ):
+        on_file, on_lake = newstally("--db", str(file), *command), newstally("--db", target, *command)
+        assert on_file.returncode == 0, on_file.stderr
+        assert _without_times(on_lake.stdout) == _without_times(on_file.stdout)
+    putin = newstally("--db", target, "series", "--entity", "putin", "--from", "2025-08-15", "--to", "2025-08-15")
+    assert putin.stdout.splitlines()[1:] == ["2025-08-15,putin,1,2,3,0.333333"]
+    for command in (("retally",), ("events", "remove", "helsinki_2018"), ("check", "--full")):
+        result = newstally("--db", target, *command)
+        assert result.returncode == 0, result.stderr
+    assert "helsinki_2018" not in newstally("--db", target, "events", "list", "--format", "csv").stdout
+
+
+def _without_times(text: str) -> str:
+    """feeds list names when each feed was added and fetched: the clock's, not the data's."""
+    return re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?", "TIME", text)
+
+
+def test_a_writer_killed_while_it_holds_the_lock_does_not_block_the_next(lake_catalog: str, tmp_path: Path) -> None:
+    target = f"ducklake:postgres:{lake_catalog}"
+    assert newstally("--db", target, "--lake-data", str(tmp_path / "data"), "lake", "init").returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_THE_LOCK, target],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        holder.kill()
+        holder.wait(timeout=30)
+        result = newstally("--db", target, "feeds", "add", "http://127.0.0.1:9/feed.xml")
+        assert result.returncode == 0, result.stderr
+        # The killed writer's half-done transaction left nothing behind; the next writer's is whole.
+        assert newstally("--db", target, "check", "--full").returncode == 0
+        events = newstally("--db", target, "events", "list", "--format", "csv").stdout
+        assert "helsinki_2018" in events and "held" not in events
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+
+_HOLD_THE_LOCK = """
+import sys, time
+import warehouse
+with warehouse.Warehouse(sys.argv[1]).writing() as connection:
+    connection.execute("INSERT INTO events VALUES ('held', 'Held', DATE '2025-01-01', DATE '2025-01-01', [], '', [])")
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_lake_at_another_schema_version_is_not_written(lake_catalog: str, tmp_path: Path) -> None:
+    target = f"ducklake:postgres:{lake_catalog}"
+    assert newstally("--db", target, "--lake-data", str(tmp_path / "data"), "lake", "init").returncode == 0
+    forget = "import sys, warehouse.engine.lake as l; c = l._attached(sys.argv[1], None, create=False).cursor();"
+    forget += " c.execute('USE lake'); c.execute('DELETE FROM schema_migrations WHERE version = 8')"
+    subprocess.run([sys.executable, "-c", forget, target], check=True, cwd=REPO_ROOT, timeout=120)
+    result = newstally("--db", target, "events", "remove", "helsinki_2018")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "is at schema 7 and this newstally writes schema" in result.stderr
 
 
 def test_importing_twice_is_refused_and_changes_nothing(lake: tuple[str, Path], demo_file: Path) -> None:

@@ -263,3 +263,80 @@ def test_a_chart_without_spikes_has_no_markers():
     spec = chart_spec()
 
     assert [layer for layer in layers_with_mark(spec, "point") if layer["mark"].get("shape") == "diamond"] == []
+
+
+def line_rows(spec: dict, layer: dict) -> list[dict]:
+    """A layer's rows, its own or the chart's (layers drawing the same frame share it at the top)."""
+    return spec["datasets"][(layer.get("data") or spec["data"])["name"]]
+
+
+def small_week_series() -> pd.DataFrame:
+    """warehouse_series with the bases `share_bases=True` adds: weeks of 10, 20 and 5 articles, 10 and 5 under 20."""
+    series = warehouse_series()
+    return series.assign(share_base=series["total_articles"])
+
+
+def test_a_share_over_few_articles_is_a_hollow_ring_and_every_point_says_what_its_share_is_based_on():
+    shown = tables.series_as_shown(small_week_series(), NAMES)
+    spec = charts.trends_chart(
+        shown, [], metric="share", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29)
+    ).to_dict()
+
+    rings, points = layers_with_mark(spec, "point")  # the rings under the points, whose hover would hide theirs
+    assert rings["mark"]["filled"] is False
+    assert "small_base" in str(rings["transform"][0]["filter"])
+    small = [(row["day"], row["entity"]) for row in line_rows(spec, points) if row["small_base"]]
+    assert sorted(small) == [
+        ("2018-07-09", "Donald Trump"),
+        ("2018-07-09", "Vladimir Putin"),
+        ("2018-07-23", "Donald Trump"),
+        ("2018-07-23", "Vladimir Putin"),
+    ]
+    based_on = {row["day"]: row["based_on"] for row in line_rows(spec, points)}
+    assert based_on == {
+        "2018-07-09": "10 articles: fewer than 20, too few for the share to mean much",
+        "2018-07-16": "20 articles",
+        "2018-07-23": "5 articles: fewer than 20, too few for the share to mean much",
+    }
+    assert "Share based on" in [item["title"] for item in points["encoding"]["tooltip"]]
+    assert "hollow rings: shares of fewer than 20 articles" in spec["title"]["subtitle"]
+
+
+def test_counts_draw_no_rings_a_count_is_not_a_share():
+    shown = tables.series_as_shown(small_week_series(), NAMES)
+    spec = charts.trends_chart(
+        shown, [], metric="articles", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29)
+    ).to_dict()
+
+    assert len(layers_with_mark(spec, "point")) == 1
+    assert "hollow rings" not in spec["title"]["subtitle"]
+
+
+def test_a_smoothed_chart_says_its_values_are_means_over_the_window():
+    smoothed = warehouse_series().assign(articles=lambda frame: frame["articles"] / 3)
+    shown = tables.series_as_shown(smoothed, NAMES)
+    spec = charts.trends_chart(
+        shown, [], metric="articles", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29), smooth=3
+    ).to_dict()
+
+    [lines] = layers_with_mark(spec, "line")
+    [points] = layers_with_mark(spec, "point")
+    assert lines["encoding"]["y"]["title"] == "Articles per week, mean of 3 weeks"
+    tooltip = {item["title"]: item.get("format") for item in points["encoding"]["tooltip"]}
+    assert tooltip["Articles mentioning, mean of 3 weeks"] == ",.2~f"  # 2/3 is not shown as 1
+    assert max(row["articles"] for row in line_rows(spec, points)) == pytest.approx(8 / 3)
+    assert "each point the mean of the 3 weeks ending there" in spec["title"]["subtitle"]
+
+
+def test_each_outlets_chart_rings_its_own_shares_over_few_articles():
+    times = small_week_series().assign(source="Example Times")
+    herald = small_week_series().assign(source="Example Herald", total_articles=200, share_base=200)
+    shown = tables.series_as_shown(pd.concat([times, herald]), NAMES)
+    spec = charts.outlet_small_multiples(
+        shown, metric="share", bucket="week", start=date(2018, 7, 9), end=date(2018, 7, 29)
+    ).to_dict()
+
+    panels = {panel["title"]["text"]: panel["layer"] for panel in spec["concat"]}
+    assert len(panels["Example Times"]) == 2  # its line, and rings on its weeks of 10 and 5 articles
+    assert len(panels["Example Herald"]) == 1  # 200 articles a week: its line alone
+    assert "hollow rings: shares of fewer than 20 articles" in spec["title"]["subtitle"]

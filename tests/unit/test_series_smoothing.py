@@ -106,3 +106,24 @@ def test_smoothing_hours_reads_the_hours_before_from_across_midnight(fresh_wareh
 def test_smoothing_with_a_window_under_one_is_refused(five_days):
     with pytest.raises(warehouse.WarehouseError, match="1 bucket or more"):
         warehouse.entity_series(five_days, ["putin"], smooth=0)
+
+
+def test_share_bases_are_the_articles_each_share_divides_the_window_sum_once_smoothed(five_days):
+    plain = warehouse.entity_series(five_days, ["putin"], share_bases=True)
+    smoothed = warehouse.entity_series(five_days, ["putin"], smooth=3, share_bases=True, start=date(2018, 7, 11))
+    # Unsmoothed: each day's own articles, 4, 2, 0, 10, 4. Over 3 days (the 10th read for the window but not shown):
+    # 11th [10,11] 4+2, 12th [10,11,12] 4+2+0, 13th [11,12,13] 2+0+10, 14th [12,13,14] 0+10+4.
+    assert rows(plain, "bucket_start", "share_base") == [
+        ("2018-07-10", 4),
+        ("2018-07-11", 2),
+        ("2018-07-12", 0),
+        ("2018-07-13", 10),
+        ("2018-07-14", 4),
+    ]
+    assert rows(smoothed, "bucket_start", "share_base") == [
+        ("2018-07-11", 6),
+        ("2018-07-12", 6),
+        ("2018-07-13", 12),
+        ("2018-07-14", 14),
+    ]
+    assert "share_base" not in warehouse.entity_series(five_days, ["putin"], smooth=3).columns

@@ -47,6 +47,20 @@ def test_a_view_written_to_params_reads_back_the_same():
     assert view_from(view.to_params()) == view
 
 
+def test_a_smoothing_is_written_only_when_there_is_one_and_reads_back():
+    smoothed = TrendsView(("putin",), date(2018, 1, 1), date(2019, 1, 1), "day", "share", smooth=7)
+
+    assert smoothed.to_params()["smooth"] == "7"
+    assert view_from(smoothed.to_params()) == smoothed
+    assert "smooth" not in TrendsView(("putin",), date(2018, 1, 1), date(2019, 1, 1), "day", "share").to_params()
+
+
+def test_a_smoothing_the_page_does_not_offer_means_none():
+    for garbage in ("5", "0", "-7", "seven", "7.0", ""):
+        assert view_from({"smooth": garbage}).smooth == 1
+    assert view_from({"smooth": ["7", "3"]}).smooth == 3  # the last one, as for every parameter
+
+
 def test_unknown_entities_are_dropped_and_none_left_means_the_default():
     assert view_from({"entities": "putin,nobody"}).entity_ids == ("putin",)
     assert view_from({"entities": "nobody,<script>"}).entity_ids == ("trump", "putin", "zelensky")
@@ -129,3 +143,17 @@ def test_an_unusable_event_lens_link_falls_back_to_helsinki_three_days_and_four_
     view = event_lens_view_from_params(params, event_ids=["helsinki_2018", "anchorage_2025"])
 
     assert view == EventLensView("helsinki_2018", 3, 28, None)  # comparing an event with itself says nothing
+
+
+def test_a_query_spike_link_restores_the_query_and_its_episode_beside_the_entity():
+    params = {"entity": "putin", "q": " putin AND helsinki ", "spike": "putin AND helsinki:2018-07-14"}
+
+    view = spikes_view_from_params(params, entity_ids=ENTITY_IDS)
+
+    assert view == SpikesView("putin", "putin AND helsinki:2018-07-14", query="putin AND helsinki")
+    assert view.to_params() == {"entity": "putin", "q": "putin AND helsinki", "spike": "putin AND helsinki:2018-07-14"}
+    # The entity's spike is not the query's; an empty query is none.
+    assert spikes_view_from_params({"q": "helsinki", "spike": "trump:2018-07-14"}, entity_ids=ENTITY_IDS) == (
+        SpikesView("trump", None, query="helsinki")
+    )
+    assert spikes_view_from_params({"entity": "putin", "q": "  "}, entity_ids=ENTITY_IDS) == SpikesView("putin")

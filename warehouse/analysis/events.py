@@ -97,9 +97,9 @@ def load_events(wh: Warehouse, path: Path) -> int:
 
 def remove_event(wh: Warehouse, event_id: str) -> None:
     with wh.writing() as connection:
-        row = fetch_one(connection.execute("DELETE FROM events WHERE event_id = ? RETURNING event_id", [event_id]))
-        if row is None:
+        if fetch_one(connection.execute("SELECT event_id FROM events WHERE event_id = ?", [event_id])) is None:
             raise UnknownEvent(f"no event with id {event_id!r} (see 'newstally events list')")
+        connection.execute("DELETE FROM events WHERE event_id = ?", [event_id])
 
 
 def list_events(wh: Warehouse, *, start: date | None = None, end: date | None = None) -> list[Event]:

@@ -37,6 +37,7 @@ __all__ = ["BUCKETS", "SERIES_COLUMNS", "UnknownTimeZone", "entity_series", "ser
 
 SERIES_COLUMNS = ["bucket_start", "entity_id", "articles", "mentions", "total_articles", "share"]
 COMPLETE_COLUMN = "complete"
+SHARE_BASE_COLUMN = "share_base"  # the articles a share divides: the bucket's, or the smoothing window's
 
 _LOCAL = "timezone($tz, a.published_at::TIMESTAMPTZ)"
 _BUCKET_EXPRESSIONS = {
@@ -109,6 +110,7 @@ def entity_series(
     smooth: int = 1,
     completeness: bool = False,
     collection: str | None = None,
+    share_bases: bool = False,
 ) -> pd.DataFrame:
     """The columns of `series_columns` as a frame."""
     import pandas as pd
@@ -127,6 +129,7 @@ def entity_series(
         smooth=smooth,
         completeness=completeness,
         collection=collection,
+        share_bases=share_bases,
     )
     return pd.DataFrame(columns)
 
@@ -146,6 +149,7 @@ def series_columns(
     smooth: int = 1,
     completeness: bool = False,
     collection: str | None = None,
+    share_bases: bool = False,
 ) -> dict[str, np.ndarray]:
     """Coverage series with no holes: bucket_start, [source,] entity_id, articles, mentions, total_articles, share.
 
@@ -161,7 +165,8 @@ def series_columns(
     bucket (or smoothing window) touches. `queries` (warehouse.counting.queries) are counted like
     entities, their rows after the entities' with the query text as entity_id. With
     `collection` (warehouse.counting.collections) only its outlets count, in total_articles
-    and so in share too.
+    and so in share too. With `share_bases`, a last column `share_base` holds the articles each share
+    divides: the bucket's total_articles, or with `smooth` the window's sum of them (a whole number).
     """
     if bucket not in BUCKETS:
         raise WarehouseError(f"unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}")
@@ -206,9 +211,11 @@ def series_columns(
         counted = _Counted.of(connection.execute(query.replace("{mentions}", mentions), parameters))
     grid = _grid(counted, sorted(dict.fromkeys(counted_ids)), bucket, zone_info, query_start, end)
     if grid is None:
-        return {name: np.array([], dtype=object) for name in _columns(by_source, completeness)}
+        return {name: np.array([], dtype=object) for name in _columns(by_source, completeness, share_bases)}
     if completeness:
         grid.complete = _complete(wh, grid, bucket, zone_info, by_source, outlets)
+    if share_bases:
+        grid.bases = grid.totals
     if smooth > 1:
         grid = grid.smoothed(smooth)
     if start is not None and query_start != start:
@@ -248,9 +255,11 @@ def _template(
     return _QUERY if by_source else _ALL_OUTLETS_QUERY
 
 
-def _columns(by_source: bool, completeness: bool) -> list[str]:
-    return ["bucket_start", *(["source"] if by_source else []), *SERIES_COLUMNS[1:]] + (
-        [COMPLETE_COLUMN] if completeness else []
+def _columns(by_source: bool, completeness: bool, share_bases: bool = False) -> list[str]:
+    return (
+        ["bucket_start", *(["source"] if by_source else []), *SERIES_COLUMNS[1:]]
+        + ([COMPLETE_COLUMN] if completeness else [])
+        + ([SHARE_BASE_COLUMN] if share_bases else [])
     )
 
 
@@ -364,6 +373,7 @@ class _Grid:
     totals: np.ndarray  # buckets × sources
     shares: np.ndarray  # buckets × sources × entities
     complete: np.ndarray | None = None  # buckets × sources
+    bases: np.ndarray | None = None  # buckets × sources: the articles each share divides (window sums once smoothed)
 
     def smoothed(self, window: int) -> _Grid:
         """Trailing means over `window` buckets per source and entity; share from the window's sums.
@@ -390,6 +400,7 @@ class _Grid:
             totals=np.round(totals / filled[:, None], 6),
             shares=_ratio(articles, totals[:, :, None]),
             complete=complete,
+            bases=None if self.bases is None else _window_sums(self.bases, window),
         )
 
     def since(self, first: np.datetime64) -> _Grid:
@@ -403,6 +414,7 @@ class _Grid:
             self.totals[keep],
             self.shares[keep],
             None if self.complete is None else self.complete[keep],
+            None if self.bases is None else self.bases[keep],
         )
 
     def columns(self, labels: np.ndarray, *, by_source: bool) -> dict[str, np.ndarray]:
@@ -418,6 +430,8 @@ class _Grid:
         columns["share"] = self.shares.ravel()
         if self.complete is not None:
             columns[COMPLETE_COLUMN] = np.repeat(self.complete.ravel(), entities)
+        if self.bases is not None:
+            columns[SHARE_BASE_COLUMN] = np.repeat(self.bases.ravel(), entities)
         return columns
 
 

@@ -24,7 +24,7 @@ from warehouse.counting.patterns import MatchPass, sql_match_plan
 from warehouse.counting.rollups import rebuild_rollups
 from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
 from warehouse.engine.clock import to_stored, utc_now
-from warehouse.engine.db import Warehouse, fetch_one
+from warehouse.engine.db import Warehouse, fetch_one, set_fact
 from warehouse.engine.queries import load_query
 from warehouse.rows import FoundMentions
 
@@ -244,10 +244,7 @@ def write_watchlist(
             + [[entity.entity_id, phrase, True] for phrase in entity.exclude],
         )
     for key, value in (("watchlist_toml", text), ("watchlist_hash", watchlist.content_hash)):
-        connection.execute(
-            "INSERT INTO warehouse_facts VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
+        set_fact(connection, key, value)
     return _record_version(
         connection, watchlist, text, action=action, summary=summary, entity_id=entity_id, author=author
     )

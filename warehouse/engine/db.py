@@ -26,10 +26,23 @@ from warehouse.errors import WarehouseNotWritable, WarehouseUnavailable
 
 logger = logging.getLogger(__name__)
 
-_BUMP_WRITE_COUNT = (
-    "INSERT INTO warehouse_facts VALUES ('write_count', '1')"
-    " ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(warehouse_facts.value AS BIGINT) + 1 AS VARCHAR)"
-)
+# Written as a delete and an insert, not ON CONFLICT, which a lake does not have; the writer lock makes it atomic.
+_DROP_FACT = "DELETE FROM warehouse_facts WHERE key = ?"
+_ADD_FACT = "INSERT INTO warehouse_facts VALUES (?, ?)"
+
+
+def set_fact(connection: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Store a warehouse fact, replacing its old value (inside the writer's transaction)."""
+    connection.execute(_DROP_FACT, [key])
+    connection.execute(_ADD_FACT, [key, value])
+
+
+def bump_write_count(connection: duckdb.DuckDBPyConnection) -> None:
+    """Every committed write bumps the version readers key their caches on."""
+    row = fetch_one(
+        connection.execute("SELECT max(CAST(value AS BIGINT)) FROM warehouse_facts WHERE key = 'write_count'")
+    )
+    set_fact(connection, "write_count", str((int(row[0]) if row and row[0] is not None else 0) + 1))
 
 
 class Warehouse:
@@ -126,7 +139,7 @@ class Warehouse:
                 connection.execute("BEGIN TRANSACTION")
                 if initialize is not None:
                     initialize(connection)
-                connection.execute(_BUMP_WRITE_COUNT)
+                bump_write_count(connection)
                 connection.execute("COMMIT")
                 connection.execute("CHECKPOINT")
             except duckdb.IOException as error:
@@ -216,8 +229,7 @@ class Warehouse:
                 connection.execute("BEGIN TRANSACTION")
                 try:
                     yield connection
-                    # Every committed write bumps the version readers key their caches on.
-                    connection.execute(_BUMP_WRITE_COUNT)
+                    bump_write_count(connection)
                 except duckdb.IOException as error:
                     _roll_back(connection)
                     raise _write_failure(self.path, error) from error

@@ -30,7 +30,7 @@ _WHEELS = {
     "postgres_scanner": ("duckdb_extension_postgres_scanner", "duckdb-extension-postgres-scanner"),
     "httpfs": ("duckdb_extension_httpfs", "duckdb-extension-httpfs"),
 }
-LAKE_EXTENSIONS = ("ducklake", "postgres_scanner")
+LAKE_EXTENSIONS = ("ducklake", "postgres_scanner", "httpfs")  # httpfs: a data path on S3-compatible storage
 EXTENSION_DIRECTORY_VARIABLE = "NEWSTALLY_EXTENSION_DIRECTORY"
 
 

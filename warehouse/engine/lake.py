@@ -7,8 +7,9 @@ process attaches once and keeps that connection; each read gets its own cursor o
 inside one transaction (one snapshot), with `USE lake` so the queries written for the
 file run unchanged.
 
-Reads work. Writes do not yet: the file's write path leans on sequences, UNIQUE keys,
-ON CONFLICT and rows updated in place, none of which DuckLake has (docs/scale-out.md).
+Writes take turns under a PostgreSQL advisory lock (`LakeWarehouse.writing`) and run the
+same statements as on a file: DuckLake has no sequences, keys, ON CONFLICT or RETURNING,
+so the write path uses none of them (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ from warehouse.engine.db import (
     MEMORY_LIMIT_VARIABLE,
     TEMP_DIRECTORY_VARIABLE,
     Warehouse,
+    bump_write_count,
     fetch_one,
     migrate,
     migration_files,
@@ -41,7 +43,7 @@ from warehouse.errors import WarehouseError, WarehouseUnavailable
 
 # The tables and columns of a migrated warehouse file, in order, as `lake_schema_sql` copies them.
 _FILE_COLUMNS = """
-    SELECT table_name, column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
+    SELECT table_name, column_name, data_type, is_nullable = 'YES', column_default FROM information_schema.columns
     WHERE table_catalog = current_database() ORDER BY table_name, ordinal_position
 """
 
@@ -54,7 +56,7 @@ _SOURCE = "lake_import_source"
 
 
 class LakeNotSupported(WarehouseError):
-    """An operation the lake does not do yet (writes)."""
+    """An operation a lake does not do (a backup by file copy)."""
 
 
 def is_lake_target(target: str | os.PathLike[str]) -> bool:
@@ -121,11 +123,105 @@ class LakeWarehouse(Warehouse):
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        raise LakeNotSupported(
-            f"not yet supported on a lake ({self.target}): this command writes; lakes are read-only for now"
-            " (newstally lake import FILE fills one)"
+        """A cursor on the lake inside one transaction, holding the lake's writer lock: all of the block or none.
+
+        Writers take turns, as they do on a file: the lock is a PostgreSQL advisory lock
+        in the lake's own database, held by a second cursor until this transaction has
+        committed, so the next writer's snapshot starts after it. Fetching and parsing,
+        the work that takes time, run in parallel on every host; only the commits queue.
+        A writer that dies loses its PostgreSQL session, and its lock with it.
+        """
+        connection = _attached(self.target, self.lake_data, create=False)
+        if not _has_tables(connection):
+            raise WarehouseUnavailable(_no_tables_message(self.target))
+        with _writer_lock(self.target), _locked_cursor(connection, self.target), _cursor(connection) as cursor:
+            _prepare(cursor)
+            _check_schema(cursor, self.target)
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+                bump_write_count(cursor)
+            except duckdb.OutOfMemoryException as error:
+                _quietly(cursor, "ROLLBACK")
+                raise WarehouseUnavailable(
+                    f"a write to lake {self.target} needed more memory than {MEMORY_LIMIT_VARIABLE} allows"
+                ) from error
+            except BaseException:
+                _quietly(cursor, "ROLLBACK")
+                raise
+            try:
+                cursor.execute("COMMIT")
+            except duckdb.Error as error:
+                raise WarehouseUnavailable(f"cannot write to lake {self.target}: {_first_line(error)}") from error
+
+
+# The advisory lock key all newstally writers of one lake take (advisory locks are per database).
+_WRITER_LOCK_KEY = 0x6E657773_74616C79 >> 1  # "newstaly", as a positive BIGINT
+CONTROL = "newstally_control"  # the lake's PostgreSQL database attached as itself, for the writer lock
+_process_writer_locks: dict[str, threading.Lock] = {}
+
+
+def _writer_lock(target: str) -> threading.Lock:
+    """One writer per process and lake at a time; the advisory lock orders the processes."""
+    with _connections_lock:
+        return _process_writer_locks.setdefault(target, threading.Lock())
+
+
+@contextmanager
+def _cursor(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    with _connections_lock:
+        cursor = connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _locked_cursor(connection: duckdb.DuckDBPyConnection, target: str) -> Iterator[None]:
+    """Hold the lake's writer lock for the block: a PostgreSQL transaction that took the advisory lock."""
+    _attach_control(connection, target)
+    with _cursor(connection) as lock:
+        try:
+            lock.execute("BEGIN TRANSACTION")
+            lock.execute(f"CALL postgres_execute('{CONTROL}', 'SELECT pg_advisory_xact_lock({_WRITER_LOCK_KEY})')")
+        except duckdb.Error as error:
+            _quietly(lock, "ROLLBACK")
+            raise WarehouseUnavailable(f"cannot take the writer lock of lake {target}: {_first_line(error)}") from error
+        try:
+            yield
+        finally:
+            _quietly(lock, "ROLLBACK")  # ends the PostgreSQL transaction, which releases the lock
+
+
+_controls: set[int] = set()  # ids of connections with the lake's database attached as CONTROL
+
+
+def _attach_control(connection: duckdb.DuckDBPyConnection, target: str) -> None:
+    with _connections_lock:
+        if id(connection) in _controls:
+            return
+        conninfo = target[len(LAKE_PREFIX) :].removeprefix("postgres:")
+        try:
+            connection.execute(f"ATTACH '{_literal(conninfo)}' AS {CONTROL} (TYPE postgres)")
+        except duckdb.Error as error:
+            raise WarehouseUnavailable(f"cannot reach the database of lake {target}: {_first_line(error)}") from error
+        _controls.add(id(connection))
+
+
+def _check_schema(cursor: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse to write a lake whose tables are not the ones this newstally writes."""
+    applied = {int(row[0]) for row in cursor.execute("SELECT version FROM schema_migrations").fetchall()}
+    shipped = {version for version, _, _ in migration_files()}
+    if applied - shipped:
+        raise WarehouseUnavailable(
+            f"lake {target} was written by a newer newstally (schema {max(applied)}); upgrade newstally on this host"
         )
-        yield  # pragma: no cover - makes this a generator for @contextmanager
+    if shipped - applied:
+        raise WarehouseUnavailable(
+            f"lake {target} is at schema {max(applied, default=0)} and this newstally writes schema {max(shipped)};"
+            " a lake's schema cannot be upgraded in place yet: lake init a new one and lake import a file"
+        )
 
 
 class LakeMissing(WarehouseUnavailable):
@@ -255,14 +351,19 @@ def _copy_tables(cursor: duckdb.DuckDBPyConnection, target: str, source: Path) -
     return counts
 
 
-def maintain_lake(target: str, *, older_than_hours: float, lake_data: str | None = None) -> dict[str, int]:
+def maintain_lake(target: str, *, older_than_hours: float = 1.0, lake_data: str | None = None) -> dict[str, int]:
     """Compact small data files, expire snapshots older than the given age, delete the files they freed.
 
-    Returns the number of data files before and after.
+    Snapshots younger than `older_than_hours` (and their files) stay for readers still on them.
+    Returns the number of data files before and after. It holds the writer lock: compaction
+    rewrites files that a concurrent writer's deletes would conflict with.
     """
     connection = _attached(target, lake_data, create=False)
-    with _connections_lock:
-        cursor = connection.cursor()
+    with _writer_lock(target), _locked_cursor(connection, target), _cursor(connection) as cursor:
+        return _maintain(cursor, target, older_than_hours)
+
+
+def _maintain(cursor: duckdb.DuckDBPyConnection, target: str, older_than_hours: float) -> dict[str, int]:
     try:
         _prepare(cursor)
         before = _data_file_count(cursor)
@@ -274,8 +375,6 @@ def maintain_lake(target: str, *, older_than_hours: float, lake_data: str | None
         return {"files_before": before, "files_after": _data_file_count(cursor)}
     except duckdb.Error as error:
         raise WarehouseUnavailable(f"cannot maintain lake {target}: {_first_line(error)}") from error
-    finally:
-        cursor.close()
 
 
 def _data_file_count(cursor: duckdb.DuckDBPyConnection) -> int:
@@ -289,7 +388,8 @@ def lake_schema_sql() -> str:
 
     Derived from the migrations themselves (applied to an in-memory database), so a new
     migration reaches the lake without a second copy of the schema; what DuckLake lacks
-    (keys, sequences, defaults, foreign keys) is left out, NOT NULL kept. The lake's own
+    (keys, sequences and the defaults that call them, foreign keys) is left out; NOT NULL
+    and constant defaults are kept, so an INSERT written for the file works. The lake's own
     `lake_sequences` table (warehouse/sql/lake_sequences.sql) is added at the end.
     """
     memory = duckdb.connect(":memory:")
@@ -299,8 +399,9 @@ def lake_schema_sql() -> str:
     finally:
         memory.close()
     tables: dict[str, list[str]] = {}
-    for table, column, data_type, nullable in columns:
-        tables.setdefault(table, []).append(f"    {column} {data_type}{'' if nullable else ' NOT NULL'}")
+    for table, column, data_type, nullable, default in columns:
+        constant = f" DEFAULT {default}" if default is not None and not default.startswith("nextval(") else ""
+        tables.setdefault(table, []).append(f"    {column} {data_type}{'' if nullable else ' NOT NULL'}{constant}")
     statements = [f"CREATE TABLE {table} (\n" + ",\n".join(lines) + "\n);" for table, lines in tables.items()]
     return "\n\n".join([*statements, load_query("lake_sequences")])
 
@@ -321,6 +422,7 @@ def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.Duc
         connection = _connections.get(target)
         if connection is not None:
             return connection
+        secret = s3_secret_sql(os.environ)
         connection = connect_offline(names=LAKE_EXTENSIONS, config=_lake_config())
         options = [] if create else ["CREATE_IF_NOT_EXISTS false"]
         if lake_data:
@@ -330,6 +432,8 @@ def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.Duc
                 options.append("OVERRIDE_DATA_PATH true")
         attach = f"ATTACH '{_literal(target)}' AS {CATALOG}" + (f" ({', '.join(options)})" if options else "")
         try:
+            if secret:
+                connection.execute(secret)
             connection.execute(attach)
         except duckdb.Error as error:
             connection.close()
@@ -343,6 +447,38 @@ def _attached(target: str, lake_data: str | None, *, create: bool) -> duckdb.Duc
         return connection
 
 
+# A data path on S3-compatible storage (s3://bucket/prefix/): the DuckDB secret option each variable sets.
+S3_VARIABLES = (
+    ("KEY_ID", "NEWSTALLY_S3_KEY_ID"),
+    ("SECRET", "NEWSTALLY_S3_SECRET"),
+    ("REGION", "NEWSTALLY_S3_REGION"),
+    ("ENDPOINT", "NEWSTALLY_S3_ENDPOINT"),  # host[:port] of a store other than AWS (MinIO, Ceph, R2)
+    ("URL_STYLE", "NEWSTALLY_S3_URL_STYLE"),  # path (most self-hosted stores) or vhost (AWS's default)
+    ("USE_SSL", "NEWSTALLY_S3_USE_SSL"),  # false for a plain-HTTP endpoint
+)
+
+_S3_CHOICES = {"NEWSTALLY_S3_URL_STYLE": ("path", "vhost"), "NEWSTALLY_S3_USE_SSL": ("true", "false")}
+
+
+def s3_secret_sql(environ: Mapping[str, str]) -> str | None:
+    """The CREATE SECRET that lets this process's connection read and write the lake's files on S3.
+
+    Made from the NEWSTALLY_S3_* variables that are set (None when none is), as a temporary
+    secret: it lives in this connection only and is never written to disk. (httpfs also takes
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and DUCKDB_S3_ENDPOINT from the
+    environment as its deprecated global settings, but has no variable for the URL style that
+    most self-hosted stores need; a secret, when there is one, wins over those settings.)
+    """
+    for name, choices in _S3_CHOICES.items():
+        value = environ.get(name)
+        if value and value.lower() not in choices:
+            raise WarehouseUnavailable(f"bad {name}={value!r}: use {' or '.join(choices)}")
+    options = [f"{option} '{_literal(environ[name])}'" for option, name in S3_VARIABLES if environ.get(name)]
+    if not options:
+        return None
+    return f"CREATE TEMPORARY SECRET newstally_s3 (TYPE s3, {', '.join(options)})"
+
+
 def close_lakes() -> None:
     """Detach every lake this process opened (tests; a process that exits needs not)."""
     with _connections_lock:
@@ -350,6 +486,7 @@ def close_lakes() -> None:
             connection.close()
         _connections.clear()
         _ready.clear()
+        _controls.clear()
 
 
 def _lake_config() -> dict[str, str | bool | int | float | list[str]]:

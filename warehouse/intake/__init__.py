@@ -1,7 +1,8 @@
 """Intake: what comes into the warehouse. Outlets and feeds, fetches, articles, archive documents.
 
-feeds.py (outlets and feeds: register, due, claim, release), fetches.py (one fetch stored at
-once: articles, fetch log, feed state; the live write path), store.py (the idempotent
-article insert every path shares), documents.py (the archive bulk path), identity.py (when
-two items are the same story: identity and syndication keys).
+arrivals.py (the one way in: a batch of fetches and documents stored in one transaction),
+feeds.py (outlets and feeds: register, due, claim, release), fetches.py (a fetch's log row
+and its feed's new state), store.py (the idempotent article insert every arrival shares),
+documents.py (documents without a registered feed: archives, article lists, demo history),
+identity.py (when two items are the same story: identity, syndication keys, article ids).
 """

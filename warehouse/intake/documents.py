@@ -1,9 +1,9 @@
-"""Storing many feed documents in one transaction: the archive ingest's bulk path.
+"""Feed documents that came without a registered feed: archives, article lists, the demo history.
 
-One transaction per saved file costs more in opening and committing the warehouse
-than in storing the file's items; grouping files keeps each commit worth its cost,
-and their articles go in with one statement (warehouse.intake.store.insert_batches). Each
-document still dedupes on its own (shared links are judged per document).
+`warehouse.intake.arrivals.store_intake` stores many in one transaction: one per saved
+file would cost more in opening and committing the warehouse than in storing the
+file's items. Their articles go in with one statement; each document still dedupes
+on its own (shared links are judged per document).
 
 What a document's articles are keyed by (identity, syndication, stored date) needs
 nothing from the warehouse, so `prepare_document` can run where the document was
@@ -21,11 +21,10 @@ from warehouse.counting.patterns import sql_match_plan
 from warehouse.counting.tally import stored_watchlist
 from warehouse.counting.watchlist import Watchlist
 from warehouse.engine.db import Warehouse
-from warehouse.intake.feeds import source_id_for
-from warehouse.intake.store import ArticleBatch, KeyedArticles, insert_batches, keyed_articles
+from warehouse.intake.store import ArticleBatch, KeyedArticles, keyed_articles
 from warehouse.rows import FetchedArticle
 
-__all__ = ["FeedDocument", "PreparedDocument", "prepare_document", "prepare_storing", "store_documents"]
+__all__ = ["FeedDocument", "PreparedDocument", "document_batch", "prepare_document", "prepare_storing"]
 
 
 @dataclass(frozen=True)
@@ -80,19 +79,8 @@ def prepare_storing(wh: Warehouse) -> None:
         sql_match_plan(watchlist)
 
 
-def store_documents(wh: Warehouse, documents: Sequence[FeedDocument | PreparedDocument]) -> list[int]:
-    """Store the documents' articles, all or none; returns how many of each document's articles were new.
-
-    A prepared document is stored exactly as the document it was prepared from.
-    """
-    if not documents:
-        return []
-    with wh.writing() as connection:
-        source_ids = {name: source_id_for(connection, name) for name in {doc.source_name for doc in documents}}
-        return insert_batches(connection, [_batch(doc, source_ids[doc.source_name]) for doc in documents])
-
-
-def _batch(document: FeedDocument | PreparedDocument, source_id: int) -> ArticleBatch:
+def document_batch(document: FeedDocument | PreparedDocument, source_id: int) -> ArticleBatch:
+    """The document's articles bound for its outlet; a prepared document stores as the one it was made from."""
     if isinstance(document, FeedDocument):
         document = prepare_document(document)
     return ArticleBatch(source_id, None, document.articles, document.fetched_at)

@@ -9,6 +9,7 @@ import duckdb
 
 from warehouse.engine.clock import from_stored, to_stored, utc_now
 from warehouse.engine.db import Warehouse, fetch_one
+from warehouse.engine.ids import next_ids
 from warehouse.errors import UnknownFeed
 from warehouse.rows import Feed, Source
 
@@ -67,15 +68,12 @@ def source_id_for(
     row = fetch_one(connection.execute("SELECT source_id FROM sources WHERE name = ?", [name]))
     if row is not None:
         return int(row[0])
-    row = fetch_one(
-        connection.execute(
-            "INSERT INTO sources (name, homepage, country, language, is_demo) VALUES (?, ?, ?, ?, ?)"
-            " RETURNING source_id",
-            [name, homepage, country, language, is_demo],
-        )
+    (source_id,) = next_ids(connection, "source_ids", 1)
+    connection.execute(
+        "INSERT INTO sources (source_id, name, homepage, country, language, is_demo) VALUES (?, ?, ?, ?, ?, ?)",
+        [source_id, name, homepage, country, language, is_demo],
     )
-    assert row is not None
-    return int(row[0])
+    return source_id
 
 
 def ensure_source(
@@ -99,14 +97,12 @@ def add_feed(wh: Warehouse, url: str, *, source_name: str, title: str = "", is_d
         if existing is not None:
             return _feed_from_row(existing)
         source_id = source_id_for(connection, source_name, is_demo=is_demo)
-        row = fetch_one(
-            connection.execute(
-                "INSERT INTO feeds (source_id, url, title, added_at) VALUES (?, ?, ?, ?) RETURNING feed_id",
-                [source_id, url, title, to_stored(utc_now())],
-            )
+        (feed_id,) = next_ids(connection, "feed_ids", 1)
+        connection.execute(
+            "INSERT INTO feeds (feed_id, source_id, url, title, added_at) VALUES (?, ?, ?, ?, ?)",
+            [feed_id, source_id, url, title, to_stored(utc_now())],
         )
-        assert row is not None
-        created = fetch_one(connection.execute(f"{_FEEDS_QUERY} WHERE f.feed_id = ?", [row[0]]))
+        created = fetch_one(connection.execute(f"{_FEEDS_QUERY} WHERE f.feed_id = ?", [feed_id]))
         assert created is not None
         return _feed_from_row(created)
 

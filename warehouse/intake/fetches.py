@@ -1,25 +1,27 @@
-"""Recording a fetch: its new articles, its row in the fetch log, and the feed's new state, all at once.
+"""What a fetch leaves besides its articles: its row in the fetch log and the feed's new state.
 
-One transaction per fetch, so a crash leaves either the whole fetch (articles,
-log row, validators, next fetch time) or none of it: a half-recorded fetch could
-otherwise store articles under validators that say they were never seen.
+Stored by `warehouse.intake.arrivals.store_intake` in the transaction that stores the
+fetch's articles, so a crash leaves either the whole fetch (articles, log row,
+validators, next fetch time) or none of it: a half-recorded fetch could otherwise
+store articles under validators that say they were never seen.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
 
 from warehouse.engine.clock import to_stored
 from warehouse.engine.db import Warehouse, fetch_one
+from warehouse.engine.ids import next_ids
 from warehouse.errors import UnknownFeed
-from warehouse.intake.store import ArticleBatch, insert_batches, keyed_articles
-from warehouse.rows import FeedPlan, FetchOutcome, FetchResult
+from warehouse.intake.store import ArticleBatch, keyed_articles
+from warehouse.rows import FeedPlan, FeedPlans, FetchArrival, FetchOutcome, FetchResult
 
-__all__ = ["move_feed", "record_fetch", "record_fetches"]
+__all__ = ["fetch_batches", "move_feed", "record_fetch_outcomes"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +32,9 @@ _FEED_SOURCE = "SELECT source_id FROM feeds WHERE feed_id = ?"
 _FEED_SOURCES = "SELECT f.feed_id, f.source_id FROM feeds f SEMI JOIN recorded_feeds r ON f.feed_id = r.feed_id"
 _FEED_WITH_URL = "SELECT feed_id FROM feeds WHERE url = ? AND feed_id <> ?"
 _INSERT_FETCHES = """
-    INSERT INTO fetches (feed_id, started_at, outcome, status_code, bytes_received, items_seen,
+    INSERT INTO fetches (fetch_id, feed_id, started_at, outcome, status_code, bytes_received, items_seen,
                          items_new, duration_ms, error, moved_to)
-    SELECT feed_id, started_at, outcome, status_code, bytes_received, items_seen,
+    SELECT fetch_id, feed_id, started_at, outcome, status_code, bytes_received, items_seen,
            items_new, duration_ms, error, moved_to
     FROM recorded_fetches
 """
@@ -57,48 +59,36 @@ _AFTER_FAILURES = """
 _DISABLE = "UPDATE feeds SET enabled = false, disabled_reason = ? WHERE feed_id = ?"
 _MOVE = "UPDATE feeds SET url = ? WHERE feed_id = ?"
 
-Planner = Callable[[int], FeedPlan]
+def fetch_batches(connection: duckdb.DuckDBPyConnection, arrivals: Sequence[FetchArrival]) -> list[ArticleBatch]:
+    """Each fetch's articles bound for its feed's outlet; raises UnknownFeed for a feed the warehouse lacks."""
+    sources = _sources_of(connection, [arrival.result.feed_id for arrival in arrivals])
+    return [_batch(arrival.result, sources[arrival.result.feed_id]) for arrival in arrivals]
 
 
-def record_fetch(wh: Warehouse, result: FetchResult, *, plan: Planner | FeedPlan) -> int:
-    """Store one fetch in one transaction; returns how many of its articles were new.
+def record_fetch_outcomes(
+    connection: duckdb.DuckDBPyConnection, arrivals: Sequence[FetchArrival], new_counts: Sequence[int]
+) -> None:
+    """The fetches' rows in the fetch log and their feeds' new state, once their articles are stored.
 
-    `plan` says when to fetch again and whether to disable the feed. It may be a
-    function of the number of new articles, since how busy a feed is decides its
-    interval and only the warehouse knows which articles are new. A permanent
+    Each fetch's plan is picked by how many of its articles were new. A permanent
     redirect moves the feed to its new URL, unless another feed has that URL
     already: then this one is disabled, saying which feed it duplicates.
     """
-    return record_fetches(wh, [(result, plan)])[0]
+    plans = [_plan(arrival.plan, new) for arrival, new in zip(arrivals, new_counts, strict=True)]
+    results = [arrival.result for arrival in arrivals]
+    _log(connection, results, new_counts)
+    _update_feeds(connection, results, plans)
+    for result, decided in zip(results, plans, strict=True):
+        disabled_reason = decided.disabled_reason
+        if result.moved_to and result.outcome in _SUCCESSFUL:
+            disabled_reason = _move(connection, result.feed_id, result.moved_to) or disabled_reason
+        if disabled_reason:
+            connection.execute(_DISABLE, [disabled_reason, result.feed_id])
+            logger.warning("feed %d disabled: %s", result.feed_id, disabled_reason)
 
 
-def record_fetches(wh: Warehouse, fetches: Sequence[tuple[FetchResult, Planner | FeedPlan]]) -> list[int]:
-    """Store many fetches in one transaction, as `record_fetch` stores one; returns the new counts in order.
-
-    A fetcher that records a pass's fetches in a few transactions instead of one
-    each spends its time fetching rather than opening and committing the file; and
-    within the transaction the articles, the log rows and the feeds' new state go in
-    with a statement each, not a statement per fetch. All or none: an unknown feed
-    id fails the whole call.
-    """
-    if not fetches:
-        return []
-    with wh.writing() as connection:
-        sources = _sources_of(connection, [result.feed_id for result, _ in fetches])
-        batches = [_batch(result, sources[result.feed_id]) for result, _ in fetches]
-        counts = insert_batches(connection, batches)
-        plans = [plan(new) if callable(plan) else plan for (_, plan), new in zip(fetches, counts, strict=True)]
-        results = [result for result, _ in fetches]
-        _log(connection, results, counts)
-        _update_feeds(connection, results, plans)
-        for result, decided in zip(results, plans, strict=True):
-            disabled_reason = decided.disabled_reason
-            if result.moved_to and result.outcome in _SUCCESSFUL:
-                disabled_reason = _move(connection, result.feed_id, result.moved_to) or disabled_reason
-            if disabled_reason:
-                connection.execute(_DISABLE, [disabled_reason, result.feed_id])
-                logger.warning("feed %d disabled: %s", result.feed_id, disabled_reason)
-        return counts
+def _plan(plan: FeedPlans | FeedPlan, new: int) -> FeedPlan:
+    return plan.for_new(new) if isinstance(plan, FeedPlans) else plan
 
 
 def _sources_of(connection: duckdb.DuckDBPyConnection, feed_ids: list[int]) -> dict[int, int]:
@@ -129,6 +119,7 @@ def _log(connection: duckdb.DuckDBPyConnection, results: Sequence[FetchResult], 
     """One fetch log row per fetch."""
     table = pa.table(
         {
+            "fetch_id": pa.array(next_ids(connection, "fetch_ids", len(results)), pa.int64()),
             "feed_id": pa.array([result.feed_id for result in results], pa.int32()),
             "started_at": pa.array([to_stored(result.started_at) for result in results], pa.timestamp("us")),
             "outcome": pa.array([result.outcome.value for result in results], pa.string()),

@@ -1,4 +1,4 @@
-"""Writing articles: identity, date quality, idempotent insert, tally on arrival (a whole fetch: fetches.py).
+"""Writing articles: identity, date quality, idempotent insert, tally on arrival (the way in: arrivals.py).
 
 Storing is idempotent: an article already stored for its outlet (same identity) is
 skipped, so re-ingesting a feed, an archive or the demo history adds nothing.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 
 import duckdb
 import pyarrow as pa
@@ -26,10 +25,8 @@ from warehouse.counting.tally import (
     tally_new_articles,
 )
 from warehouse.counting.watchlist import Watchlist
-from warehouse.engine.clock import to_stored, utc_now
-from warehouse.engine.db import Warehouse
-from warehouse.intake.feeds import source_id_for
-from warehouse.intake.identity import SAME_TITLE_WINDOW, distinct_articles, identity_key
+from warehouse.engine.clock import to_stored
+from warehouse.intake.identity import SAME_TITLE_WINDOW, article_id_of, distinct_articles, identity_key
 from warehouse.rows import DateQuality, FetchedArticle, FoundMentions, KeyedArticles
 
 __all__ = [
@@ -39,7 +36,6 @@ __all__ = [
     "identity_key",
     "insert_batches",
     "keyed_articles",
-    "store_articles",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,14 +111,14 @@ _STORED_TITLES = """
         AND a.published_at BETWEEN t.published_at - $window AND t.published_at + $window
 """
 _INSERT = """
-    INSERT INTO articles (source_id, feed_id, identity_key, guid, url, title, summary,
+    INSERT INTO articles (article_id, source_id, feed_id, identity_key, guid, url, title, summary,
                           published_at, date_quality, fetched_at, syndication_key)
-    SELECT source_id, feed_id, identity_key, guid, url, title, summary,
+    SELECT article_id, source_id, feed_id, identity_key, guid, url, title, summary,
            published_at, date_quality, fetched_at, syndication_key
     FROM incoming_articles
-    RETURNING article_id, title, summary, source_id, identity_key
 """
 _ARTICLE_COLUMNS = {
+    "article_id": pa.int64(),
     "source_id": pa.int32(),
     "feed_id": pa.int32(),
     "identity_key": pa.string(),
@@ -252,7 +248,11 @@ def _colliding_rows(
 
 
 def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming, rows: list[int]) -> None:
+    ids = [0] * len(incoming.identity_keys)  # only the new rows' are computed and kept
+    for row in rows:
+        ids[row] = article_id_of(incoming.source_ids[row], incoming.identity_keys[row])
     values = {
+        "article_id": ids,
         "source_id": incoming.source_ids,
         "feed_id": incoming.feed_ids,
         "identity_key": incoming.identity_keys,
@@ -270,9 +270,13 @@ def _insert_and_tally(connection: duckdb.DuckDBPyConnection, incoming: _Incoming
         table = table.take(pa.array(rows, pa.int64()))
     connection.register("incoming_articles", table)
     try:
-        inserted = connection.execute(_INSERT).fetchall()
+        connection.execute(_INSERT)
     finally:
         connection.unregister("incoming_articles")
+    titles, summaries = values["title"], values["summary"]
+    inserted = [
+        (ids[row], titles[row], summaries[row], incoming.source_ids[row], incoming.identity_keys[row]) for row in rows
+    ]
     watchlist = stored_watchlist(connection)
     if watchlist is not None and inserted:
         found, unmatched = _found_mentions(incoming, rows, inserted, watchlist)
@@ -322,46 +326,3 @@ def _found_mentions(
                 found.occurrences.append(occurrences)
                 found.in_title.append(in_title)
     return found, unmatched
-
-
-def insert_articles(
-    connection: duckdb.DuckDBPyConnection,
-    *,
-    source_id: int,
-    feed_id: int | None,
-    articles: Sequence[FetchedArticle],
-    fetched_at: datetime,
-) -> int:
-    """Insert the articles not yet stored for this outlet and tally them; returns how many were new."""
-    batch = ArticleBatch(source_id, feed_id, keyed_articles(articles, fetched_at=fetched_at), fetched_at)
-    (new,) = insert_batches(connection, [batch])
-    return new
-
-
-def _batches(items: Iterable[FetchedArticle], size: int) -> Iterator[list[FetchedArticle]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def store_articles(
-    wh: Warehouse,
-    source_name: str,
-    articles: Iterable[FetchedArticle],
-    *,
-    fetched_at: datetime | None = None,
-    is_demo: bool = False,
-    batch_size: int = 50_000,
-) -> int:
-    """Store articles of one outlet that came without a registered feed (archives, demo history).
-
-    Each batch is its own transaction, so a huge load never holds the writer lock for
-    long and readers get in between batches.
-    """
-    moment = fetched_at or utc_now()
-    new = 0
-    for batch in _batches(articles, batch_size):
-        with wh.writing() as connection:
-            source_id = source_id_for(connection, source_name, is_demo=is_demo)
-            new += insert_articles(connection, source_id=source_id, feed_id=None, articles=batch, fetched_at=moment)
-    return new

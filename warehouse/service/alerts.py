@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from warehouse.engine.ids import next_ids
 from warehouse.errors import WarehouseError
 
 if TYPE_CHECKING:
@@ -562,15 +563,12 @@ _MESSAGE_COLUMNS = (
     " body_text, body_html, body_chat, articles, total_articles, share, usual_share, score"
 )
 _INSERT_MESSAGE = (
-    f"INSERT INTO alert_messages ({_MESSAGE_COLUMNS.removeprefix('message_id, ')})"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING message_id"
+    f"INSERT INTO alert_messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _EPISODE_MESSAGES = f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages WHERE episode_id = ? ORDER BY message_id"
 _MESSAGE_BY_ID = f"SELECT {_MESSAGE_COLUMNS} FROM alert_messages WHERE message_id = ?"
-_MARK_DELIVERED = (
-    "UPDATE alert_messages SET status = 'delivered', held_until = NULL WHERE message_id = ? AND status = 'held'"
-    " RETURNING message_id"
-)
+_IS_HELD = "SELECT count(*) FROM alert_messages WHERE message_id = ? AND status = 'held'"
+_MARK_DELIVERED = "UPDATE alert_messages SET status = 'delivered', held_until = NULL WHERE message_id = ?"
 # A message of this episode and kind handed to its channels, or waiting out quiet hours to be.
 _ALREADY_DECIDED = (
     "SELECT count(*) FROM alert_messages"
@@ -694,7 +692,8 @@ def record_alert_message(
     with wh.writing() as connection:
         if once and connection.execute(_ALREADY_DECIDED, [message.episode_id, message.kind]).fetchall()[0][0]:
             return None
-        message_id = connection.execute(_INSERT_MESSAGE, _message_values(message, decided_at)).fetchall()[0][0]
+        (message_id,) = next_ids(connection, "alert_message_ids", 1)
+        connection.execute(_INSERT_MESSAGE, [message_id, *_message_values(message, decided_at)])
         row = connection.execute(_MESSAGE_BY_ID, [message_id]).fetchall()[0]
     return _message(row)
 
@@ -710,7 +709,10 @@ def mark_alert_delivered(wh: Warehouse, message_id: int) -> bool:
     """Take a held message for handing to its channels (its hold reason stays as history); False when
     another pass took it first."""
     with wh.writing() as connection:
-        return bool(connection.execute(_MARK_DELIVERED, [message_id]).fetchall())
+        if not connection.execute(_IS_HELD, [message_id]).fetchall()[0][0]:
+            return False
+        connection.execute(_MARK_DELIVERED, [message_id])
+        return True
 
 
 def alert_episode_messages(wh: Warehouse, episode_id: str) -> list[AlertMessage]:

@@ -121,11 +121,13 @@ _HAS_VERSIONS_TABLE = "SELECT count(*) FROM duckdb_tables() WHERE table_name = '
 _NEWEST_VERSION = "SELECT version, watchlist_hash, action FROM watchlist_versions ORDER BY version DESC LIMIT 1"
 _FILE_ACTIONS = ("install", "retally")  # versions made from the watchlist file in use
 _ENTITY_IDS = "SELECT entity_id FROM entities ORDER BY entity_id"
-_RECOUNT_ARTICLES = "SELECT article_id, title, summary FROM articles ORDER BY article_id DESC LIMIT ?"
+# The newest by arrival: ids are computed from what an article is, so they say nothing of when it came.
+_NEWEST = "ORDER BY fetched_at DESC, article_id DESC"
+_RECOUNT_ARTICLES = f"SELECT article_id, title, summary FROM articles {_NEWEST} LIMIT ?"
 _ALL_ARTICLES = "SELECT article_id, title, summary FROM articles ORDER BY article_id DESC"
-_MENTIONS_OF_NEWEST = """
+_MENTIONS_OF_NEWEST = f"""
     SELECT m.article_id, m.entity_id, m.occurrences, m.in_title FROM mentions m
-    WHERE m.article_id IN (SELECT article_id FROM articles ORDER BY article_id DESC LIMIT ?)
+    WHERE m.article_id IN (SELECT article_id FROM articles {_NEWEST} LIMIT ?)
 """
 _ALL_MENTIONS = "SELECT article_id, entity_id, occurrences, in_title FROM mentions"
 
