@@ -71,6 +71,8 @@ PUBLISH_AT_LEAST_S = 20
 # Any wait for the system to get somewhere: long, for a loaded 2-core machine; never asserted on.
 WAIT_S = 300
 ENTITIES = "putin,trump"
+# On a lake each scheduler compacts the lake's files every 36 s, so maintenance runs beside ingest and reads.
+MAINTAIN_EVERY_HOURS = 0.01
 PROBE = """
 import json, sys
 import warehouse
@@ -204,8 +206,10 @@ def started_processes() -> Iterator[Started]:
 
 
 def schedule(started: Started, target: Target, folder: Path, log_name: str) -> subprocess.Popen[bytes]:
+    """`newstally schedule` in `folder`: a pass every second; on a lake, `lake maintain` too, during the run."""
+    maintain = ["--maintain-every", str(MAINTAIN_EVERY_HOURS)] if target.lake_data is not None else []
     return started.start(
-        [sys.executable, "-m", "newstally", "schedule", "--interval", "1"],
+        [sys.executable, "-m", "newstally", "schedule", "--interval", "1", *maintain],
         cwd=folder,
         env=target.env(),
         log=folder / log_name,
@@ -429,6 +433,12 @@ def test_three_schedulers_a_dashboard_and_a_killed_worker_store_every_item_once(
         dict(Counter(request.pid for request in server_requests)),
     )
     assert fetched_by_victim >= KILL_AFTER_FETCHES
+    # Every request came from one of the schedulers, so the servers' log tells the workers apart.
+    scheduler_pids = {process.pid for process in [*schedulers, restarted]}
+    assert {request.pid for request in server_requests} <= scheduler_pids
+    if target.lake_data is not None:
+        assert any("lake maintained" in text for text in scheduler_logs), "no scheduler maintained the lake"
+        assert not any("lake maintenance failed" in text for text in scheduler_logs)
 
     # No feed was ever fetched by two requests at once (the servers' log, schedulers only).
     assert overlapping_fetches(server_requests) == []
