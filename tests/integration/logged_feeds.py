@@ -172,7 +172,7 @@ def _serving(publisher: Publisher, state: FeedServers, delay_s: float) -> Iterat
         def do_GET(self) -> None:
             started = time.monotonic()
             if not self.looked_up:
-                self.client_pid = client_process(self.client_address[1], self.server.server_address[1])
+                self.client_pid = client_process(self.client_address[1], self.connection.getsockname()[1])
                 self.looked_up = True
             name = self.path.removeprefix("/feed").removesuffix(".xml")
             if not name.isdigit() or int(name) >= publisher.feeds:

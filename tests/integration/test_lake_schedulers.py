@@ -44,6 +44,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -58,6 +59,8 @@ from tests.integration.logged_feeds import (
 )
 from tests.integration.soak_load import Recorder
 
+T = TypeVar("T")
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 FEEDS = 200
@@ -70,6 +73,8 @@ KILL_AFTER_FETCHES = 20
 PUBLISH_AT_LEAST_S = 20
 # Any wait for the system to get somewhere: long, for a loaded 2-core machine; never asserted on.
 WAIT_S = 300
+# How long a failing test waits for its reading threads before it stops the processes they read from.
+JOIN_S = 60
 ENTITIES = "putin,trump"
 # On a lake each scheduler compacts the lake's files every 36 s, so maintenance runs beside ingest and reads.
 MAINTAIN_EVERY_HOURS = 0.01
@@ -260,7 +265,7 @@ class Phases:
         print(f"{time.monotonic() - self.began:6.1f} s  {name}", flush=True)
 
 
-def wait_for(what: str, condition: Callable[[], object], *, timeout_s: float = WAIT_S, every_s: float = 0.02) -> object:
+def wait_for(what: str, condition: Callable[[], T], *, timeout_s: float = WAIT_S, every_s: float = 0.02) -> T:
     """Poll `condition` until it returns something true; fail naming `what` after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -355,17 +360,19 @@ def test_three_schedulers_a_dashboard_and_a_killed_worker_store_every_item_once(
 
         publisher.start()
         schedulers = [schedule(started, target, folder, "schedule.log") for folder in workers]
-        reader = threading.Thread(target=reads.run, args=(stop_reading,), name="read-loop")
+        reader = threading.Thread(target=reads.run, args=(stop_reading,), name="read-loop", daemon=True)
         reader.start()
-        stack.callback(reader.join, WAIT_S)
+        stack.callback(reader.join, JOIN_S)
         stack.callback(stop_reading.set)  # runs first: the loop ends after its current command
 
         # The first pass: one scheduler claims the due feeds; kill it in the middle of fetching them.
         phase("waiting for a busy scheduler")
-        victim_pid, fetched_by_victim = wait_for(  # type: ignore[misc]
+        busy = wait_for(
             "a scheduler to be in the middle of a pass",
             lambda: busy_scheduler(servers, {process.pid for process in schedulers}),
         )
+        assert busy is not None
+        victim_pid, fetched_by_victim = busy
         victim = next(process for process in schedulers if process.pid == victim_pid)
         os.kill(victim_pid, signal.SIGKILL)
         victim.wait(timeout=WAIT_S)
@@ -383,9 +390,10 @@ def test_three_schedulers_a_dashboard_and_a_killed_worker_store_every_item_once(
             args=(dashboard_url, pages, "page load", threading.Event()),
             kwargs={"sessions": 1, "loads_per_session": 2},
             name="browser",
+            daemon=True,
         )
         browser.start()
-        stack.callback(browser.join, WAIT_S)
+        stack.callback(browser.join, JOIN_S)
 
         # The feeds the victim had claimed are taken back: every feed is fetched at least once.
         phase("browser started; waiting for the first round")
