@@ -16,6 +16,7 @@ it in /proc/PID/fd. It is looked up once per connection (keep-alive reuses it).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -257,6 +258,28 @@ def overlapping_fetches(requests: list[FeedRequest]) -> list[str]:
                 )
             if latest is None or _end(request) > _end(latest):
                 latest = request
+    return found
+
+
+def fetched_again_too_soon(requests: list[FeedRequest], gap_s: float, *, excused: int | None) -> list[str]:
+    """Every fetch of a feed that started less than `gap_s` after the one before it, as readable lines.
+
+    Two workers that both took a feed fetch it twice in a row even when not at the same
+    time. A fetch after one by the `excused` process (killed before it could record what
+    it fetched, so its feeds are rightly fetched again at once) is not counted.
+    """
+    by_feed: dict[int, list[FeedRequest]] = defaultdict(list)
+    for request in requests:
+        by_feed[request.feed].append(request)
+    found = []
+    for feed, feed_requests in sorted(by_feed.items()):
+        feed_requests.sort(key=lambda request: request.started)
+        for before, after in itertools.pairwise(feed_requests):
+            if before.pid != excused and after.started - before.started < gap_s:
+                found.append(
+                    f"feed {feed}: pid {after.pid} at {after.started:.3f},"
+                    f" {after.started - before.started:.3f} s after pid {before.pid}"
+                )
     return found
 
 

@@ -53,6 +53,7 @@ from tests.browser.soak_sessions import browse
 from tests.integration.logged_feeds import (
     FeedServers,
     Publisher,
+    fetched_again_too_soon,
     overlapping_fetches,
     running_feed_servers,
     write_opml,
@@ -73,6 +74,9 @@ KILL_AFTER_FETCHES = 20
 PUBLISH_AT_LEAST_S = 20
 # Any wait for the system to get somewhere: long, for a loaded 2-core machine; never asserted on.
 WAIT_S = 300
+# Feeds on this machine are due a minute after each fetch (ingest.pacing.LOCAL_INTERVAL); a feed fetched
+# again sooner than half that was taken by two workers (a load can only make the gaps longer).
+REFETCH_GAP_S = 30
 # How long a failing test waits for its reading threads before it stops the processes they read from.
 JOIN_S = 60
 ENTITIES = "putin,trump"
@@ -450,6 +454,8 @@ def test_three_schedulers_a_dashboard_and_a_killed_worker_store_every_item_once(
 
     # No feed was ever fetched by two requests at once (the servers' log, schedulers only).
     assert overlapping_fetches(server_requests) == []
+    # Nor one after the other within a round: only the killed worker's feeds are fetched again at once.
+    assert fetched_again_too_soon(server_requests, REFETCH_GAP_S, excused=victim_pid) == []
 
     # Every published item stored exactly once.
     phase("checking")

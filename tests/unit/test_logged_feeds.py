@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from tests.integration.logged_feeds import (
     FeedRequest,
     Publisher,
+    fetched_again_too_soon,
     overlapping_fetches,
     running_feed_servers,
 )
@@ -54,3 +55,11 @@ def test_requests_for_one_feed_in_flight_together_are_reported_and_one_after_ano
     assert found[0].startswith("feed 1: pid 10 [0.000, 5.000] and pid 11")
     never_ended = [FeedRequest(3, 10, 0.0, None, None), FeedRequest(3, 11, 9.0, 9.5, 200)]
     assert len(overlapping_fetches(never_ended)) == 1
+
+
+def test_a_feed_fetched_again_before_its_interval_is_reported_unless_the_killed_worker_fetched_it_first():
+    paced = [FeedRequest(1, 10, 0.0, 1.0, 200), FeedRequest(1, 11, 61.0, 62.0, 200)]
+    assert fetched_again_too_soon(paced, 30, excused=None) == []
+    twice = [FeedRequest(1, 10, 0.0, 1.0, 200), FeedRequest(1, 11, 4.0, 5.0, 200)]
+    assert fetched_again_too_soon(twice, 30, excused=None) == ["feed 1: pid 11 at 4.000, 4.000 s after pid 10"]
+    assert fetched_again_too_soon(twice, 30, excused=10) == []
