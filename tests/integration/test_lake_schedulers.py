@@ -6,19 +6,21 @@ cluster the session starts, data in a temporary folder), with the same body:
 - 200 feeds, each its own outlet, on four local servers, gain an item a second; the
   servers log every request with its start, end and client process
   (tests/integration/logged_feeds.py). They are registered once per module by
-  `newstally feeds import` of an OPML into a file (a write per feed: a minute or more on
-  a loaded machine); each variant starts from a copy (`backup`, or `lake import` into a
-  new lake), and so does the reference file;
+  `newstally feeds import` of an OPML into a file (two writes per feed: 1-2 minutes on a
+  loaded machine, and 2.5 minutes into a lake); each variant starts from a copy (`backup`,
+  or `lake import` into a new lake), and so does the reference file;
 - three `newstally schedule --interval 1` processes, each in its own working folder,
-  sharing only NEWSTALLY_DB and NEWSTALLY_LAKE_DATA; a `series`/`export` loop and
-  `newstally dashboard`, opened in Debian's Chromium, read at the same time;
+  sharing only NEWSTALLY_DB and NEWSTALLY_LAKE_DATA (on a lake they also run `lake
+  maintain` every 36 s); a `series`/`export` loop and `newstally dashboard`, opened in
+  Debian's Chromium, read at the same time;
 - the scheduler busy with the first pass is killed (SIGKILL) in the middle of it and
   started again; the others take back the feeds it had claimed;
 - the publishers freeze, every feed is fetched once more, the schedulers stop on SIGTERM.
 
 Then: every published item is stored exactly once, no feed was ever fetched by two
-requests at once, `check --full` is clean, and the daily series equal, row for row,
-those of a new local file that fetched the frozen feeds once.
+requests at once (nor twice within its interval, but for the killed worker's feeds),
+`check --full` is clean, and the daily series equal, row for row, those of a new local
+file that fetched the frozen feeds once.
 
 Feeds on this machine are due again a minute after each fetch (ingest.pacing.LOCAL_INTERVAL),
 so the run is about two rounds over the feeds: the first while they publish, the
