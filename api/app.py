@@ -11,6 +11,7 @@ entities, spans too long to serve), names the parameter, and answers 422.
 import base64
 import binascii
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 import warehouse
 from api.errors import ApiProblem, ErrorBody, install_handlers
@@ -46,8 +47,19 @@ MAX_BUCKETS = 200_000  # per entity and outlet: a day series from 1900 to 2199, 
 MAX_DAYS = 3650  # the longest window, baseline or smoothing span in days
 _BUCKET_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 28}
 MAX_QUERIES = 20  # per request: each query is matched against every article in the period
-_NOT_YET = {"collection": "issue 15 (collections)"}
+MAX_COLLECTION_NAME = 80  # as `newstally collections add` allows
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    """YYYY-MM-DD only: pydantic alone also takes a number (as a Unix time) or a datetime for a date."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("not a date: use YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 Bucket = Literal["hour", "day", "week", "month"]
 Metric = Literal["articles", "mentions", "share"]
 
@@ -157,8 +169,6 @@ def _refuse_unknown_parameters(request: Request) -> None:
     for name in request.query_params:
         if name in known:
             continue
-        if name in _NOT_YET:
-            raise ApiProblem(422, f"not supported yet: arrives with {_NOT_YET[name]}", parameter=name)
         shown = name if len(name) <= 40 else f"{name[:37]}..."
         raise ApiProblem(
             422, f"unknown parameter {shown!r}; this endpoint takes {', '.join(sorted(known))}", parameter=shown
@@ -192,6 +202,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     responder = Responder(wh)
     entity_cache: dict[str, list[str]] = {}
     entity_lock = threading.Lock()
+    collection_cache: dict[str, dict[str, dict[str, Any]]] = {}
     bearer = HTTPBearer(auto_error=False, description="a token made by `newstally tokens create NAME`")
 
     token_cache: dict[tuple[str, str], str | None] = {}
@@ -236,6 +247,26 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             entity_cache[data_version] = ids
         return ids
 
+    def collection_record(name: str | None, data_version: str) -> dict[str, Any] | None:
+        """A stored collection's name, rule and outlets now (as the export sidecar records it); 422 when unknown."""
+        if name is None:
+            return None
+        with entity_lock:
+            stored = collection_cache.get(data_version)
+        if stored is None:
+            stored = {
+                found.name: {"name": found.name, "rule": found.rule, "outlets": list(found.outlets)}
+                for found in warehouse.list_collections(wh)
+            }
+            with entity_lock:
+                collection_cache.clear()
+                collection_cache[data_version] = stored
+        if name not in stored:
+            shown = name if len(name) <= 40 else f"{name[:37]}..."
+            known = ", ".join(stored) if stored else "none stored (newstally collections add)"
+            raise ApiProblem(422, f"no collection named {shown!r}; known: {known}", parameter="collection")
+        return stored[name]
+
     def serve(request: Request, fmt: str, build: Callable[[str], Report], *, clock: bool = False) -> Response:
         """Refuse unknown parameters, answer 304 when the client is current, else build and send the report."""
         _refuse_unknown_parameters(request)
@@ -252,13 +283,23 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             raise ApiProblem(422, str(error), parameter="query") from None
         except warehouse.UnknownEvent as error:
             raise ApiProblem(404, str(error), parameter="event_id") from None
+        except warehouse.UnknownCollection as error:  # removed since it was checked
+            raise ApiProblem(422, str(error), parameter="collection") from None
         return responder.respond(request, report, fmt=fmt, etag=etag, version=data_version)
 
     authorized = [Depends(require_token)]
     FormatQuery = Annotated[Format, Query(alias="format", description="json (default), csv or parquet")]
-    FromQuery = Annotated[date | None, Query(alias="from", description="first local date, YYYY-MM-DD")]
-    ToQuery = Annotated[date | None, Query(alias="to", description="last local date, YYYY-MM-DD (inclusive)")]
+    FromQuery = Annotated[IsoDate | None, Query(alias="from", description="first local date, YYYY-MM-DD")]
+    ToQuery = Annotated[IsoDate | None, Query(alias="to", description="last local date, YYYY-MM-DD (inclusive)")]
     ZoneQuery = Annotated[str, Query(max_length=100, description="IANA time zone of the dates and buckets")]
+    CollectionQuery = Annotated[
+        str | None,
+        Query(
+            max_length=MAX_COLLECTION_NAME,
+            description="count only the outlets of this collection, in totals and shares too"
+            " (`newstally collections list`); provenance records its rule and outlets",
+        ),
+    ]
     LuceneQueries = Annotated[
         list[str] | None,
         Query(
@@ -299,6 +340,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         with_entity: Annotated[
             str | None, Query(alias="with", description="co-mentions: only articles also mentioning this entity")
         ] = None,
+        collection: CollectionQuery = None,
         fmt: FormatQuery = "json",
     ) -> Response:
         """`newstally series`: bucket_start, [source,] entity_id, articles, mentions, total_articles, share
@@ -318,6 +360,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 also = also_ids[0]
             _check_dates(date_from, date_to)
             _check_span(date_from, date_to, bucket)
+            outlets = collection_record(collection, data_version)
             assert entity_ids is not None
             frame = warehouse.series_table(
                 wh,
@@ -333,6 +376,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 smooth=smooth,
                 unique=unique,
                 complete=complete,
+                collection=collection,
             )
             options = {
                 "table": "series",
@@ -348,6 +392,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 "smooth": smooth,
                 "unique": unique,
                 "complete": complete,
+                "collection": outlets,
             }
             return Report("series", options, frame=frame)
 
@@ -358,12 +403,13 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         request: Request,
         entity: Annotated[list[str] | None, Query(description="entity id(s); default all (none with `query`)")] = None,
         queries: LuceneQueries = None,
-        since: Annotated[date | None, Query(description="only episodes ending on or after this UTC date")] = None,
+        since: Annotated[IsoDate | None, Query(description="only episodes ending on or after this UTC date")] = None,
         window: Annotated[int, Query(ge=1, le=MAX_DAYS, description="days of past each day is judged against")] = 28,
         threshold: Annotated[
             float, Query(ge=-1000, le=1000, allow_inf_nan=False, description="score a spike day must reach")
         ] = 3.5,
         min_count: Annotated[int, Query(ge=1, le=1_000_000_000, description="articles a spike day needs")] = 5,
+        collection: CollectionQuery = None,
         fmt: FormatQuery = "json",
     ) -> Response:
         """`newstally spikes`: one row per episode with its headlines, rising words and events."""
@@ -372,6 +418,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
             entity_ids = _entity_list(entity, "entity", known_entities(data_version), required=False)
             texts = _query_list(queries)
             _check_dates(since, None, names=("since", "since"))
+            outlets = collection_record(collection, data_version)
             rows = warehouse.spikes_report(
                 wh,
                 entity_ids=entity_ids,
@@ -381,6 +428,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 threshold=threshold,
                 min_count=min_count,
                 nested=fmt == "json",
+                collection=collection,
             )
             options = {
                 "table": "spikes",
@@ -390,6 +438,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 "window": window,
                 "threshold": threshold,
                 "min_count": min_count,
+                "collection": outlets,
             }
             return Report("spikes", options, rows=rows, columns=warehouse.EPISODE_REPORT_COLUMNS)
 
@@ -401,15 +450,28 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         event_id: Annotated[str, Path(max_length=200, description="an event id (see /v1/events)")],
         window: Annotated[int, Query(ge=0, le=MAX_DAYS, description="days either side of the event")] = 3,
         baseline: Annotated[int, Query(ge=1, le=MAX_DAYS, description="days before the window")] = 28,
+        collection: CollectionQuery = None,
         fmt: FormatQuery = "json",
     ) -> Response:
         """`newstally event-lens EVENT_ID`: per entity the lift of its share around the event, and the outlets."""
 
-        def build(_: str) -> Report:
+        def build(data_version: str) -> Report:
+            outlets = collection_record(collection, data_version)
             _lens, rows = warehouse.lens_report(
-                wh, event_id, window_days=window, baseline_days=baseline, nested=fmt == "json"
+                wh,
+                event_id,
+                window_days=window,
+                baseline_days=baseline,
+                nested=fmt == "json",
+                collection=collection,
             )
-            options = {"table": "event-lens", "event": event_id, "window": window, "baseline": baseline}
+            options = {
+                "table": "event-lens",
+                "event": event_id,
+                "window": window,
+                "baseline": baseline,
+                "collection": outlets,
+            }
             return Report("event-lens", options, rows=rows, columns=warehouse.LENS_REPORT_COLUMNS)
 
         return serve(request, fmt, build)
@@ -418,19 +480,21 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
     def comentions(
         request: Request,
         date_from: Annotated[
-            date | None, Query(alias="from", description="first UTC date (default: 28 days up to `to`)")
+            IsoDate | None, Query(alias="from", description="first UTC date (default: 28 days up to `to`)")
         ] = None,
         date_to: Annotated[
-            date | None, Query(alias="to", description="last UTC date (default: newest article)")
+            IsoDate | None, Query(alias="to", description="last UTC date (default: newest article)")
         ] = None,
+        collection: CollectionQuery = None,
         fmt: FormatQuery = "json",
     ) -> Response:
         """`newstally comentions`: the share of each leader's articles that also mention each theme."""
 
-        def build(_: str) -> Report:
+        def build(data_version: str) -> Report:
             _check_dates(date_from, date_to)
-            rows = warehouse.comention_report(wh, start=date_from, end=date_to)
-            options = {"table": "comentions", "from": date_from, "to": date_to}
+            outlets = collection_record(collection, data_version)
+            rows = warehouse.comention_report(wh, start=date_from, end=date_to, collection=collection)
+            options = {"table": "comentions", "from": date_from, "to": date_to, "collection": outlets}
             return Report("comentions", options, rows=rows, columns=warehouse.COMENTION_REPORT_COLUMNS)
 
         return serve(request, fmt, build)
@@ -447,6 +511,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
         ] = None,
         entity: Annotated[str | None, Query(description="only articles mentioning this entity")] = None,
         source: Annotated[str | None, Query(max_length=500, description="only this outlet (its name)")] = None,
+        collection: CollectionQuery = None,
         date_from: FromQuery = None,
         date_to: ToQuery = None,
         tz: ZoneQuery = "UTC",
@@ -463,6 +528,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 _entity_list([entity], "entity", known_entities(data_version), required=True)
             searched = _query_list([query]) if query is not None and query.strip() else []
             _check_dates(date_from, date_to)
+            outlets = collection_record(collection, data_version)
             after = _cursor_value(cursor) if cursor is not None else None
             frame, total_count = warehouse.search_articles(
                 wh,
@@ -475,6 +541,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 tz=tz,
                 limit=limit,
                 after=after,
+                collection=collection,
             )
             next_cursor = None
             if total_count > len(frame) and len(frame):
@@ -490,6 +557,7 @@ def create_app(wh: warehouse.Warehouse) -> FastAPI:
                 "query": query,
                 "entity": entity,
                 "source": source,
+                "collection": outlets,
                 "from": date_from,
                 "to": date_to,
                 "tz": tz,

@@ -6,6 +6,10 @@ stay lists of objects, as in the JSON output. Dates may be given as `date` or "Y
 the CLI's `--from`/`--to` are `start`/`end` here (`from` is a Python keyword). `query` is
 the CLI's `--query`: a search in Lucene syntax, one text or a list of them
 (`wh.series(query=['Putin AND sanction*'])`), whose rows carry the query as entity_id.
+`collection` is the CLI's `--collection`: only that named group of outlets counts.
+
+`newstally.open` takes what `--db` takes: a warehouse file, or a lake
+(`newstally.open("ducklake:postgres:dbname=news host=db.example user=analyst")`), read the same way.
 """
 
 from __future__ import annotations
@@ -25,9 +29,21 @@ __all__ = ["NotebookWarehouse", "open"]
 DateLike = date | str | None
 
 
-def open(db: str | os.PathLike[str] | None = None) -> NotebookWarehouse:
-    """The warehouse at `db` (a file, as `--db`), else NEWSTALLY_DB, else data/newstally.duckdb; read-only."""
-    config = settings.resolve(os.fspath(db) if db is not None else None)
+def open(db: str | os.PathLike[str] | None = None, *, lake_data: str | None = None) -> NotebookWarehouse:
+    """The warehouse at `db` (a file or a `ducklake:postgres:CONNINFO` lake, as `--db`), else NEWSTALLY_DB,
+    else data/newstally.duckdb; read-only. `lake_data` (as `--lake-data`) reaches a lake's data files under
+    another mount point than the one stored in its catalog."""
+    target = os.fspath(db) if db is not None else None
+    config = settings.resolve(target, lake_data=lake_data)
+    if warehouse.is_lake_target(config.db_path):
+        # The target as given: a path would fold a connection string's slashes (host=/run/postgresql//).
+        lake = warehouse.Warehouse(target or os.environ.get("NEWSTALLY_DB") or "", lake_data=config.lake_data)
+        if not lake.exists():
+            raise warehouse.WarehouseUnavailable(
+                f"no lake at {lake.path}: make one with 'newstally --db TARGET --lake-data DIR lake init',"
+                " then 'lake import FILE'"
+            )
+        return NotebookWarehouse(lake)
     if not config.db_path.exists():
         raise warehouse.WarehouseUnavailable(
             f"no warehouse at {config.db_path}: pass the file 'newstally --db' uses, or set NEWSTALLY_DB"
@@ -86,6 +102,7 @@ class NotebookWarehouse:
         smooth: int = 1,
         unique: bool = False,
         complete: bool = False,
+        collection: str | None = None,
     ) -> pd.DataFrame:
         """`newstally series`: bucket_start, [source,] entity_id, articles, mentions, total_articles, share."""
         queries = _queries(query)
@@ -105,6 +122,7 @@ class NotebookWarehouse:
             smooth=smooth,
             unique=unique,
             complete=complete,
+            collection=collection,
         )
 
     def spikes(
@@ -116,6 +134,7 @@ class NotebookWarehouse:
         window: int = 28,
         threshold: float = 3.5,
         min_count: int = 5,
+        collection: str | None = None,
     ) -> pd.DataFrame:
         """`newstally spikes`: one row per episode; `headlines` a list of dicts (title, source, url, ...)."""
         rows = warehouse.spikes_report(
@@ -127,19 +146,26 @@ class NotebookWarehouse:
             threshold=threshold,
             min_count=min_count,
             nested=True,
+            collection=collection,
         )
         return _frame(rows, warehouse.EPISODE_REPORT_COLUMNS)
 
-    def event_lens(self, event_id: str, *, window: int = 3, baseline: int = 28) -> pd.DataFrame:
+    def event_lens(
+        self, event_id: str, *, window: int = 3, baseline: int = 28, collection: str | None = None
+    ) -> pd.DataFrame:
         """`newstally event-lens`: per entity the lift around the event; `outlets` a list of dicts."""
         _, rows = warehouse.lens_report(
-            self.warehouse, event_id, window_days=window, baseline_days=baseline, nested=True
+            self.warehouse, event_id, window_days=window, baseline_days=baseline, nested=True, collection=collection
         )
         return _frame(rows, warehouse.LENS_REPORT_COLUMNS)
 
-    def comentions(self, *, start: DateLike = None, end: DateLike = None) -> pd.DataFrame:
+    def comentions(
+        self, *, start: DateLike = None, end: DateLike = None, collection: str | None = None
+    ) -> pd.DataFrame:
         """`newstally comentions`: leaders × themes, share of the leader's articles mentioning the theme."""
-        rows = warehouse.comention_report(self.warehouse, start=_day(start, "start"), end=_day(end, "end"))
+        rows = warehouse.comention_report(
+            self.warehouse, start=_day(start, "start"), end=_day(end, "end"), collection=collection
+        )
         return _frame(rows, warehouse.COMENTION_REPORT_COLUMNS)
 
     def articles(
@@ -149,6 +175,7 @@ class NotebookWarehouse:
         query: str | None = None,
         entity: str | None = None,
         source: str | None = None,
+        collection: str | None = None,
         start: DateLike = None,
         end: DateLike = None,
         tz: str = "UTC",
@@ -171,6 +198,7 @@ class NotebookWarehouse:
                 tz=tz,
                 limit=page_size,
                 after=after,
+                collection=collection,
             )
             pages.append(page)
             if wanted is not None:

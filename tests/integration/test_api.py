@@ -3,7 +3,8 @@
 The corpus (tests/spike_corpus.py): three outlets, six stories a day each from 2018-06-01
 to 2018-08-31, one of them about Putin and one about Trump; on 2018-07-14 each outlet
 adds eight about Putin's reshuffle. So 3 × (92 × 6 + 8) = 1,680 articles, and on the 14th
-27 of 42 articles mention Putin.
+27 of 42 articles mention Putin. The collection `times_herald` holds two of the three outlets:
+on the 14th 18 of their 28 articles mention Putin.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from tests.integration.api_server import newstally as cli
 from tests.integration.api_server import served_api
 from tests.spike_corpus import build_spike_corpus
 
+COLLECTION = "times_herald"
+
 
 @dataclass
 class Api:
@@ -47,6 +50,9 @@ def api(tmp_path_factory) -> Iterator[Api]:
     build_spike_corpus(db)
     added = cli("feeds", "add", "https://outlet0.example/feed.xml", "--source", "Example Times", db=db)
     assert added.returncode == 0, added.stderr
+    two = ("--source", "Example Times", "--source", "Example Herald")
+    grouped = cli("collections", "add", COLLECTION, *two, db=db)
+    assert grouped.returncode == 0, grouped.stderr
     created = cli("tokens", "create", "analyst", db=db)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
@@ -101,6 +107,41 @@ SERIES_CASES = {
         {"query": "Putin AND NOT reshuffle", "by_source": "true", "from": "2018-07-13", "to": "2018-07-15"},
         ["--query", "Putin AND NOT reshuffle", "--by-source", "--from", "2018-07-13", "--to", "2018-07-15"],
     ),
+    "a collection by outlet": (
+        {
+            "entity": "putin,trump",
+            "collection": COLLECTION,
+            "by_source": "true",
+            "from": "2018-07-13",
+            "to": "2018-07-15",
+        },
+        [
+            "--entity",
+            "putin,trump",
+            "--collection",
+            COLLECTION,
+            "--by-source",
+            "--from",
+            "2018-07-13",
+            "--to",
+            "2018-07-15",
+        ],
+    ),
+    "a collection's share of a query, weeks": (
+        {"query": "reshuffle", "collection": COLLECTION, "bucket": "week", "metric": "share", "from": "2018-07-01"},
+        [
+            "--query",
+            "reshuffle",
+            "--collection",
+            COLLECTION,
+            "--bucket",
+            "week",
+            "--metric",
+            "share",
+            "--from",
+            "2018-07-01",
+        ],
+    ),
     "co-mentions by hour": (
         {"entity": "trump", "with": "putin", "bucket": "hour", "from": "2018-07-14", "to": "2018-07-14"},
         ["--entity", "trump", "--with", "putin", "--bucket", "hour", "--from", "2018-07-14", "--to", "2018-07-14"],
@@ -132,6 +173,34 @@ def test_series_counts_the_reshuffle_day_as_worked_out_by_hand(api: Api):
         {"bucket_start": "2018-07-14", "entity_id": "putin", "articles": 27, "mentions": 27, "total_articles": 42,
          "share": 0.642857},
     ]  # fmt: skip
+
+
+def test_a_collection_counts_its_outlets_only_as_worked_out_by_hand(api: Api):
+    period = {"from": "2018-07-13", "to": "2018-07-14"}
+    rows = api.get("/v1/series", entity="putin", collection=COLLECTION, **period).json()["rows"]
+    # Two outlets of three. 13th: 12 routine stories, 2 about Putin. 14th: 12 routine + 16 reshuffle = 28, 2 + 16 = 18.
+    assert [(row["bucket_start"], row["articles"], row["total_articles"], row["share"]) for row in rows] == [
+        ("2018-07-13", 2, 12, 0.166667),
+        ("2018-07-14", 18, 28, 0.642857),
+    ]
+    found = api.get("/v1/articles", entity="putin", collection=COLLECTION, **period).json()
+    assert found["total_count"] == 20
+    assert {row["source"] for row in found["rows"]} == {"Example Times", "Example Herald"}
+
+
+def test_collection_on_spikes_event_lens_and_comentions_is_the_cli_rows(api: Api):
+    chosen = ("--collection", COLLECTION)
+    spikes = api.get("/v1/spikes", collection=COLLECTION).json()["rows"]
+    assert spikes == cli_rows("spikes", *chosen, db=api.db)
+    assert [(row["id"], row["peak_articles"], row["peak_total_articles"]) for row in spikes] == [
+        ("putin:2018-07-14", 18, 28)
+    ]
+    lens = api.get("/v1/event-lens/helsinki_2018", window=2, collection=COLLECTION).json()["rows"]
+    assert lens == cli_rows("event-lens", "helsinki_2018", "--window", "2", *chosen, db=api.db)
+    assert lens != api.get("/v1/event-lens/helsinki_2018", window=2).json()["rows"]
+    period = {"from": "2018-07-01", "to": "2018-07-31"}
+    comentions = api.get("/v1/comentions", collection=COLLECTION, **period).json()["rows"]
+    assert comentions == cli_rows("comentions", "--from", "2018-07-01", "--to", "2018-07-31", *chosen, db=api.db)
 
 
 def test_queries_count_the_reshuffle_day_as_worked_out_by_hand(api: Api):
@@ -266,6 +335,24 @@ def test_provenance_has_the_export_sidecars_fields(api: Api, tmp_path: Path):
     assert header["rows"] == sidecar["rows"]
 
 
+def test_provenance_records_the_collections_rule_and_outlets_as_the_sidecar_does(api: Api, tmp_path: Path):
+    out = tmp_path / "grouped.csv"
+    exported = cli("export", "--out", str(out), "--entity", "putin", "--collection", COLLECTION, db=api.db)
+    assert exported.returncode == 0, exported.stderr
+    sidecar = json.loads((tmp_path / "grouped.csv.meta.json").read_text())
+    meta = api.get("/v1/series", entity="putin", collection=COLLECTION).json()["meta"]
+    assert (
+        meta["options"]["collection"]
+        == sidecar["options"]["collection"]
+        == {
+            "name": COLLECTION,
+            "rule": "picked by hand",
+            "outlets": ["Example Herald", "Example Times"],
+        }
+    )
+    assert meta["rows"] == sidecar["rows"]
+
+
 # --- tokens ---------------------------------------------------------------------------------------
 
 
@@ -354,6 +441,11 @@ MISTAKES = [
     ("/v1/series", {"entity": "putin", "query": "putin"}, "query"),
     ("/v1/series", {"query": [f"word{number}" for number in range(21)]}, "query"),
     ("/v1/series", {"entity": "putin", "collection": "g7"}, "collection"),
+    ("/v1/series", {"entity": "putin", "collection": "x" * 81}, "collection"),
+    ("/v1/spikes", {"collection": "g7"}, "collection"),
+    ("/v1/event-lens/helsinki_2018", {"collection": "g7"}, "collection"),
+    ("/v1/comentions", {"collection": "Times_Herald"}, "collection"),
+    ("/v1/articles", {"collection": "g7"}, "collection"),
     ("/v1/series", {"entity": "putin", "entities": "trump"}, "entities"),
     ("/v1/spikes", {"entity": "nobody"}, "entity"),
     ("/v1/spikes", {"threshold": "nan"}, "threshold"),
@@ -361,6 +453,9 @@ MISTAKES = [
     ("/v1/articles", {"cursor": "not-a-cursor"}, "cursor"),
     ("/v1/articles", {"limit": "0"}, "limit"),
     ("/v1/comentions", {"from": "0001-01-01"}, "from"),
+    ("/v1/comentions", {"to": "1.5"}, "to"),  # pydantic alone takes a number as a Unix time
+    ("/v1/series", {"entity": "putin", "from": "2018-07-01T00:00:00"}, "from"),
+    ("/v1/spikes", {"since": "1531526400"}, "since"),
     ("/v1/event-lens/helsinki_2018", {"window": "-1"}, "window"),
 ]
 
@@ -399,8 +494,9 @@ def test_a_query_that_does_not_parse_is_a_422_with_the_parsers_message(api: Api,
     assert response.json()["error"] == f"query: {refused.value}"
 
 
-def test_collection_is_refused_as_not_supported_yet(api: Api):
-    assert "not supported yet" in api.get("/v1/series", entity="putin", collection="g7").json()["error"]
+def test_an_unknown_collection_names_the_known_ones(api: Api):
+    error = api.get("/v1/series", entity="putin", collection="g7").json()["error"]
+    assert error == "collection: no collection named 'g7'; known: times_herald"
 
 
 def test_api_on_a_taken_port_is_one_line_and_exit_2(api: Api):
@@ -426,6 +522,10 @@ def test_the_notebook_api_gives_the_cli_rows(api: Api):
     pd.testing.assert_frame_equal(by_query, pd.read_csv(io.StringIO(expected)), check_dtype=False)
     assert list(notebook.spikes(query="reshuffle")["id"]) == ["reshuffle:2018-07-14"]
     assert len(notebook.articles(query="title:minister")) == 21
+    grouped = notebook.series("putin,trump", start="2018-07-13", end="2018-07-15", by_source=True,
+                              collection=COLLECTION)  # fmt: skip
+    expected = cli_csv("series", *SERIES_CASES["a collection by outlet"][1], db=api.db)
+    pd.testing.assert_frame_equal(grouped, pd.read_csv(io.StringIO(expected)), check_dtype=False)
     lens = notebook.event_lens("helsinki_2018", window=2)
     assert list(lens["id"]) == [row["id"] for row in cli_rows("event-lens", "helsinki_2018", "--window", "2",
                                                                    db=api.db)]  # fmt: skip
