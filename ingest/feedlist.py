@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,16 +30,8 @@ __all__ = ["FeedListEntry", "export_opml", "import_opml", "opml_document", "read
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FeedListEntry:
-    """One feed of a feed list and the outlet it belongs to."""
-
-    source_name: str
-    url: str
-    title: str = ""
-    homepage: str = ""
-    language: str = ""
-    country: str = ""  # ISO 3166 code, from a `country` attribute (OPML has none of its own); collections use it
+# The warehouse's row type: registering a list hands these over as they are.
+FeedListEntry = warehouse.FeedListEntry
 
 
 def read_opml(path: Path) -> list[FeedListEntry]:
@@ -125,21 +116,11 @@ def _host(url: str) -> str:
 def import_opml(wh: warehouse.Warehouse, path: Path) -> int:
     """Register every feed of an OPML file with its outlet; returns how many feeds were new.
 
-    Registering is idempotent: feeds already known (by URL) are left as they are.
+    Registering is idempotent: feeds already known (by URL) are left as they are. The whole
+    list goes in as one transaction (`warehouse.add_feeds`): all or none, one commit.
     """
     entries = read_opml(path)
-    known = {feed.url for feed in warehouse.list_feeds(wh)}
-    added = 0
-    for entry in entries:
-        if entry.url in known:
-            continue
-        # ensure_source first so a new outlet gets the homepage, language and country the list gives.
-        warehouse.ensure_source(
-            wh, entry.source_name, homepage=entry.homepage, language=entry.language, country=entry.country
-        )
-        warehouse.add_feed(wh, entry.url, source_name=entry.source_name, title=entry.title)
-        known.add(entry.url)
-        added += 1
+    added = warehouse.add_feeds(wh, entries)
     logger.info("%s: %d feeds listed, %d new", path, len(entries), added)
     return added
 

@@ -163,6 +163,7 @@ from .intake.documents import (
 )
 from .intake.feeds import (
     add_feed as add_feed,
+    add_feeds as add_feeds,
     claim_due_feeds as claim_due_feeds,
     due_feeds as due_feeds,
     enable_feed as enable_feed,
@@ -184,6 +185,7 @@ from .rows import (
     DateQuality as DateQuality,
     Event as Event,
     Feed as Feed,
+    FeedListEntry as FeedListEntry,
     FeedPlan as FeedPlan,
     FeedPlans as FeedPlans,
     FetchArrival as FetchArrival,

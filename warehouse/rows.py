@@ -156,6 +156,18 @@ class FeedPlan:
 
 
 @dataclass(frozen=True)
+class FeedListEntry:
+    """A feed to register and the outlet it belongs to, as a feed list (OPML) gives them."""
+
+    source_name: str
+    url: str
+    title: str = ""
+    homepage: str = ""
+    language: str = ""
+    country: str = ""  # ISO 3166 code, from a `country` attribute (OPML has none of its own); collections use it
+
+
+@dataclass(frozen=True)
 class FeedPlans:
     """The fetcher's plan for a feed if the fetch brought new articles, and if it brought none.
 

@@ -86,3 +86,24 @@ def test_without_sequences_ids_are_counted_in_lake_sequences_and_never_reused():
     connection.execute("INSERT INTO feeds VALUES (40)")
     assert next_ids(connection, "feed_ids", 1) == [41]
     assert connection.execute("SELECT count(*) FROM lake_sequences").fetchone() == (1,)
+
+
+def test_a_feed_list_is_registered_in_one_go_and_again_adds_nothing(fresh_warehouse):
+    entries = [
+        warehouse.FeedListEntry(
+            "Herald", "https://herald.example/rss", homepage="https://herald.example", country="us"
+        ),
+        warehouse.FeedListEntry("Herald", "https://herald.example/world.rss", title="World"),
+        warehouse.FeedListEntry("Gazette", "https://gazette.example/atom"),
+        warehouse.FeedListEntry("Gazette", "https://gazette.example/atom"),  # listed twice
+    ]
+    assert warehouse.add_feeds(fresh_warehouse, entries) == 3
+    assert warehouse.add_feeds(fresh_warehouse, entries) == 0
+    feeds = warehouse.list_feeds(fresh_warehouse)
+    assert sorted((feed.source_name, feed.url, feed.title) for feed in feeds) == [
+        ("Gazette", "https://gazette.example/atom", ""),
+        ("Herald", "https://herald.example/rss", ""),
+        ("Herald", "https://herald.example/world.rss", "World"),
+    ]
+    herald = next(source for source in warehouse.list_sources(fresh_warehouse) if source.name == "Herald")
+    assert (herald.homepage, herald.country) == ("https://herald.example", "us")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.engine.clock import from_stored, to_stored, utc_now
 from warehouse.engine.db import Warehouse, fetch_one
 from warehouse.engine.ids import next_ids
 from warehouse.errors import UnknownFeed
-from warehouse.rows import Feed, Source
+from warehouse.rows import Feed, FeedListEntry, Source
 
 __all__ = [
     "add_feed",
+    "add_feeds",
     "claim_due_feeds",
     "due_feeds",
     "enable_feed",
@@ -105,6 +107,50 @@ def add_feed(wh: Warehouse, url: str, *, source_name: str, title: str = "", is_d
         created = fetch_one(connection.execute(f"{_FEEDS_QUERY} WHERE f.feed_id = ?", [feed_id]))
         assert created is not None
         return _feed_from_row(created)
+
+
+def add_feeds(wh: Warehouse, entries: Sequence[FeedListEntry]) -> int:
+    """Register a feed list in one transaction; returns how many feeds were new.
+
+    A feed whose URL is known is left as it is; a new outlet gets the homepage,
+    language and country its first entry gives. One commit for the whole list:
+    registering 180,000 feeds one transaction each would take a day on a lake.
+    """
+    with wh.writing() as connection:
+        known = {row[0] for row in connection.execute("SELECT url FROM feeds").fetchall()}
+        new: list[FeedListEntry] = []
+        for entry in entries:
+            if entry.url not in known:
+                known.add(entry.url)
+                new.append(entry)
+        outlets: dict[str, int] = {}
+        for entry in new:
+            if entry.source_name not in outlets:
+                outlets[entry.source_name] = source_id_for(
+                    connection,
+                    entry.source_name,
+                    homepage=entry.homepage,
+                    country=entry.country,
+                    language=entry.language,
+                )
+        rows = pa.table(
+            {
+                "feed_id": pa.array(next_ids(connection, "feed_ids", len(new)), pa.int32()),
+                "source_id": pa.array([outlets[entry.source_name] for entry in new], pa.int32()),
+                "url": pa.array([entry.url for entry in new], pa.string()),
+                "title": pa.array([entry.title for entry in new], pa.string()),
+            }
+        )
+        connection.register("new_feeds", rows)
+        try:
+            connection.execute(
+                "INSERT INTO feeds (feed_id, source_id, url, title, added_at) SELECT feed_id, source_id, url, title, ?"
+                " FROM new_feeds",
+                [to_stored(utc_now())],
+            )
+        finally:
+            connection.unregister("new_feeds")
+    return len(new)
 
 
 def list_feeds(wh: Warehouse) -> list[Feed]:
