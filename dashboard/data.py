@@ -45,13 +45,18 @@ def warehouse_path() -> str:
     return settings.warehouse_target()
 
 
+def _warehouse(path: str) -> Warehouse:
+    """The warehouse at `path`; a lake's data files where `NEWSTALLY_LAKE_DATA` says they are mounted here."""
+    return Warehouse(path, lake_data=settings.resolve().lake_data)
+
+
 @st.cache_data(ttl=2, max_entries=8, show_spinner=False)
 def corpus_facts(path: str) -> CorpusFacts | None:
     """Size, dates and versions of the corpus; None when there is no warehouse file yet.
 
     A reader never creates the file: that is for `newstally demo` or `newstally feeds add`.
     """
-    handle = Warehouse(path)
+    handle = _warehouse(path)
     if not handle.exists():
         return None
     return warehouse.corpus_facts(handle)
@@ -60,7 +65,7 @@ def corpus_facts(path: str) -> CorpusFacts | None:
 @st.cache_data(max_entries=8, show_spinner=False)
 def entity_names(path: str, watchlist_hash: str) -> dict[str, str]:
     """Display name by entity id, leaders first, in watchlist order."""
-    entities = warehouse.list_entities(Warehouse(path))
+    entities = warehouse.list_entities(_warehouse(path))
     leaders_first = entities.assign(_themes_last=entities["kind"] != "leader").sort_values(
         "_themes_last", kind="stable"
     )
@@ -70,13 +75,13 @@ def entity_names(path: str, watchlist_hash: str) -> dict[str, str]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def events(path: str, data_version: object) -> list[Event]:
     """The events calendar."""
-    return warehouse.list_events(Warehouse(path))
+    return warehouse.list_events(_warehouse(path))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def collection_names(path: str, data_version: object) -> list[str]:
     """Every collection's name, alphabetically (a new or removed collection is a new data version)."""
-    return [collection.name for collection in warehouse.list_collections(Warehouse(path))]
+    return [collection.name for collection in warehouse.list_collections(_warehouse(path))]
 
 
 @st.cache_data(max_entries=64, show_spinner="Counting articles…")
@@ -98,7 +103,7 @@ def entity_series(
     outlets only; with `smooth` N, trailing means over N buckets (`series --smooth`). `share_base` holds the
     articles each share divides (over a smoothing window, the window's)."""
     return warehouse.entity_series(
-        Warehouse(path),
+        _warehouse(path),
         list(entity_ids),
         queries=queries,
         bucket=bucket,
@@ -128,19 +133,19 @@ def query_spike_markers(
     (`warehouse.spike_episodes(queries=...)`), for marking them on a chart; with `collection`, of its outlets."""
     if not queries:
         return []
-    return warehouse.spike_episodes(Warehouse(path), queries=list(queries), collection=collection)
+    return warehouse.spike_episodes(_warehouse(path), queries=list(queries), collection=collection)
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding rising words…")
 def rising_terms(path: str, data_version: object, *, window_days: int) -> RisingReport:
     """The words and two-word phrases whose share of articles rose most in the last `window_days` UTC days."""
-    return warehouse.rising_terms(Warehouse(path), window_days=window_days)
+    return warehouse.rising_terms(_warehouse(path), window_days=window_days)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def source_names(path: str, data_version: object) -> list[str]:
     """Every outlet's name, alphabetically."""
-    return [source.name for source in warehouse.list_sources(Warehouse(path))]
+    return [source.name for source in warehouse.list_sources(_warehouse(path))]
 
 
 @st.cache_data(max_entries=64, show_spinner="Searching articles…")
@@ -160,7 +165,7 @@ def search_articles(
     """One page of the articles `query` matches (blank: any), newest first, and how many match, as
     `warehouse.search_articles` returns them; a query that does not parse raises `QueryInvalid`."""
     return warehouse.search_articles(
-        Warehouse(path),
+        _warehouse(path),
         query=query or None,
         entity_id=entity_id,
         source=source,
@@ -177,7 +182,7 @@ def source_volume(
     path: str, data_version: object, *, start: date, end: date, collection: str | None = None
 ) -> pd.DataFrame:
     """Articles per outlet (of the collection) in the range, busiest first."""
-    return warehouse.source_volume(Warehouse(path), start=start, end=end, collection=collection)
+    return warehouse.source_volume(_warehouse(path), start=start, end=end, collection=collection)
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting articles…")
@@ -191,13 +196,13 @@ def share_of_voice(
     collection: str | None = None,
 ) -> pd.DataFrame:
     """Per outlet (of the collection) and entity: articles mentioning it, all the outlet's articles, and the share."""
-    return warehouse.share_of_voice(Warehouse(path), list(entity_ids), start=start, end=end, collection=collection)
+    return warehouse.share_of_voice(_warehouse(path), list(entity_ids), start=start, end=end, collection=collection)
 
 
 @st.cache_data(ttl=10, max_entries=8, show_spinner=False)
 def feed_health(path: str, data_version: object) -> list[FeedHealth]:
     """Every registered feed's health: last success and failure, last error, failures in a row, next fetch."""
-    return warehouse.feed_health(Warehouse(path))
+    return warehouse.feed_health(_warehouse(path))
 
 
 class _EpisodeStore:
@@ -273,7 +278,7 @@ def spike_episodes(
         path,
         data_version,
         entity_ids,
-        lambda missing: warehouse.spike_episodes(Warehouse(path), entity_ids=missing, collection=collection),
+        lambda missing: warehouse.spike_episodes(_warehouse(path), entity_ids=missing, collection=collection),
         collection,
     )
 
@@ -322,7 +327,7 @@ def event_lens(
     calendar the warehouse is opened once, for the counting, rather than three times.
     """
     return warehouse.event_lens(
-        Warehouse(path),
+        _warehouse(path),
         event_id,
         window_days=window_days,
         baseline_days=baseline_days,
@@ -399,7 +404,7 @@ def _peaking_within(
 ) -> list[Episode]:
     """`warehouse.spike_episodes_peaking_within` with the cached calendar."""
     return warehouse.spike_episodes_peaking_within(
-        Warehouse(path),
+        _warehouse(path),
         entity_ids,
         start=start,
         end=end,
@@ -412,7 +417,7 @@ def _peaking_within(
 @st.cache_data(max_entries=32, show_spinner="Counting ingest gaps…")
 def ingest_completeness(path: str, data_version: object, *, start: date, end: date) -> pd.DataFrame:
     """Per outlet with feeds and UTC day: whether every feed it had was fetched successfully that day."""
-    return warehouse.ingest_completeness(Warehouse(path), start, end)
+    return warehouse.ingest_completeness(_warehouse(path), start, end)
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting co-mentions…")
@@ -420,7 +425,7 @@ def comention_matrix(
     path: str, data_version: object, *, start: date, end: date, collection: str | None = None
 ) -> pd.DataFrame:
     """Leaders × themes: the share of each leader's articles that mention the theme, and its change."""
-    return warehouse.comention_matrix(Warehouse(path), start=start, end=end, collection=collection)
+    return warehouse.comention_matrix(_warehouse(path), start=start, end=end, collection=collection)
 
 
 @st.cache_data(max_entries=32, show_spinner="Comparing outlets…")
@@ -428,7 +433,7 @@ def comention_outlet_divergence(
     path: str, data_version: object, *, start: date, end: date, collection: str | None = None
 ) -> pd.DataFrame:
     """The outlets whose leader–theme shares stand furthest from all outlets' (of the collection) together."""
-    return warehouse.comention_outlet_divergence(Warehouse(path), start=start, end=end, collection=collection)
+    return warehouse.comention_outlet_divergence(_warehouse(path), start=start, end=end, collection=collection)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -483,14 +488,14 @@ def _name_frames(chart: Any, datasets: dict[str, bytes]) -> None:
 @st.cache_data(ttl=5, max_entries=8, show_spinner=False)
 def alert_rules(path: str) -> list[AlertRule]:
     """Every alert and digest rule, spike alerts first (none before a warehouse file exists)."""
-    handle = Warehouse(path)
+    handle = _warehouse(path)
     return warehouse.list_alert_rules(handle) if handle.exists() else []
 
 
 @st.cache_data(ttl=5, max_entries=8, show_spinner=False)
 def alert_history(path: str) -> pd.DataFrame:
     """Every message decided and each channel's outcome, as `warehouse.alert_history`."""
-    handle = Warehouse(path)
+    handle = _warehouse(path)
     return warehouse.alert_history(handle) if handle.exists() else pd.DataFrame(columns=warehouse.ALERT_HISTORY_COLUMNS)
 
 
@@ -507,7 +512,7 @@ def create_entity_alert(path: str, entity_id: str, channel: str) -> AlertRule:
     channel = channel.strip()
     if channel and "://" in channel:  # an empty or scheme-less value is the warehouse's to refuse
         alerts.check_channel(channel)
-    rule = warehouse.add_entity_alert_rule(Warehouse(path), entity_id, [channel])
+    rule = warehouse.add_entity_alert_rule(_warehouse(path), entity_id, [channel])
     alert_rules.clear()
     alert_history.clear()
     return rule
@@ -524,7 +529,7 @@ def create_query_alert(path: str, query: str, channel: str) -> AlertRule:
         raise alerts.RuleInvalid("give a channel URL, e.g. json://host:port/path, mailto://… or slack://…")
     if "://" not in channel:
         raise alerts.ChannelInvalid(f"not a channel URL: {channel[:60]!r} (e.g. json://host:port/path, mailto://…)")
-    handle = Warehouse(path)
+    handle = _warehouse(path)
     name = alert_views.query_rule_name(query, {rule.name for rule in warehouse.list_alert_rules(handle)})
     rule = alerts.add_spike_rule(handle, name, channels=[channel], query_text=query)
     alert_rules.clear()
@@ -537,7 +542,7 @@ def export_bundle(
 ) -> bytes:
     """A zip of `frame` as `file_name` and its provenance sidecar; made when a download is clicked, so not cached."""
     return warehouse.export_bundle(
-        Warehouse(path), frame, file_name=file_name, command=command, options=options, table=table
+        _warehouse(path), frame, file_name=file_name, command=command, options=options, table=table
     )
 
 
@@ -547,14 +552,14 @@ def export_bundle(
 @st.cache_data(max_entries=8, show_spinner=False)
 def watchlist_entities(path: str, watchlist_hash: str) -> list[warehouse.Entity]:
     """The current watchlist's entities with their aliases and exclusions, leaders first."""
-    current = warehouse.current_watchlist(Warehouse(path))
+    current = warehouse.current_watchlist(_warehouse(path))
     return list(current.entities) if current is not None else []
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def watchlist_history(path: str, watchlist_hash: str) -> list[warehouse.WatchlistVersion]:
     """Every watchlist version, oldest first; the last is current."""
-    return warehouse.watchlist_history(Warehouse(path))
+    return warehouse.watchlist_history(_warehouse(path))
 
 
 def entity_draft_from_query(text: str) -> warehouse.EntityDraft:
@@ -564,15 +569,15 @@ def entity_draft_from_query(text: str) -> warehouse.EntityDraft:
 
 def save_entity(path: str, **fields: Any) -> warehouse.WatchlistChange:
     """Add or edit an entity (`warehouse.save_entity`); its history is counted before this returns."""
-    return _written(warehouse.save_entity(Warehouse(path), **fields))
+    return _written(warehouse.save_entity(_warehouse(path), **fields))
 
 
 def retire_entity(path: str, entity_id: str, *, author: str | None = None) -> warehouse.WatchlistChange:
-    return _written(warehouse.retire_entity(Warehouse(path), entity_id, author=author))
+    return _written(warehouse.retire_entity(_warehouse(path), entity_id, author=author))
 
 
 def revert_watchlist(path: str, version: int, *, author: str | None = None) -> warehouse.WatchlistChange:
-    return _written(warehouse.revert_watchlist(Warehouse(path), version, author=author))
+    return _written(warehouse.revert_watchlist(_warehouse(path), version, author=author))
 
 
 def _written(change: warehouse.WatchlistChange) -> warehouse.WatchlistChange:
