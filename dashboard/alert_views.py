@@ -64,9 +64,9 @@ def rule_view_url(base_url: str, rule: AlertRule, *, first_day: date | None = No
         return None
     subject = rule.query_text or rule.entity_id or ""
     episode = f"{subject}:{first_day.isoformat()}" if first_day else None
-    params = SpikesView(entity_id=rule.entity_id or "", episode_id=episode, query=rule.query_text).to_params()
-    if rule.query_text:
-        del params["entity"]  # the page's entity picker keeps its default beside the query
+    # A query's view names no entity: the page's entity picker keeps its default beside the query.
+    entity_id = "" if rule.query_text else rule.entity_id or ""
+    params = SpikesView(entity_id=entity_id, episode_id=episode, query=rule.query_text).to_params()
     return _url(base_url, "spikes", params)
 
 
