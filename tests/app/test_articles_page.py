@@ -25,7 +25,8 @@ HOSTILE_TITLE = "<script>alert(1)</script> **bold** [click](javascript:alert(2))
 TIMES_ARTICLES = [
     article("a1", "Trump flies to Brussels for the NATO summit", published_at=at_noon("2018-07-09")),
     article("a2", "Trump and Putin meet in Helsinki", "The summit lasted four hours", at_noon("2018-07-16")),
-    article("a3", "Putin's press conference, line by line", published_at=at_noon("2018-07-16")),
+    # An hour after the meeting: newest first puts it before a2 (a tie would be ordered by article id).
+    article("a3", "Putin's press conference, line by line", published_at=at_noon("2018-07-16") + timedelta(hours=1)),
     article("a4", "Heatwave grips Finland", published_at=at_noon("2018-07-17")),
     article("a5", HOSTILE_TITLE, "<img src=x onerror=alert(3)>", at_noon("2018-07-18")),
 ]
