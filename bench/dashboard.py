@@ -1,11 +1,12 @@
 """The dashboard in a real browser at scale: from navigation to the first chart drawn, and from a control
 change to the redrawn chart, per page.
 
-Usage: `python bench/dashboard.py [WAREHOUSE]`, WAREHOUSE defaulting to `NEWSTALLY_BENCH_DASHBOARD_DB`, else
-`NEWSTALLY_BENCH_TALLY_DB` (the 1,000,000-article corpus bench/tally.py stores). Without one it measures nothing:
-building a large corpus is another benchmark's job. It serves the warehouse with the real `streamlit run`,
-drives Debian's Chromium with Playwright, and times in the page: from `goto` until the page's first chart
-has drawn its marks, and from a click on a control until the chart shows the new view.
+Usage: `python bench/dashboard.py [WAREHOUSE] [--only trends-query]`, WAREHOUSE defaulting to
+`NEWSTALLY_BENCH_DASHBOARD_DB`, else `NEWSTALLY_BENCH_TALLY_DB` (the 1,000,000-article corpus bench/tally.py
+stores). Without one it measures nothing: building a large corpus is another benchmark's job. It serves the
+warehouse with the real `streamlit run`, drives Debian's Chromium with Playwright, and times in the page: from
+`goto` until the page's first chart has drawn its marks, and from a click on a control until the chart shows
+the new view.
 
 Each figure is the median of RUNS. "Cold" loads ask for a view no earlier load asked for (the date range
 moves a day each run), so the dashboard's caches cannot answer and the warehouse is queried; "warm" loads
