@@ -1,30 +1,37 @@
 """The dashboard in a real browser at scale: from navigation to the first chart drawn, and from a control
 change to the redrawn chart, per page.
 
-Usage: `python bench/dashboard.py [WAREHOUSE]`, WAREHOUSE defaulting to `NEWSTALLY_BENCH_DASHBOARD_DB`, else
-`NEWSTALLY_BENCH_TALLY_DB` (the 1,000,000-article corpus bench/tally.py stores). Without one it measures nothing:
-building a large corpus is another benchmark's job. It serves the warehouse with the real `streamlit run`,
-drives Debian's Chromium with Playwright, and times in the page: from `goto` until the page's first chart
-has drawn its marks, and from a click on a control until the chart shows the new view.
+Usage: `python bench/dashboard.py [WAREHOUSE] [--only trends-query]`, WAREHOUSE defaulting to
+`NEWSTALLY_BENCH_DASHBOARD_DB`, else `NEWSTALLY_BENCH_TALLY_DB` (the 1,000,000-article corpus bench/tally.py
+stores). Without one it measures nothing: building a large corpus is another benchmark's job. It serves the
+warehouse with the real `streamlit run`, drives Debian's Chromium with Playwright, and times in the page: from
+`goto` until the page's first chart has drawn its marks, and from a click on a control until the chart shows
+the new view.
 
 Each figure is the median of RUNS. "Cold" loads ask for a view no earlier load asked for (the date range
 moves a day each run), so the dashboard's caches cannot answer and the warehouse is queried; "warm" loads
 repeat one view, which Streamlit's caches serve.
+
+`--only trends-query` measures only the Trends page opened with one entity and one query in its URL (issue 15),
+beside the same entity alone, in one served dashboard, and writes it as a part of the section; a full run
+measures it after the pages above.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, median, served_dashboard, write_section
+from bench.common import REPO_ROOT, median, served_dashboard, write_section, write_subsection
 
 SECTION = "Dashboard in the browser: first chart and redraw"
 RUNS = 5
@@ -32,6 +39,23 @@ CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 120_000
 TARGET_FIRST_CHART_S = 1.5
 TARGET_REDRAW_S = 0.5
+# Issue 15: the first chart with one entity and one query, at 1M articles.
+QUERY_SUBSECTION = "Trends with a query: one entity and one query in the URL"
+TARGET_QUERY_FIRST_CHART_S = 2.0
+QUERY_ENTITY = "putin"
+QUERY = '(sanction* OR "troll farm*" OR ransomware) AND (Trump OR Putin) -Crimea'  # as bench/queries.py
+# Queries no load asked for before, one per run: a user typing a new query (its line and its spikes are counted).
+NEW_QUERIES = (
+    "(tariff* OR embargo*) AND (Trump OR Xi) -Canada",
+    '"central bank" OR title:"interest rates"',
+    "summit* AND (Trump OR Putin OR Macron)",
+    '(hack* OR "cyber attack*") NOT election',
+    'refugee* OR migrant* OR "border wall"',
+    "pipeline* AND (gas OR oil)",
+    "(vaccine* OR pandemic) -Trump",
+)
+# More runs than the pages above: a cold load with a query takes seconds, and the load on a shared machine swings.
+QUERY_RUNS = len(NEW_QUERIES)
 # The first chart has drawn when its marks are in the page: SVG paths, or a canvas for large charts.
 _CHART_DRAWN = ".vega-embed svg .mark-line path, .vega-embed svg .mark-rect path, .vega-embed canvas"
 
@@ -59,6 +83,20 @@ def _first_chart_s(page, url: str, wait_for: str = _CHART_DRAWN) -> float:
     started = time.perf_counter()
     page.goto(url)
     page.locator(wait_for).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+    return time.perf_counter() - started
+
+
+def _lines_drawn_s(page, url: str, lines: int) -> float:
+    """Seconds from `goto` until one chart's SVG holds `lines` drawn line paths (one per entity or query)."""
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(
+        """(lines) => [...document.querySelectorAll('.vega-embed svg')].some(
+            svg => [...svg.querySelectorAll('.mark-line path')].filter(p => (p.getAttribute('d') || '').length > 1)
+                .length >= lines)""",
+        arg=lines,
+        timeout=TIMEOUT_MS,
+    )
     return time.perf_counter() - started
 
 
@@ -196,6 +234,99 @@ def _script_rerun_s(db_path: Path) -> float:
             os.environ["NEWSTALLY_DB"] = saved
 
 
+def _trends_query_timings(page, url: str, first_day: date, last_day: date) -> dict[str, dict[str, float]]:
+    """The Trends page, daily over the whole history, with QUERY_ENTITY alone, with it and QUERY, and with it and a
+    query never asked before (NEW_QUERIES): cold first charts (the range ends a day earlier each run), then warm.
+
+    The three views take turns in each run, so a change of load hits them alike. The first cold load of the entity
+    also judges its spikes over all the data; the first with QUERY (and every one with a new query) judges the
+    query's spikes too (`spike_episodes`: two more passes over every article's text).
+    """
+
+    def view(end: date, query: str | None) -> str:
+        params = {"entities": QUERY_ENTITY, "from": first_day, "to": end, "bucket": "day", "metric": "articles"}
+        return f"{url}/?{urllib.parse.urlencode(params | ({'q': query} if query else {}))}"
+
+    alone, with_query, new_query = [], [], []
+    for run in range(QUERY_RUNS):
+        end = last_day - timedelta(days=run + 1)
+        alone.append(_lines_drawn_s(page, view(end, None), 1))
+        with_query.append(_lines_drawn_s(page, view(end, QUERY), 2))
+        new_query.append(_lines_drawn_s(page, view(end, NEW_QUERIES[run]), 2))
+        print(f"run {run}: {alone[-1]:.2f} {with_query[-1]:.2f} {new_query[-1]:.2f}", file=sys.stderr, flush=True)
+    warm_alone, warm_query = [], []
+    for _ in range(QUERY_RUNS):
+        warm_alone.append(_lines_drawn_s(page, view(last_day - timedelta(days=1), None), 1))
+        warm_query.append(_lines_drawn_s(page, view(last_day - timedelta(days=1), QUERY), 2))
+    return {
+        "alone": {"cold_first": alone[0], "cold": median(alone), "warm": median(warm_alone)},
+        "query": {"cold_first": with_query[0], "cold": median(with_query), "warm": median(warm_query)},
+        "new": {"cold_first": new_query[0], "cold": median(new_query)},
+    }
+
+
+def measure_trends_query(db_path: Path) -> str:
+    """The subsection QUERY_SUBSECTION: its own served dashboard and browser, so it can run alone."""
+    from playwright.sync_api import sync_playwright
+
+    import warehouse
+
+    facts = warehouse.corpus_facts(warehouse.Warehouse(db_path))
+    last_day = facts.last_published_at.date() if facts.last_published_at else date.today()
+    first_day = facts.first_published_at.date() if facts.first_published_at else last_day - timedelta(days=365)
+    started_load = os.getloadavg()[0]
+    with served_dashboard(db_path) as (url, _), sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        # The server's first run imports everything; a view no measurement asks for (as in `measure`).
+        _first_chart_s(page, f"{url}/sources?entities=trump&from={first_day}&to={first_day + timedelta(days=29)}")
+        timings = _trends_query_timings(page, url, first_day, last_day)
+        chromium.close()
+    with sync_playwright() as playwright:
+        floor = _bare_page(playwright, db_path)
+    load = os.getloadavg()[0]
+    alone, query, new = timings["alone"], timings["query"], timings["new"]
+
+    def row(name: str, r: dict[str, float], warm: bool = True) -> str:
+        ratio = f"{r['cold'] / alone['cold']:.2f}x" if r is not alone else "1.00x"
+        warm_s = f"{r['warm']:.2f}" if warm else "—"
+        return f"| {name} | {r['cold_first']:.2f} | {r['cold']:.2f} | {warm_s} | {ratio} |"
+
+    days = (last_day - first_day).days
+    met = max(query["cold"], new["cold"]) < TARGET_QUERY_FIRST_CHART_S
+    verdict = (
+        f"met: {query['cold']:.2f} s with the query asked before, {new['cold']:.2f} s with a new one"
+        if met
+        else f"not met on this machine: {query['cold']:.2f} s (cold, the query asked before in the session) and"
+        f" {new['cold']:.2f} s (a query never asked before), against {alone['cold']:.2f} s for the entity alone"
+    )
+    return (
+        f"{facts.articles:,} articles from {facts.sources} outlets, served by `streamlit run`, measured in headless"
+        " Chromium (Playwright), as above. The Trends page opened from a URL with one entity"
+        f" (`entities={QUERY_ENTITY}`) and one query (`q=`), daily over the whole history ({first_day} to"
+        f" {days} days later, less a day per run), timed from navigation until the chart's SVG holds both lines;"
+        " beside it the same view with the entity alone (timed until its line is drawn), the views taking turns"
+        f" in each run. Median of {QUERY_RUNS} runs, seconds. Query: `{QUERY}` (as in the Queries section). *Cold*: a"
+        " range not asked before, so the warehouse is queried: the entity's line, and the query's line, a pass"
+        " over every article's title and summary; *first cold* also judges the lines' spikes over all the data"
+        " (for a query, `spike_episodes`: its line over all the data and its episodes' headlines and words, two"
+        " more passes over every article's text), which later views reuse. The *new query* row"
+        f" asks each run for a query no load asked for before ({QUERY_RUNS} queries, e.g."
+        f" `{NEW_QUERIES[0]}`), as a user typing one does: all three passes every time. *vs entity*: cold against the"
+        f" entity alone. Load average {started_load:.1f} at the start and {load:.1f} at the end (2 cores shared"
+        " with other sessions), so an idle machine does better: read the ratios more than the seconds.\n\n"
+        "| Trends, daily, whole history | first chart, first cold | first chart, cold | first chart, warm"
+        " | cold vs entity |\n|---|---|---|---|---|\n"
+        f"{row(f'1 entity ({QUERY_ENTITY})', alone)}\n"
+        f"{row('1 entity and the query', query)}\n"
+        f"{row('1 entity and a new query each run', new, warm=False)}\n"
+        f"| Floor: a bare Streamlit page, one small chart (median of {RUNS}, right after) | — | {floor['cold']:.2f}"
+        f" | {floor['warm']:.2f} | |\n\n"
+        f"Target (issue 15) at 1,000,000 articles: the first chart with one entity and one query under"
+        f" {TARGET_QUERY_FIRST_CHART_S:.0f} s: {verdict}.\n"
+    )
+
+
 def measure(db_path: Path) -> str:
     from playwright.sync_api import sync_playwright
 
@@ -256,10 +387,12 @@ def measure(db_path: Path) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse", nargs="?", help="default: NEWSTALLY_BENCH_DASHBOARD_DB, else ..._TALLY_DB")
+    parser.add_argument("--only", choices=["trends-query"], help="measure only this case, written as its part")
+    args = parser.parse_args()
     configured = (
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else os.environ.get("NEWSTALLY_BENCH_DASHBOARD_DB") or os.environ.get("NEWSTALLY_BENCH_TALLY_DB")
+        args.warehouse or os.environ.get("NEWSTALLY_BENCH_DASHBOARD_DB") or os.environ.get("NEWSTALLY_BENCH_TALLY_DB")
     )
     if not configured or not Path(configured).exists():
         print("bench/dashboard.py: no warehouse (argument, NEWSTALLY_BENCH_DASHBOARD_DB or ..._TALLY_DB); skipped")
@@ -269,11 +402,16 @@ def main() -> None:
         return
     import warehouse
 
-    body = measure(Path(configured))
     articles = warehouse.corpus_facts(warehouse.Warehouse(configured)).articles
     # The 1M section keeps its name; another corpus (the 10M of bench/scale.py) gets its own.
-    write_section(SECTION if articles == 1_000_000 else f"{SECTION} at {articles:,} articles", body)
-    print(body)
+    section = SECTION if articles == 1_000_000 else f"{SECTION} at {articles:,} articles"
+    if args.only is None:
+        body = measure(Path(configured))
+        write_section(section, body)
+        print(body)
+    query_body = measure_trends_query(Path(configured))
+    write_subsection(section, QUERY_SUBSECTION, query_body)
+    print(query_body)
 
 
 if __name__ == "__main__":
