@@ -93,19 +93,10 @@ def write_subsection(section: str, name: str, body: str) -> None:
 @contextmanager
 def postgres_cluster() -> Iterator[Any]:
     """A throwaway PostgreSQL cluster on a free 127.0.0.1 port (tests/postgres_cluster.py); stopped, removed after."""
-    import shutil
+    from tests.postgres_cluster import throwaway_cluster
 
-    from tests.postgres_cluster import start_cluster
-
-    folder = Path(tempfile.mkdtemp(prefix="newstally-bench-pg-"))
-    try:
-        cluster = start_cluster(folder)
-        try:
-            yield cluster
-        finally:
-            cluster.stop()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_cluster("newstally-bench-pg-") as cluster:
+        yield cluster
 
 
 @contextmanager

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import warehouse
-from tests.postgres_cluster import PostgresCluster, postgres_bin_dir, start_cluster
+from tests.postgres_cluster import PostgresCluster, postgres_bin_dir, throwaway_cluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DEFAULTS = REPO_ROOT / "newstally" / "defaults"
@@ -47,15 +45,8 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         pytest.skip(
             "PostgreSQL is not installed (no initdb/pg_ctl): run 'make postgresql' or apt-get install postgresql"
         )
-    folder = Path(tempfile.mkdtemp(prefix="newstally-pg-"))
-    try:
-        cluster = start_cluster(folder)
-        try:
-            yield cluster
-        finally:
-            cluster.stop()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture

@@ -19,7 +19,10 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +116,20 @@ class PostgresCluster:
         if check and result.returncode != 0:
             raise RuntimeError(f"{program} failed ({result.returncode}): {result.stderr.strip() or result.stdout}")
         return result
+
+
+@contextmanager
+def throwaway_cluster(prefix: str = "newstally-pg-") -> Iterator[PostgresCluster]:
+    """A cluster in a new temporary folder for the block; stopped and its folder removed after, failures included."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        cluster = start_cluster(folder)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def start_cluster(folder: Path) -> PostgresCluster:
