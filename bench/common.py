@@ -13,9 +13,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +138,32 @@ def served_dashboard(
         finally:
             server.terminate()
             server.wait(timeout=15)
+
+
+def store_stories(
+    wh: Any,
+    stories: Iterator[tuple[str, Any]],
+    count: int,
+    *,
+    chunk: int,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Store up to `count` demo (outlet, article) pairs from `stories`, `chunk` at a time; returns how many were new.
+
+    `progress` hears the running total after each chunk.
+    """
+    import warehouse
+
+    stored = 0
+    while stored < count:
+        batch = list(islice(stories, min(chunk, count - stored)))
+        if not batch:
+            break
+        by_outlet: dict[str, list] = defaultdict(list)
+        for outlet, article in batch:
+            by_outlet[outlet].append(article)
+        for outlet, articles in by_outlet.items():
+            stored += warehouse.store_articles(wh, outlet, articles, is_demo=True, batch_size=chunk)
+        if progress is not None:
+            progress(stored)
+    return stored

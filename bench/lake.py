@@ -41,7 +41,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -52,7 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, median, postgres_cluster, write_subsection
+from bench.common import REPO_ROOT, median, postgres_cluster, store_stories, write_subsection
 
 SECTION = "DuckLake against the local file"
 WATCHLIST = REPO_ROOT / "newstally" / "defaults" / "watchlist.toml"
@@ -137,22 +136,16 @@ def _grow(path: Path, count: int, source: _Stories) -> dict[str, float]:
         return {"from": have, "to": have, "seconds": 0.0}
     stories = source.after(have)
     started = time.perf_counter()
-    stored = have
-    while stored < count:
-        chunk = list(islice(stories, min(CHUNK, count - stored)))
-        if not chunk:
-            break
-        by_outlet: dict[str, list] = defaultdict(list)
-        for outlet, article in chunk:
-            by_outlet[outlet].append(article)
-        for outlet, articles in by_outlet.items():
-            stored += warehouse.store_articles(wh, outlet, articles, is_demo=True, batch_size=CHUNK)
-        elapsed = time.perf_counter() - started
+
+    def progress(new: int) -> None:
         print(
-            f"{datetime.now(UTC):%H:%M:%S} stored {stored:,} ({(stored - have) / elapsed:,.0f}/s), load {_load():.1f}",
+            f"{datetime.now(UTC):%H:%M:%S} stored {have + new:,} ({new / (time.perf_counter() - started):,.0f}/s),"
+            f" load {_load():.1f}",
             file=sys.stderr,
             flush=True,
         )
+
+    stored = have + store_stories(wh, stories, count - have, chunk=CHUNK, progress=progress)
     seconds = time.perf_counter() - started
     return {"from": have, "to": stored, "seconds": seconds}
 

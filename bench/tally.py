@@ -17,15 +17,13 @@ import re
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, median, write_section
+from bench.common import REPO_ROOT, median, store_stories, write_section
 
 SECTION = "Tallying: SQL retally against Python and pandas"
 WATCHLIST = REPO_ROOT / "newstally" / "defaults" / "watchlist.toml"
@@ -36,23 +34,10 @@ SAMPLE = 20_000
 
 def _store_demo_corpus(wh, count: int, progress: Callable[[int], None] | None = None) -> int:
     """Store `count` demo articles, 200,000 at a time; `progress` hears the running total after each."""
-    import warehouse
     from ingest import generate_history
 
     stories = generate_history(7, date(2017, 1, 1), datetime(2030, 1, 1, tzinfo=UTC), articles_per_day=4_000)
-    stored = 0
-    while stored < count:
-        chunk = list(islice(stories, min(200_000, count - stored)))
-        if not chunk:
-            break
-        by_outlet: dict[str, list] = defaultdict(list)
-        for outlet, article in chunk:
-            by_outlet[outlet].append(article)
-        for outlet, articles in by_outlet.items():
-            stored += warehouse.store_articles(wh, outlet, articles, is_demo=True, batch_size=200_000)
-        if progress is not None:
-            progress(stored)
-    return stored
+    return store_stories(wh, stories, count, chunk=200_000, progress=progress)
 
 
 def _sample(wh, size: int) -> list[tuple[int, str, str]]:
