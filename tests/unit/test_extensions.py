@@ -61,7 +61,11 @@ def test_a_second_connection_reuses_the_installed_files(own_extension_directory:
     installed = sorted(own_extension_directory.rglob("*.duckdb_extension"))
     stamps = [path.stat().st_mtime_ns for path in installed]
     extensions.connect_offline().close()
-    assert [path.name for path in installed] == ["ducklake.duckdb_extension", "postgres_scanner.duckdb_extension"]
+    assert [path.name for path in installed] == [
+        "ducklake.duckdb_extension",
+        "httpfs.duckdb_extension",
+        "postgres_scanner.duckdb_extension",
+    ]
     assert [path.stat().st_mtime_ns for path in installed] == stamps
 
 
