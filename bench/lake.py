@@ -216,28 +216,17 @@ def _interleaved(calls: dict[str, tuple[Callable[[], object], Callable[[], objec
     return {name: (median(file_s), median(lake_s)) for name, (file_s, lake_s) in durations.items()}
 
 
-def _retally_pair(file_wh: Any, lake_wh: Any, runs: int) -> tuple[float, float | None, str]:
-    """Median seconds of a full `retally` on the lake and on the file, in turn; None with why when the lake refuses."""
+def _retally_pair(file_wh: Any, lake_wh: Any, runs: int) -> tuple[float, float]:
+    """Median seconds of a full `retally` on the lake and on the file, taken in turn."""
     import warehouse
 
-    def timed(wh: Any) -> float:
-        started = time.perf_counter()
-        warehouse.retally(wh, WATCHLIST)
-        return time.perf_counter() - started
-
-    file_s: list[float] = []
-    lake_s: list[float] = []
-    refused = ""
+    durations: dict[Any, list[float]] = {file_wh: [], lake_wh: []}
     for run in range(runs):
-        order = (lake_wh, file_wh) if run % 2 == 0 else (file_wh, lake_wh)
-        for wh in order:
-            if wh is lake_wh and refused:
-                continue
-            try:
-                (lake_s if wh is lake_wh else file_s).append(timed(wh))
-            except warehouse.LakeNotSupported:
-                refused = "refused: lake writes not merged yet"
-    return median(file_s), (median(lake_s) if lake_s else None), refused
+        for wh in (lake_wh, file_wh) if run % 2 == 0 else (file_wh, lake_wh):
+            started = time.perf_counter()
+            warehouse.retally(wh, WATCHLIST)
+            durations[wh].append(time.perf_counter() - started)
+    return median(durations[file_wh]), median(durations[lake_wh])
 
 
 def retally_part(files: list[Path]) -> tuple[str, str]:
@@ -255,9 +244,9 @@ def retally_part(files: list[Path]) -> tuple[str, str]:
             import_s = _cli("lake", "import", str(path), db=target)
             articles = warehouse.corpus_facts(file_wh).articles
             runs = _retally_runs(articles)
-            file_s, lake_s, refused = _retally_pair(file_wh, warehouse.Warehouse(target), runs)
-            print(f"{path}: file {file_s}, lake {lake_s} {refused}", file=sys.stderr, flush=True)
-            lake_cell = f"{lake_s:.1f}" if lake_s is not None else refused
+            file_s, lake_s = _retally_pair(file_wh, warehouse.Warehouse(target), runs)
+            print(f"{path}: file {file_s}, lake {lake_s}", file=sys.stderr, flush=True)
+            lake_cell = f"{lake_s:.1f}"
             rows.append(
                 f"| {articles:,} | {import_s:.1f} | {file_s:.1f} | {lake_cell} | {_ratio(file_s, lake_s)}"
                 f" | {_runs_text(runs)} |"
@@ -289,7 +278,7 @@ def _reads_at(path: Path, cluster: Any, size_index: int) -> dict[str, Any]:
     load_before = _load()
     timed = _interleaved({name: (file_calls[name], lake_calls[name]) for name in file_calls}, runs)
     files, parquet_mb = _folder_mb(data)
-    retally_file, retally_lake, refused = _retally_pair(file_wh, lake_wh, _retally_runs(facts.articles))
+    retally_file, retally_lake = _retally_pair(file_wh, lake_wh, _retally_runs(facts.articles))
     figures = {
         "articles": facts.articles,
         "mentions": _count(file_wh, "mentions"),
@@ -301,7 +290,7 @@ def _reads_at(path: Path, cluster: Any, size_index: int) -> dict[str, Any]:
         "same": same,
         "runs": runs,
         "timed": timed,
-        "retally": (retally_file, retally_lake, refused),
+        "retally": (retally_file, retally_lake),
         "load": (load_before, _load()),
     }
     print(json.dumps(figures, indent=1, default=str), file=sys.stderr, flush=True)
@@ -364,8 +353,8 @@ def _reads_body(measured: list[dict], builds: list[dict], skipped: list[tuple[in
             f"| {name} | {file_s * 1000:,.0f} | {lake_s * 1000:,.0f} | {_ratio(file_s, lake_s)} |"
             for name, (file_s, lake_s) in figures["timed"].items()
         ]
-        retally_file, retally_lake, refused = figures["retally"]
-        lake_cell = f"{retally_lake * 1000:,.0f}" if retally_lake is not None else refused
+        retally_file, retally_lake = figures["retally"]
+        lake_cell = f"{retally_lake * 1000:,.0f}"
         rows.append(
             f"| `retally`: every article, shipped watchlist, one transaction"
             f" ({_runs_text(_retally_runs(figures['articles']))})"
@@ -491,7 +480,7 @@ def _schedulers(db: str, workers: int, expected: int, wh: Any, log_folder: Path)
     }
 
 
-def ingest(feeds: int, items: int, hosts: int, folder: Path, *, lake: bool = True) -> tuple[str, str]:
+def ingest(feeds: int, items: int, hosts: int, folder: Path) -> tuple[str, str]:
     """The file with one worker, then (with `lake`) a new lake for each of 1, 2 and 3 workers."""
     import warehouse
     from bench.ingest_cycle import serving
@@ -509,9 +498,6 @@ def ingest(feeds: int, items: int, hosts: int, folder: Path, *, lake: bool = Tru
         )
         for workers in (1, 2, 3):
             label = f"lake, {workers} worker{'s' if workers > 1 else ''}"
-            if not lake:
-                results[label] = "not run: lake writes not merged yet"
-                continue
             target, _ = _new_lake(cluster, f"lake_ingest_{workers}", folder / f"lake-data-{workers}")
             _cli("lake", "import", str(template), db=target)
             try:
@@ -610,9 +596,8 @@ def _data_files(wh: Any) -> int:
     return int(row[0]) if row else 0
 
 
-def maintain(feeds: int, passes: int, folder: Path, *, lake: bool = True) -> tuple[str, str]:
-    """`passes` forced fetch passes (each feed 2 items more each pass), then `lake maintain`; with lake=False,
-    the same passes into a file only (a smoke check of the code path while lake writes refuse)."""
+def maintain(feeds: int, passes: int, folder: Path) -> tuple[str, str]:
+    """`passes` forced fetch passes into a lake (each feed 2 items more each pass), then `lake maintain`."""
     import warehouse
     from ingest import fetch_due
 
@@ -621,13 +606,9 @@ def maintain(feeds: int, passes: int, folder: Path, *, lake: bool = True) -> tup
     with _growing_feeds(feeds) as (urls, publish), postgres_cluster() as cluster:
         template = _template(folder, urls)
         data = folder / "lake-data-maintain"
-        if lake:
-            target, _ = _new_lake(cluster, "lake_maintain", data)
-            _cli("lake", "import", str(template), db=target)
-            wh = warehouse.Warehouse(target)
-        else:
-            target = str(template)
-            wh = warehouse.Warehouse(template)
+        target, _ = _new_lake(cluster, "lake_maintain", data)
+        _cli("lake", "import", str(template), db=target)
+        wh = warehouse.Warehouse(target)
         started = time.perf_counter()
         for number in range(passes):
             publish(2 * (number + 1))
@@ -635,13 +616,6 @@ def maintain(feeds: int, passes: int, folder: Path, *, lake: bool = True) -> tup
         ingest_s = time.perf_counter() - started
         entity_ids = list(warehouse.list_entities(wh)["entity_id"])
         articles = _stored(wh)
-        if not lake:
-            latency = _read_latency(wh, entity_ids, runs)
-            body = (
-                f"File only (lake writes refused): {passes} passes over {feeds} feeds stored {articles:,} articles"
-                f" in {ingest_s:.1f} s; `entity_series` {latency * 1000:.0f} ms."
-            )
-            return "Maintenance after a long ingest (file only, smoke)", body
         files_before, files_on_disk_before = _data_files(wh), _folder_mb(data)
         before = _read_latency(wh, entity_ids, runs)
         maintain_s = _cli("lake", "maintain", "--keep-hours", "0", db=target)
@@ -665,15 +639,6 @@ def maintain(feeds: int, passes: int, folder: Path, *, lake: bool = True) -> tup
 
 
 # --- command line ---------------------------------------------------------------------------------
-
-
-def _lake_writes() -> bool:
-    """True once a lake accepts writes (the write path of issue 14 merged)."""
-    import inspect
-
-    from warehouse.engine.lake import LakeWarehouse
-
-    return "not yet supported" not in inspect.getsource(LakeWarehouse.writing)
 
 
 def main() -> None:
@@ -710,9 +675,9 @@ def main() -> None:
                     parser.error("retally needs --files A.duckdb[,B.duckdb]")
                 name, body = retally_part([Path(file) for file in args.files.split(",")])
             elif part == "ingest":
-                name, body = ingest(args.feeds or 40, args.items, args.hosts, folder / "ingest", lake=_lake_writes())
+                name, body = ingest(args.feeds or 40, args.items, args.hosts, folder / "ingest")
             else:
-                name, body = maintain(args.feeds or 20, args.passes, folder / "maintain", lake=_lake_writes())
+                name, body = maintain(args.feeds or 20, args.passes, folder / "maintain")
             if not args.no_write:
                 write_subsection(SECTION, name, body)
             print(f"### {name}\n\n{body}\n", flush=True)
