@@ -13,10 +13,11 @@ import binascii
 import hashlib
 import re
 import threading
+import types
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -159,20 +160,35 @@ def _cursor_value(text: str) -> tuple[datetime, int]:
         ) from None
 
 
+_UNIONS = (Union, types.UnionType)
+
+
 def _refuse_unknown_parameters(request: Request) -> None:
-    """A parameter the route does not take is a mistake (a typo would otherwise be silently ignored)."""
+    """A parameter the route does not take, or one value given twice, is a mistake.
+
+    Either would otherwise be silently ignored: a typo dropped, or all but the last of
+    `source=a&source=b` thrown away while the answer looks like one about both.
+    """
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    known = {param.alias for param in _query_params(dependant)}
+    params = {param.alias: param for param in _query_params(dependant)}
     for name in request.query_params:
-        if name in known:
-            continue
         shown = name if len(name) <= 40 else f"{name[:37]}..."
-        raise ApiProblem(
-            422, f"unknown parameter {shown!r}; this endpoint takes {', '.join(sorted(known))}", parameter=shown
-        )
+        if name not in params:
+            raise ApiProblem(
+                422, f"unknown parameter {shown!r}; this endpoint takes {', '.join(sorted(params))}", parameter=shown
+            )
+        if not _takes_many(params[name].field_info.annotation) and len(request.query_params.getlist(name)) > 1:
+            raise ApiProblem(422, "given more than once; it takes one value", parameter=shown)
+
+
+def _takes_many(annotation: Any) -> bool:
+    """Whether a parameter's type is a list (`list[str] | None` included), so it may repeat."""
+    if get_origin(annotation) is list:
+        return True
+    return any(_takes_many(member) for member in get_args(annotation) if get_origin(annotation) in _UNIONS)
 
 
 def _query_params(dependant: Any) -> list[Any]:

@@ -457,6 +457,8 @@ MISTAKES = [
     ("/v1/series", {"entity": "putin", "from": "2018-07-01T00:00:00"}, "from"),
     ("/v1/spikes", {"since": "1531526400"}, "since"),
     ("/v1/event-lens/helsinki_2018", {"window": "-1"}, "window"),
+    ("/v1/articles", {"source": ["times_herald", "-1.5"]}, "source"),  # one value, or the last wins unseen
+    ("/v1/series", {"entity": "putin", "bucket": ["day", "week"]}, "bucket"),
 ]
 
 
