@@ -126,14 +126,42 @@ def query_problem(text: str) -> str | None:
 
 
 @st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
-def query_spike_markers(
+def query_spike_episodes(
     path: str, data_version: object, queries: tuple[str, ...], collection: str | None = None
 ) -> list[Episode]:
-    """The queries' spike episodes over all the data, by start date, each named after its query's text
-    (`warehouse.spike_episodes(queries=...)`), for marking them on a chart; with `collection`, of its outlets."""
+    """The queries' spike episodes over all the data with their evidence, by start date, each named after its
+    query's text (`warehouse.spike_episodes(queries=...)`); with `collection`, of its outlets."""
     if not queries:
         return []
     return warehouse.spike_episodes(_warehouse(path), queries=list(queries), collection=collection)
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for spikes…")
+def query_spike_markers(
+    path: str,
+    data_version: object,
+    queries: tuple[str, ...],
+    *,
+    first_day: date,
+    last_day: date,
+    collection: str | None = None,
+) -> list[Episode]:
+    """The queries' spike episodes over all the data, by start date, for marking them on a chart: as
+    `query_spike_episodes` lists them but without rising terms, which no chart shows, so a new query
+    costs its line over all the data and its episodes' days, not two more passes over every article.
+    `first_day` and `last_day` are the corpus's first and last UTC days."""
+    if not queries:
+        return []
+    return warehouse.spike_episodes_peaking_within(
+        _warehouse(path),
+        [],
+        queries=queries,
+        start=first_day,
+        end=last_day,
+        calendar=events(path, data_version),
+        first_day=first_day,
+        collection=collection,
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding rising words…")

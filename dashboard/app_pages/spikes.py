@@ -198,7 +198,7 @@ def render() -> None:
     alert_form.alert_me(corpus.path, name, entity_id=None if query else entity_id, query=query)
     try:
         if query:
-            episodes = data.query_spike_markers(
+            episodes = data.query_spike_episodes(
                 corpus.path, corpus.facts.data_version, (query,), collection=corpus.collection
             )
         else:

@@ -221,9 +221,12 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
                 last_day=days[1],
                 collection=collection,
             )
+            + data.query_spike_markers(
+                path, facts.data_version, view.queries, first_day=days[0], last_day=days[1], collection=collection
+            )
             if days is not None
             else []
-        ) + data.query_spike_markers(path, facts.data_version, view.queries, collection)
+        )
         completeness = data.ingest_completeness(path, facts.data_version, start=view.start, end=view.end)
     except QueryInvalid as error:
         st.error(f"A query cannot be drawn: {tables.markdown_escaped(str(error))}", icon=":material/error:")

@@ -47,6 +47,34 @@ def test_markers_are_the_spike_pages_episodes_peaking_in_the_window(spiky_wareho
     assert (SPIKE_ID in [episode.episode_id for episode in found]) == (start <= SPIKE_DAY <= end)
 
 
+QUERY = "Putin OR Kremlin"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2018, 6, 1), SPIKE_DAY + timedelta(days=30)),  # all of it, as Trends asks
+        (SPIKE_DAY, SPIKE_DAY),
+        (SPIKE_DAY + timedelta(days=1), SPIKE_DAY + timedelta(days=9)),
+    ],
+)
+def test_a_querys_markers_are_the_spike_pages_episodes_of_the_query(spiky_warehouse, start, end):
+    expected = [
+        dataclasses.replace(episode, rising_terms=())
+        for episode in warehouse.spike_episodes(spiky_warehouse, queries=[QUERY])
+        if start <= episode.peak <= end
+    ]
+
+    found = spike_episodes_peaking_within(spiky_warehouse, [], queries=[QUERY], start=start, end=end)
+
+    assert found == expected
+    spiked = [episode for episode in found if episode.peak == SPIKE_DAY]
+    assert bool(spiked) == (start <= SPIKE_DAY <= end)
+    if spiked:
+        assert spiked[0].entity_id == QUERY
+        assert spiked[0].headlines[0].title == "Putin surprises the Kremlin with a snap reshuffle"
+
+
 def test_a_marker_keeps_its_top_headline_and_nearby_events(spiky_warehouse):
     (putin,) = spike_episodes_peaking_within(spiky_warehouse, ["putin"], start=SPIKE_DAY, end=SPIKE_DAY)
 

@@ -13,7 +13,7 @@ import pytest
 
 import warehouse
 from tests.conftest import article
-from warehouse.counting.queries import query_matches
+from warehouse.counting.queries import QUERY_MENTIONS_TABLE, parse_query, query_matches, write_query_mentions
 
 DAY = date(2018, 7, 16)
 
@@ -272,3 +272,28 @@ def test_the_articles_behind_a_query_are_searched_with_the_same_rules(summit_day
     assert (total, list(page["title"])) == (2, ["PUTIN SPEAKS", "Trump-Putin summit in Helsinki"])  # newest first
     with pytest.raises(warehouse.QueryInvalid, match="unclosed quote"):
         warehouse.search_articles(summit_day, query='"Putin')
+
+
+def test_a_query_pass_limited_to_days_reads_those_days_only(fresh_warehouse):
+    warehouse.store_articles(
+        fresh_warehouse,
+        "Outlet A",
+        [
+            article("15", "Putin lands", "", at(15, 23)),
+            article("16", "Putin meets Trump", "", at(16, 9)),
+            article("17", "Putin flies home", "", at(17, 0)),
+        ],
+    )
+
+    def titles(**limits) -> list[str]:
+        with fresh_warehouse.reading() as connection:
+            write_query_mentions(connection, [parse_query("Putin")], ["Putin"], **limits)
+            rows = connection.execute(
+                f"SELECT a.title FROM {QUERY_MENTIONS_TABLE} JOIN articles a USING (article_id) ORDER BY a.published_at"
+            ).fetchall()
+        return [title for (title,) in rows]
+
+    assert titles() == ["Putin lands", "Putin meets Trump", "Putin flies home"]
+    assert titles(days={DAY}) == ["Putin meets Trump"]  # UTC days: 23:00 on the 15th is the 15th
+    assert titles(days={date(2018, 7, 15), date(2018, 7, 17)}) == ["Putin lands", "Putin flies home"]
+    assert titles(days=set()) == []

@@ -26,6 +26,7 @@ __all__ = [
     "TermCount",
     "episode_headlines",
     "episode_term_counts",
+    "headline_days",
     "rank_rising_terms",
 ]
 
@@ -83,6 +84,11 @@ class RisingTerm:
 
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def headline_days(episodes: pd.DataFrame) -> set[date]:
+    """The UTC days `episode_headlines` draws the episodes' candidates from: each one's start to its peak."""
+    return {day for start, peak in zip(episodes["start"], episodes["peak"], strict=True) for day in _days(start, peak)}
 
 
 def episode_headlines(

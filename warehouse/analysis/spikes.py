@@ -25,6 +25,7 @@ from warehouse.analysis.evidence import (
     TermCount,
     episode_headlines,
     episode_term_counts,
+    headline_days,
     rank_rising_terms,
 )
 from warehouse.analysis.series import entity_series, first_bucketed_at
@@ -233,16 +234,18 @@ def spike_episodes_peaking_within(
     *,
     start: date,
     end: date,
+    queries: Sequence[str] = (),
     calendar: Sequence[Event] | None = None,
     first_day: date | None = None,
     collection: str | None = None,
 ) -> list[Episode]:
-    """The entities' spike episodes whose peak falls from `start` to `end` (UTC days), by start date, for marking
-    them on a chart: without their rising terms, which a chart does not show.
+    """The entities' (and `queries'`) spike episodes whose peak falls from `start` to `end` (UTC days), by start
+    date, for marking them on a chart: without their rising terms, which a chart does not show.
 
     Otherwise they are exactly the episodes `spike_episodes` finds over all the data (same id,
-    days, score, headlines and events), but judged from the days around the range only, so a
-    short range does not pay for judging every spike of years of coverage. A day's judgement
+    days, score, headlines and events; a query's carry its text as entity_id), but judged from
+    the days around the range only, so a short range does not pay for judging every spike of
+    years of coverage; a query's headlines are read from its episodes' own days. A day's judgement
     looks back DEFAULT_WINDOW_DAYS days, so the series is read from twice that before `start`
     (not before `first_day`, the corpus's first UTC day with bucketed articles, where judging
     over all the data starts too) to _LOOKAHEAD_DAYS after `end`; when an episode peaking in
@@ -260,7 +263,7 @@ def spike_episodes_peaking_within(
     judge_from = max(start - lookback, first_day)
     read_to = end + timedelta(days=_LOOKAHEAD_DAYS)
     while True:
-        series = entity_series(wh, ids, start=judge_from, end=read_to, collection=collection)
+        series = entity_series(wh, ids, queries=queries, start=judge_from, end=read_to, collection=collection)
         table = _episode_table(series)
         judged = table[(table["peak"] >= start) & (table["peak"] <= end)]
         first_judged = judge_from + timedelta(days=DEFAULT_WINDOW_DAYS)
@@ -273,7 +276,7 @@ def spike_episodes_peaking_within(
         if cut_at_end:
             read_to += timedelta(days=2 * _LOOKAHEAD_DAYS)
     events = list(calendar) if calendar is not None else list_events(wh)
-    return _with_evidence(wh, judged, series, calendar=events, terms_baseline_days=None)
+    return _with_evidence(wh, judged, series, calendar=events, terms_baseline_days=None, queries=queries)
 
 
 def _episode_table(
@@ -328,7 +331,9 @@ def _with_evidence(
         mentions = "mentions"
         if searched:
             start_utc, end_utc = datetime.combine(first, time(0)), datetime.combine(after, time(0))
-            mentions = mentions_with_queries(connection, searched, start_utc=start_utc, end_utc=end_utc)
+            # Headlines alone read the episodes' days up to their peaks; rising terms need every day.
+            days = None if terms_baseline_days is not None else headline_days(table)
+            mentions = mentions_with_queries(connection, searched, start_utc=start_utc, end_utc=end_utc, days=days)
         headlines = episode_headlines(connection, table, limit=HEADLINES_PER_EPISODE, mentions=mentions)
         if terms_baseline_days is not None:
             counts = episode_term_counts(connection, table, baseline_days=terms_baseline_days, mentions=mentions)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
@@ -480,8 +480,11 @@ FROM articles
 WHERE date_quality IN ('ok', 'missing')
   AND published_at >= $start_utc
   AND published_at < $end_utc
+  {on_days}
   AND ({condition})
 """
+# Only articles of these UTC days: the days an evidence read needs, not every day between them.
+_ON_DAYS = "AND list_contains($days, CAST(published_at AS DATE))"
 _HOLDS_ONE = "(regexp_matches(title, $pattern_{n}) OR regexp_matches(summary, $pattern_{n}))"
 _CREATE_QUERY_MENTIONS = (
     f"CREATE OR REPLACE TEMP TABLE {QUERY_MENTIONS_TABLE}"
@@ -509,14 +512,16 @@ def write_query_mentions(
     *,
     start_utc: datetime | None = None,
     end_utc: datetime | None = None,
+    days: Collection[date] | None = None,
 ) -> None:
     """Fill the temporary table QUERY_MENTIONS_TABLE with every article each query matches, as mentions of `keys`.
 
     One scan of all articles finds the terms of all the queries together; then each
     query's tree picks its articles and counts its occurrences, in SQL. Only articles a
     series can count are read: a trustworthy date, published from `start_utc` (naive UTC)
-    to before `end_utc`. The scan first asks only which articles can match (RE2 stops at
-    the first hit; `_candidate_condition`), and collects the hits of just those.
+    to before `end_utc`, and with `days` on one of those UTC days. The scan first asks
+    only which articles can match (RE2 stops at the first hit; `_candidate_condition`),
+    and collects the hits of just those.
     """
     from warehouse.counting.tally import counted_hits
 
@@ -526,7 +531,13 @@ def write_query_mentions(
     counting = _counting(queries)
     condition, parameters = _candidate_condition(queries)
     parameters.update(start_utc=start_utc or _EARLIEST, end_utc=end_utc or _LATEST)
-    found = connection.execute(_CANDIDATES.format(condition=condition), parameters).fetchnumpy()["article_id"]
+    on_days = ""
+    if days is not None:
+        on_days = _ON_DAYS
+        parameters["days"] = sorted(days)
+    found = connection.execute(_CANDIDATES.format(condition=condition, on_days=on_days), parameters).fetchnumpy()[
+        "article_id"
+    ]
     # An array of ids, as the tally's scope frame takes them, without a Python list in between.
     candidates = cast("Sequence[int]", found)
     with counted_hits(connection, counting.watchlist, candidates):
@@ -702,14 +713,18 @@ def mentions_with_queries(
     *,
     start_utc: datetime | None = None,
     end_utc: datetime | None = None,
+    days: Collection[date] | None = None,
     with_entities: bool = True,
 ) -> str:
     """The name of a relation like `mentions` that also holds the queries' matches under their keys.
 
-    The matches are those of articles published from `start_utc` to before `end_utc` (naive UTC).
-    Without `with_entities` the relation holds the queries' matches only, sparing a read of every mention.
+    The matches are those of articles published from `start_utc` to before `end_utc` (naive UTC),
+    with `days` on one of those UTC days only. Without `with_entities` the relation holds the
+    queries' matches only, sparing a read of every mention.
     """
-    write_query_mentions(connection, list(queries.values()), list(queries), start_utc=start_utc, end_utc=end_utc)
+    write_query_mentions(
+        connection, list(queries.values()), list(queries), start_utc=start_utc, end_utc=end_utc, days=days
+    )
     if not with_entities:
         return QUERY_MENTIONS_TABLE
     connection.execute(_CREATE_COUNTED_MENTIONS)
