@@ -205,13 +205,11 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
                 smooth=smooth,
             )
 
-        series = read(view.smooth)
-        # The totals under the chart are counts over the range, whatever the smoothing of the lines.
-        counted = series if view.smooth == 1 else read(1)
-        events = data.events(path, facts.data_version)
         days = layout.corpus_days(facts)
         # Every spike of the lines, judged over all the data as the Spikes page judges them (so a marker's
         # link finds its episode there), and read once per data version rather than again for every range.
+        # First, so a new query's pass over all the text is the one its line is then drawn from
+        # (warehouse.counting.remembered).
         episodes = (
             data.spike_markers(
                 path,
@@ -227,6 +225,10 @@ def _coverage(path: str, view: TrendsView, names: dict[str, str], collection: st
             if days is not None
             else []
         )
+        series = read(view.smooth)
+        # The totals under the chart are counts over the range, whatever the smoothing of the lines.
+        counted = series if view.smooth == 1 else read(1)
+        events = data.events(path, facts.data_version)
         completeness = data.ingest_completeness(path, facts.data_version, start=view.start, end=view.end)
     except QueryInvalid as error:
         st.error(f"A query cannot be drawn: {tables.markdown_escaped(str(error))}", icon=":material/error:")

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
+import warehouse
+import warehouse.counting.queries
 from tests.conftest import REPO_ROOT
 from tests.integration.feed_server import respond, running_feed_server
 from tests.postgres_cluster import PostgresCluster
+from warehouse.counting import remembered
 
 
 def newstally(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,6 +68,7 @@ READS = [
     ("series", "--entity", "putin,trump", "--bucket", "week"),
     ("series", "--entity", "xi", "--by-source", "--from", "2018-01-01", "--to", "2018-12-31", "--tz", "Europe/Berlin"),
     ("series", "--entity", "putin", "--with", "trump", "--smooth", "7", "--unique"),
+    ("series", "--query", "sanction* AND (Putin OR Trump)", "--bucket", "month"),
     ("spikes", "--format", "csv"),
     ("spikes", "--entity", "putin,trump", "--min-count", "2", "--threshold", "2.5", "--format", "json"),
     ("event-lens", "helsinki_2018", "--format", "csv"),
@@ -84,6 +88,30 @@ def test_a_read_on_the_lake_prints_exactly_what_it_prints_on_the_file(
     assert on_file.returncode == 0, on_file.stderr
     assert on_file.stdout.count("\n") > 1
     assert (on_lake.returncode, on_lake.stdout) == (on_file.returncode, on_file.stdout)
+
+
+def test_a_query_asked_again_of_the_same_lake_is_answered_from_its_remembered_matches(
+    lake: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes = []
+    read = warehouse.counting.queries._read_query_mentions
+    monkeypatch.setattr(
+        warehouse.counting.queries,
+        "_read_query_mentions",
+        lambda *args, **limits: passes.append(1) or read(*args, **limits),
+    )
+    remembered.forget_all()
+    wh = warehouse.Warehouse(lake[0], lake_data=str(lake[1]))
+    try:
+        whole = warehouse.entity_series(wh, [], queries=["sanction*"], bucket="month")
+        again = warehouse.entity_series(wh, [], queries=["sanction*"], bucket="week", tz="Europe/Berlin")
+        remembered.forget_all()
+        fresh = warehouse.entity_series(wh, [], queries=["sanction*"], bucket="week", tz="Europe/Berlin")
+    finally:
+        remembered.forget_all()
+    assert whole["articles"].sum() > 0
+    assert again.equals(fresh)
+    assert len(passes) == 2  # the first read and the one after forgetting
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
+from warehouse.counting import remembered
 from warehouse.errors import QueryInvalid
 
 # Imported where a query is parsed or counted: a series without queries (`newstally series --entity`)
@@ -472,7 +473,6 @@ FROM tally_hits h
 JOIN tally_hit_entities m ON m.pass_number = h.pass_number AND m.matched = h.matched
 GROUP BY ALL
 """
-_EARLIEST, _LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
 # {condition}: built by _candidate_condition from the queries' trees, patterns as parameters.
 _CANDIDATES = """
 SELECT article_id
@@ -516,21 +516,52 @@ def write_query_mentions(
 ) -> None:
     """Fill the temporary table QUERY_MENTIONS_TABLE with every article each query matches, as mentions of `keys`.
 
-    One scan of all articles finds the terms of all the queries together; then each
-    query's tree picks its articles and counts its occurrences, in SQL. Only articles a
-    series can count are read: a trustworthy date, published from `start_utc` (naive UTC)
-    to before `end_utc`, and with `days` on one of those UTC days. The scan first asks
-    only which articles can match (RE2 stops at the first hit; `_candidate_condition`),
-    and collects the hits of just those.
+    Only articles a series can count are read: a trustworthy date, published from
+    `start_utc` (naive UTC) to before `end_utc`, and with `days` on one of those UTC days.
+    A query this process counted over a range holding this one, on the same data, is
+    answered from its remembered matches (warehouse.counting.remembered); the others are
+    read in one pass, and remembered unless `days` left some out.
     """
-    from warehouse.counting.tally import counted_hits
-
     connection.execute(_CREATE_QUERY_MENTIONS)
     if not queries:
         return
+    start, end = start_utc or remembered.EARLIEST, end_utc or remembered.LATEST
+    state = remembered.data_state(connection)
+    unread: dict[str, Query] = {}
+    for query, key in zip(queries, keys, strict=True):
+        rows = remembered.recall(state, query.text, start, end)
+        if rows is None:
+            unread[key] = query
+        else:
+            remembered.write_recalled(
+                connection, QUERY_MENTIONS_TABLE, rows, key, start_utc=start, end_utc=end, days=days
+            )
+    if not unread:
+        return
+    _read_query_mentions(connection, list(unread.values()), list(unread), start_utc=start, end_utc=end, days=days)
+    if days is None:
+        keys_by_text = {query.text: key for key, query in unread.items()}
+        remembered.remember(connection, state, QUERY_MENTIONS_TABLE, keys_by_text, start, end)
+
+
+def _read_query_mentions(
+    connection: duckdb.DuckDBPyConnection,
+    queries: Sequence[Query],
+    keys: Sequence[str],
+    *,
+    start_utc: datetime,
+    end_utc: datetime,
+    days: Collection[date] | None,
+) -> None:
+    """`write_query_mentions` by reading the text: one scan of the articles finds the terms of all
+    the queries together; then each query's tree picks its articles and counts its occurrences, in
+    SQL. The scan first asks only which articles can match (RE2 stops at the first hit;
+    `_candidate_condition`), and collects the hits of just those."""
+    from warehouse.counting.tally import counted_hits
+
     counting = _counting(queries)
     condition, parameters = _candidate_condition(queries)
-    parameters.update(start_utc=start_utc or _EARLIEST, end_utc=end_utc or _LATEST)
+    parameters.update(start_utc=start_utc, end_utc=end_utc)
     on_days = ""
     if days is not None:
         on_days = _ON_DAYS
