@@ -240,7 +240,7 @@ def _trends_query_timings(page, url: str, first_day: date, last_day: date) -> di
 
     The three views take turns in each run, so a change of load hits them alike. The first cold load of the entity
     also judges its spikes over all the data; the first with QUERY (and every one with a new query) judges the
-    query's spikes too (`spike_episodes`: two more passes over every article's text).
+    query's spikes too, the one pass over every article's text the query's line is then drawn from.
     """
 
     def view(end: date, query: str | None) -> str:
@@ -307,12 +307,13 @@ def measure_trends_query(db_path: Path) -> str:
         f" {days} days later, less a day per run), timed from navigation until the chart's SVG holds both lines;"
         " beside it the same view with the entity alone (timed until its line is drawn), the views taking turns"
         f" in each run. Median of {QUERY_RUNS} runs, seconds. Query: `{QUERY}` (as in the Queries section). *Cold*: a"
-        " range not asked before, so the warehouse is queried: the entity's line, and the query's line, a pass"
-        " over every article's title and summary; *first cold* also judges the lines' spikes over all the data"
-        " (for a query, `spike_episodes`: its line over all the data and its episodes' headlines and words, two"
-        " more passes over every article's text), which later views reuse. The *new query* row"
+        " range not asked before, so the warehouse is queried: the entity's line, and the query's line from the"
+        " query's matches the process remembers (`warehouse/counting/remembered.py`), no text read; *first cold*"
+        " also judges the lines' spikes over all the data (for a query, `spike_episodes_peaking_within`: one pass"
+        " over every article's title and summary for its line over all the data, then its episodes' headlines"
+        " from those matches), which later views reuse. The *new query* row"
         f" asks each run for a query no load asked for before ({QUERY_RUNS} queries, e.g."
-        f" `{NEW_QUERIES[0]}`), as a user typing one does: all three passes every time. *vs entity*: cold against the"
+        f" `{NEW_QUERIES[0]}`), as a user typing one does: that one pass every time. *vs entity*: cold against the"
         f" entity alone. Load average {started_load:.1f} at the start and {load:.1f} at the end (2 cores shared"
         " with other sessions), so an idle machine does better: read the ratios more than the seconds.\n\n"
         "| Trends, daily, whole history | first chart, first cold | first chart, cold | first chart, warm"
