@@ -10,7 +10,8 @@ measured in the same run: DuckDB counting the same regular expression (the query
 first-pass RE2 pattern) over titles and summaries, grouped by day, nothing else, on a
 fresh read-only connection whose opening is not timed. Median of RUNS runs, taken in
 turn so a change of load hits both alike; then one `newstally series --query` from the
-shell, start-up included. Targets (issue 15): under 1 s and within 2x the floor at 1M.
+shell, start-up included. Targets (issue 15): under 1 s and within 2x the floor at 1M; under 5 s at 10M
+(a corpus of 5M or more gets its own section, "... at N articles").
 `rising --window 7d` is timed too (issue 15: under 2 s at 1M).
 """
 
@@ -38,6 +39,9 @@ QUERIES = (
 )
 TARGET_SECONDS = 1.0
 TARGET_RATIO = 2.0
+# At 10M the issue asks for the line under 5 s, and the corpus gets a section of its own, as the other 10M ones.
+LARGE_CORPUS = 5_000_000
+LARGE_TARGET_SECONDS = 5.0
 _FLOOR_QUERY = """
 SELECT date_trunc('day', published_at) AS day,
        count(*) FILTER (WHERE regexp_matches(title, $pattern) OR regexp_matches(summary, $pattern)) AS articles
@@ -67,7 +71,12 @@ def _floor_pattern(query: str) -> str:
     return sql_match_plan(_counting([parse_query(query)]).watchlist).first_pass.extract_pattern
 
 
-def _measure(path: Path, stored_how: str) -> str:
+def _section(articles: int) -> str:
+    return SECTION if articles < LARGE_CORPUS else f"{SECTION} at {articles:,} articles"
+
+
+def _measure(path: Path, stored_how: str) -> tuple[str, str]:
+    """The section's name and body."""
     import duckdb
 
     import warehouse
@@ -75,6 +84,8 @@ def _measure(path: Path, stored_how: str) -> str:
 
     wh = warehouse.Warehouse(path)
     facts = warehouse.corpus_facts(wh)
+    large = facts.articles >= LARGE_CORPUS
+    target_seconds = LARGE_TARGET_SECONDS if large else TARGET_SECONDS
     rows = []
     under_target, within_ratio = [], []
     for query in QUERIES:
@@ -109,7 +120,7 @@ def _measure(path: Path, stored_how: str) -> str:
         )
         shell_s = time.perf_counter() - started
         ratio = series_s / floor_s
-        under_target.append(series_s < TARGET_SECONDS)
+        under_target.append(series_s < target_seconds)
         within_ratio.append(ratio <= TARGET_RATIO)
         rows.append(
             f"| `{query}` | {matched:,} | {days:,} | {floor_s * 1000:,.0f} | {series_s * 1000:,.0f} | {ratio:.2f}x"
@@ -125,7 +136,15 @@ def _measure(path: Path, stored_how: str) -> str:
     load = os.getloadavg()[0]
     ratios = "met" if all(within_ratio) else "not met for every query"
     seconds = "met" if all(under_target) else "not met for every query"
-    return (
+    if large:
+        targets = f"Target (issue 15) at 10,000,000 articles: a query line under {target_seconds:.0f} s: {seconds}."
+    else:
+        targets = (
+            f"Targets (issue 15) at 1,000,000 articles: a query line within {TARGET_RATIO:.0f}x the floor: {ratios};"
+            f" under {target_seconds:.0f} s: {seconds}; `rising` for the last week under 2 s:"
+            f" {'met' if rising_s < 2 else 'not met'}."
+        )
+    return _section(facts.articles), (
         f"{facts.articles:,} demo articles from {facts.sources} outlets"
         f" ({facts.first_published_at:%Y-%m-%d} to {facts.last_published_at:%Y-%m-%d}), {stored_how}."
         f" Each query's line: `entity_series(wh, [], queries=[q])`, daily, all years, UTC. The floor: DuckDB"
@@ -141,9 +160,7 @@ def _measure(path: Path, stored_how: str) -> str:
         "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
         f"`rising_terms(window_days=7)` (words and two-word phrases of the last week's titles against the 28"
         f" days before; {len(report.rows)} terms listed): {rising_s * 1000:,.0f} ms, median of {RUNS}.\n\n"
-        f"Targets (issue 15) at 1,000,000 articles: a query line within {TARGET_RATIO:.0f}x the floor: {ratios};"
-        f" under {TARGET_SECONDS:.0f} s: {seconds}; `rising` for the last week under 2 s:"
-        f" {'met' if rising_s < 2 else 'not met'}.\n"
+        f"{targets}\n"
     )
 
 
@@ -153,12 +170,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
     args = parser.parse_args()
     path, stored_how = _corpus(args.articles)
-    body = _measure(path, stored_how)
-    if args.no_write:
-        print(body)
-    else:
-        write_section(SECTION, body)
-        print(body)
+    section, body = _measure(path, stored_how)
+    if not args.no_write:
+        write_section(section, body)
+    print(body)
 
 
 if __name__ == "__main__":
