@@ -123,6 +123,17 @@ def test_the_shipped_feed_list_names_at_least_24_outlets_with_http_feeds():
     assert all(entry.url.startswith(("https://", "http://")) for entry in entries)
 
 
+def test_every_shipped_outlet_says_where_it_is_based_so_country_collections_work():
+    countries = {entry.source_name: entry.country for entry in read_opml(SHIPPED_FEEDS)}
+
+    assert [name for name, country in countries.items() if not country] == ["UN News"]  # not a country's outlet
+    assert all(len(country) == 2 and country.isupper() for country in countries.values() if country)
+    assert {name for name, country in countries.items() if country == "UA"} == {
+        "The Kyiv Independent",
+        "Ukrainska Pravda",
+    }
+
+
 def test_importing_registers_each_feed_with_its_outlet_once(fresh_warehouse, tmp_path: Path):
     path = _write(tmp_path, opml_document(ENTRIES))
 
