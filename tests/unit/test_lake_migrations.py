@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import SAMPLE_MIGRATION_NAME, SAMPLE_VERSION, migrations_with_sample
 from warehouse.engine import extensions, queries
-from warehouse.engine.lake import lake_schema_sql, pending_lake_migrations
+from warehouse.engine.lake import _catalog_refusal, lake_schema_sql, pending_lake_migrations
 from warehouse.engine.queries import LAKE_BASELINE, lake_migration_files, migration_files
 from warehouse.errors import WarehouseUnavailable
 
@@ -101,3 +102,14 @@ def test_a_lake_newer_than_this_newstally_is_refused() -> None:
     shipped = {version for version, _, _ in migration_files()}
     with pytest.raises(WarehouseUnavailable, match=r"written by a newer newstally \(schema 9999\)"):
         pending_lake_migrations(TARGET, {*shipped, 9999})
+
+
+def test_an_upgrade_refused_by_postgresql_says_why_in_its_one_line() -> None:
+    # What DuckDB 1.5.5 raised when the ingest role (no CREATE on the schema) ran `lake upgrade`, shortened.
+    error = duckdb.TransactionException(
+        "TransactionContext Error: Failed to commit: Failed to commit DuckLake transaction.\n"
+        'Failed to flush changes into DuckLake: Failed to execute query "INSERT INTO ...;\n...":'
+        " ERROR:  permission denied for schema public\nLINE 1: ...CREATE TABLE IF NOT EXISTS ..."
+    )
+    assert _catalog_refusal(error) == " (permission denied for schema public)"
+    assert _catalog_refusal(duckdb.CatalogException("Catalog Error: Table with name nope does not exist!")) == ""

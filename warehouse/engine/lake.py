@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -431,13 +432,23 @@ def upgrade_lake(target: str, *, lake_data: str | None = None) -> LakeUpgrade:
         except duckdb.Error as error:
             _quietly(cursor, "ROLLBACK")
             raise WarehouseUnavailable(
-                f"cannot upgrade lake {target}: {failing} failed: {_first_line(error)};"
+                f"cannot upgrade lake {target}: {failing} failed: {_first_line(error)}{_catalog_refusal(error)};"
                 f" nothing was changed, the lake is still at schema {before}"
             ) from error
         except BaseException:
             _quietly(cursor, "ROLLBACK")
             raise
         return LakeUpgrade(schema_before=before, schema_after=steps[-1][0], applied=tuple(name for _, name, _ in steps))
+
+
+def _catalog_refusal(error: duckdb.Error) -> str:
+    """PostgreSQL's own reason when it refused DuckLake's commit, which DuckDB puts pages below its first line.
+
+    Most often "permission denied for schema public": a schema change makes tables in the
+    catalog's database, which only the lake's owner may (docs/scale-out.md, "PostgreSQL").
+    """
+    refused = re.search(r"\bERROR:\s+(.+)", str(error))
+    return f" ({refused.group(1).strip()})" if refused else ""
 
 
 def pending_lake_migrations(target: str, applied: set[int]) -> list[tuple[int, str, str]]:
