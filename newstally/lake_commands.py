@@ -1,4 +1,4 @@
-"""`newstally lake init|import|maintain`: a warehouse in a DuckLake (catalog in PostgreSQL, Parquet files).
+"""`newstally lake init|import|maintain|upgrade`: a warehouse in a DuckLake (catalog in PostgreSQL, Parquet files).
 
 The lake is named by --db ducklake:postgres:CONNINFO; --lake-data says where its files live.
 """
@@ -18,7 +18,7 @@ DEFAULT_KEEP_HOURS = 1.0
 
 def add_lake_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     """Register `lake` and its actions through the CLI's own `command` helper."""
-    lake = command("lake", "", "a warehouse in a DuckLake (PostgreSQL catalog): init, import, maintain")
+    lake = command("lake", "", "a warehouse in a DuckLake (PostgreSQL catalog): init, import, maintain, upgrade")
     actions = lake.add_subparsers(dest="lake_command", metavar="ACTION", parser_class=type(lake))
     actions.required = True
     sub = actions.add_parser(
@@ -49,6 +49,14 @@ def add_lake_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
         f" (default {DEFAULT_KEEP_HOURS:g})",
     )
     sub.set_defaults(handler="lake_commands:cmd_lake_maintain")
+    sub = actions.add_parser(
+        "upgrade",
+        help="bring the lake's tables to this newstally's schema, all missing migrations in one commit",
+        description="bring the lake's tables to this newstally's schema: apply the lake variants of the"
+        " migrations it lacks, in order, in one commit (a failure leaves it as it was); run it once,"
+        " as the lake's owner, after upgrading newstally (docs/scale-out.md, 'Upgrading a lake's schema')",
+    )
+    sub.set_defaults(handler="lake_commands:cmd_lake_upgrade")
 
 
 def cmd_lake_init(args: argparse.Namespace) -> int:
@@ -85,6 +93,22 @@ def cmd_lake_maintain(args: argparse.Namespace) -> int:
     files = warehouse.maintain_lake(target, older_than_hours=args.keep_hours, lake_data=lake_data)
     before, after = files["files_before"], files["files_after"]
     print(f"maintained lake {target}: {before} data files before, {after} after", file=sys.stderr)
+    return 0
+
+
+def cmd_lake_upgrade(args: argparse.Namespace) -> int:
+    import warehouse
+
+    target, lake_data = _lake(args)
+    upgrade = warehouse.upgrade_lake(target, lake_data=lake_data)
+    if upgrade.applied:
+        print(
+            f"upgraded lake {target} from schema {upgrade.schema_before} to {upgrade.schema_after}:"
+            f" applied {', '.join(upgrade.applied)}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"lake {target} is already at schema {upgrade.schema_after}; nothing to do", file=sys.stderr)
     return 0
 
 

@@ -112,10 +112,12 @@ from .counting.watchlist import (
 )
 from .engine.lake import (
     LakeNotSupported as LakeNotSupported,
+    LakeUpgrade as LakeUpgrade,
     import_warehouse as import_warehouse,
     init_lake as init_lake,
     is_lake_target as is_lake_target,
     maintain_lake as maintain_lake,
+    upgrade_lake as upgrade_lake,
 )
 from .engine.db import (
     Warehouse as Warehouse,

@@ -140,12 +140,14 @@ def test_a_running_process_applies_only_the_migrations_it_started_with(tmp_path:
     import warehouse.engine.queries
 
     known = warehouse.engine.queries.migration_files()
-    newer = tmp_path / "migrations"
-    newer.mkdir()
+    folder = tmp_path / "migrations"
+    folder.mkdir()
     for _, name, sql in known:
-        (newer / name).write_text(sql, encoding="utf-8")
-    (newer / "0099_from_the_future.sql").write_text("CREATE TABLE future (x INTEGER);", encoding="utf-8")
-    monkeypatch.setattr(warehouse.engine.queries.resources, "files", lambda package: newer)
+        (folder / name).write_text(sql, encoding="utf-8")
+    monkeypatch.setattr(warehouse.engine.queries, "MIGRATIONS_FOLDER", folder)
+    assert warehouse.engine.queries.migration_files() == known  # the process has read its migrations
+    # An upgrade puts a newer one on disk beside the running process.
+    (folder / "0099_from_the_future.sql").write_text("CREATE TABLE future (x INTEGER);", encoding="utf-8")
 
     wh = warehouse.open_warehouse(tmp_path / "running.duckdb", watchlist_path=SHIPPED_WATCHLIST)
     with wh.reading() as connection:

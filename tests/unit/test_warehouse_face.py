@@ -87,8 +87,9 @@ def test_sub_packages_import_only_the_layers_below(layer: str):
 
 
 def test_sql_files_are_where_the_one_loader_reads_them():
-    """Queries in warehouse/sql/, migrations in warehouse/engine/migrations/: a file anywhere else is never run."""
-    read = {REPO_ROOT / "warehouse" / "sql", REPO_ROOT / "warehouse" / "engine" / "migrations"}
+    """Queries in warehouse/sql/, migrations in engine/migrations/ (lake variants in its lake/): nowhere else."""
+    migrations = REPO_ROOT / "warehouse" / "engine" / "migrations"
+    read = {REPO_ROOT / "warehouse" / "sql", migrations, migrations / "lake"}
     found = (REPO_ROOT / "warehouse").rglob("*.sql")
     stray = [str(path.relative_to(REPO_ROOT)) for path in found if path.parent not in read]
     assert stray == []

@@ -9,19 +9,22 @@ file run unchanged.
 
 Writes take turns under a PostgreSQL advisory lock (`LakeWarehouse.writing`) and run the
 same statements as on a file: DuckLake has no sequences, keys, ON CONFLICT or RETURNING,
-so the write path uses none of them (docs/scale-out.md).
+so the write path uses none of them (docs/scale-out.md). A lake made by an older newstally
+is brought to this one's schema by `upgrade_lake`, which applies the lake variants of the
+migrations it lacks.
 """
 
 from __future__ import annotations
 
 import fcntl
-import functools
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,7 +41,7 @@ from warehouse.engine.db import (
     migration_files,
 )
 from warehouse.engine.extensions import LAKE_EXTENSIONS, connect_offline
-from warehouse.engine.queries import load_query
+from warehouse.engine.queries import LAKE_BASELINE, lake_migration_files, load_query
 from warehouse.errors import WarehouseError, WarehouseUnavailable
 
 # The tables and columns of a migrated warehouse file, in order, as `lake_schema_sql` copies them.
@@ -211,17 +214,23 @@ def _attach_control(connection: duckdb.DuckDBPyConnection, target: str) -> None:
 
 def _check_schema(cursor: duckdb.DuckDBPyConnection, target: str) -> None:
     """Refuse to write a lake whose tables are not the ones this newstally writes."""
-    applied = {int(row[0]) for row in cursor.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = _applied_versions(cursor)
     shipped = {version for version, _, _ in migration_files()}
     if applied - shipped:
-        raise WarehouseUnavailable(
-            f"lake {target} was written by a newer newstally (schema {max(applied)}); upgrade newstally on this host"
-        )
+        raise WarehouseUnavailable(_newer_lake_message(target, applied))
     if shipped - applied:
         raise WarehouseUnavailable(
             f"lake {target} is at schema {max(applied, default=0)} and this newstally writes schema {max(shipped)};"
-            " a lake's schema cannot be upgraded in place yet: lake init a new one and lake import a file"
+            f" upgrade the lake once, as its owner: newstally --db '{target}' lake upgrade"
         )
+
+
+def _applied_versions(cursor: duckdb.DuckDBPyConnection) -> set[int]:
+    return {int(row[0]) for row in cursor.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def _newer_lake_message(target: str, applied: set[int]) -> str:
+    return f"lake {target} was written by a newer newstally (schema {max(applied)}); upgrade newstally on this host"
 
 
 class LakeMissing(WarehouseUnavailable):
@@ -382,12 +391,101 @@ def _data_file_count(cursor: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-@functools.cache
+@dataclass(frozen=True)
+class LakeUpgrade:
+    """What `upgrade_lake` did: the schema before and after, and the migrations it applied (none: nothing to do)."""
+
+    schema_before: int
+    schema_after: int
+    applied: tuple[str, ...]
+
+
+def upgrade_lake(target: str, *, lake_data: str | None = None) -> LakeUpgrade:
+    """Bring a lake to this newstally's schema: the lake variants of the migrations it lacks, in one commit.
+
+    All of them run in one DuckLake transaction, each recorded in `schema_migrations`, so a
+    failure anywhere leaves the lake exactly as it was, at its old schema. It holds the
+    writer lock, so no writer of this lake is between two of its statements; writers of
+    the old newstally refuse the lake once it is upgraded, those of the new one before.
+    """
+    connection = _attached(target, lake_data, create=False)
+    if not _has_tables(connection):
+        raise WarehouseUnavailable(_no_tables_message(target))
+    with _writer_lock(target), _locked_cursor(connection, target), _cursor(connection) as cursor:
+        _prepare(cursor)
+        applied = _applied_versions(cursor)
+        steps = pending_lake_migrations(target, applied)
+        before = max(applied, default=0)
+        if not steps:
+            return LakeUpgrade(schema_before=before, schema_after=before, applied=())
+        failing = "its start"
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            for version, name, sql in steps:
+                failing = f"the lake variant of {name}"
+                cursor.execute(sql)
+                cursor.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name])
+            failing = "its commit"
+            # A migration may fill tables: readers' caches, keyed on the write count, must notice.
+            bump_write_count(cursor)
+            cursor.execute("COMMIT")
+        except duckdb.Error as error:
+            _quietly(cursor, "ROLLBACK")
+            raise WarehouseUnavailable(
+                f"cannot upgrade lake {target}: {failing} failed: {_first_line(error)}{_catalog_refusal(error)};"
+                f" nothing was changed, the lake is still at schema {before}"
+            ) from error
+        except BaseException:
+            _quietly(cursor, "ROLLBACK")
+            raise
+        return LakeUpgrade(schema_before=before, schema_after=steps[-1][0], applied=tuple(name for _, name, _ in steps))
+
+
+def _catalog_refusal(error: duckdb.Error) -> str:
+    """PostgreSQL's own reason when it refused DuckLake's commit, which DuckDB puts pages below its first line.
+
+    Most often "permission denied for schema public": a schema change makes tables in the
+    catalog's database, which only the lake's owner may (docs/scale-out.md, "PostgreSQL").
+    """
+    refused = re.search(r"\bERROR:\s+(.+)", str(error))
+    return f" ({refused.group(1).strip()})" if refused else ""
+
+
+def pending_lake_migrations(target: str, applied: set[int]) -> list[tuple[int, str, str]]:
+    """(version, name, sql) of the lake variants a lake with these migrations applied needs, in order.
+
+    Refuses a lake newer than this newstally, and one lacking a migration that has no lake
+    variant, naming it: a migration up to LAKE_BASELINE (no lake made by newstally lacks
+    one), or a newer one shipped without its variant.
+    """
+    shipped = migration_files()
+    if applied - {version for version, _, _ in shipped}:
+        raise WarehouseUnavailable(_newer_lake_message(target, applied))
+    variants = {name: (version, name, sql) for version, name, sql in lake_migration_files()}
+    steps = []
+    for version, name, _ in shipped:
+        if version in applied:
+            continue
+        if version <= LAKE_BASELINE:
+            raise WarehouseUnavailable(
+                f"lake {target} lacks migration {name}, which every lake newstally makes has, so it cannot be"
+                " upgraded: lake init a new one and lake import a file"
+            )
+        if name not in variants:
+            raise WarehouseUnavailable(
+                f"this newstally ships migration {name} without its lake variant (migrations/lake/{name}),"
+                f" so it cannot upgrade lake {target}; nothing was changed"
+            )
+        steps.append(variants[name])
+    return steps
+
+
 def lake_schema_sql() -> str:
     """CREATE TABLE statements for a lake: every table and column of a fully migrated warehouse file.
 
     Derived from the migrations themselves (applied to an in-memory database), so a new
-    migration reaches the lake without a second copy of the schema; what DuckLake lacks
+    migration reaches a new lake without a second copy of the schema (an existing lake gets
+    it from its lake variant, `upgrade_lake`); what DuckLake lacks
     (keys, sequences and the defaults that call them, foreign keys) is left out; NOT NULL
     and constant defaults are kept, so an INSERT written for the file works. The lake's own
     `lake_sequences` table (warehouse/sql/lake_sequences.sql) is added at the end.
