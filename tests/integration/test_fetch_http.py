@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -389,3 +390,31 @@ def test_the_scheduler_runs_a_first_pass_at_once_and_stops_when_asked(server, fr
 
     assert not runner.is_alive()
     assert warehouse.corpus_facts(fresh_warehouse).articles == 3
+
+
+def test_a_pass_longer_than_the_interval_makes_the_next_wait_without_a_warning(fresh_warehouse, caplog):
+    passes: list[float] = []
+
+    def slow_after_pass() -> None:
+        passes.append(time.monotonic())
+        time.sleep(2.5)  # the pass outlasts two ticks of a 1 s interval
+
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=run_scheduler,
+        args=(fresh_warehouse,),
+        kwargs={"interval_seconds": 1, "stop_event": stop, "after_pass": slow_after_pass},
+    )
+    with caplog.at_level(logging.INFO):
+        runner.start()
+        try:
+            deadline = time.monotonic() + 20
+            while len(passes) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            runner.join(timeout=10)
+
+    assert len(passes) >= 2
+    assert passes[1] - passes[0] >= 2.5  # the second started after the first ended: no overlap
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
