@@ -216,17 +216,33 @@ def _interleaved(calls: dict[str, tuple[Callable[[], object], Callable[[], objec
     return {name: (median(file_s), median(lake_s)) for name, (file_s, lake_s) in durations.items()}
 
 
-def _retally_pair(file_wh: Any, lake_wh: Any, runs: int) -> tuple[float, float]:
-    """Median seconds of a full `retally` on the lake and on the file, taken in turn."""
+def _retally_pair(file_wh: Any, lake_wh: Any, runs: int) -> tuple[float | None, float | None]:
+    """Median seconds of a full `retally` on the lake and on the file, taken in turn; None for an engine on
+    which it failed (its one-line error printed; it is not tried again)."""
     import warehouse
 
     durations: dict[Any, list[float]] = {file_wh: [], lake_wh: []}
+    failed: set[Any] = set()
     for run in range(runs):
         for wh in (lake_wh, file_wh) if run % 2 == 0 else (file_wh, lake_wh):
+            if wh in failed:
+                continue
             started = time.perf_counter()
-            warehouse.retally(wh, WATCHLIST)
+            try:
+                warehouse.retally(wh, WATCHLIST)
+            except warehouse.WarehouseError as error:
+                print(f"retally failed on {wh}: {error}", file=sys.stderr, flush=True)
+                failed.add(wh)
+                continue
             durations[wh].append(time.perf_counter() - started)
-    return median(durations[file_wh]), median(durations[lake_wh])
+    return tuple(None if wh in failed else median(durations[wh]) for wh in (file_wh, lake_wh))  # type: ignore[return-value]
+
+
+def _seconds_cell(seconds: float | None, *, scale: float = 1.0, digits: int = 1) -> str:
+    """A retally's figure, or why there is none: at 10M a file's retally can exceed the 500MB memory cap."""
+    if seconds is None:
+        return "failed: out of memory at the 500MB cap"
+    return f"{seconds * scale:,.{digits}f}"
 
 
 def retally_part(files: list[Path]) -> tuple[str, str]:
@@ -246,10 +262,9 @@ def retally_part(files: list[Path]) -> tuple[str, str]:
             runs = _retally_runs(articles)
             file_s, lake_s = _retally_pair(file_wh, warehouse.Warehouse(target), runs)
             print(f"{path}: file {file_s}, lake {lake_s}", file=sys.stderr, flush=True)
-            lake_cell = f"{lake_s:.1f}"
             rows.append(
-                f"| {articles:,} | {import_s:.1f} | {file_s:.1f} | {lake_cell} | {_ratio(file_s, lake_s)}"
-                f" | {_runs_text(runs)} |"
+                f"| {articles:,} | {import_s:.1f} | {_seconds_cell(file_s)} | {_seconds_cell(lake_s)}"
+                f" | {_ratio(file_s, lake_s)} | {_runs_text(runs)} |"
             )
             shutil.rmtree(path.parent / f"lake-data-retally-{index}", ignore_errors=True)
     body = (
@@ -304,8 +319,8 @@ def _count(wh: Any, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _ratio(file_s: float, lake_s: float | None) -> str:
-    if lake_s is None:
+def _ratio(file_s: float | None, lake_s: float | None) -> str:
+    if file_s is None or lake_s is None:
         return ""
     ratio = lake_s / file_s
     return f"**{ratio:.2f}x**" if ratio > TARGET_RATIO else f"{ratio:.2f}x"
@@ -354,11 +369,11 @@ def _reads_body(measured: list[dict], builds: list[dict], skipped: list[tuple[in
             for name, (file_s, lake_s) in figures["timed"].items()
         ]
         retally_file, retally_lake = figures["retally"]
-        lake_cell = f"{retally_lake * 1000:,.0f}"
         rows.append(
             f"| `retally`: every article, shipped watchlist, one transaction"
             f" ({_runs_text(_retally_runs(figures['articles']))})"
-            f" | {retally_file * 1000:,.0f} | {lake_cell} | {_ratio(retally_file, retally_lake)} |"
+            f" | {_seconds_cell(retally_file, scale=1000, digits=0)}"
+            f" | {_seconds_cell(retally_lake, scale=1000, digits=0)} | {_ratio(retally_file, retally_lake)} |"
         )
         lines += [
             f"**{figures['articles']:,} articles** ({figures['mentions']:,} mentions): file"
