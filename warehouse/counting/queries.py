@@ -483,8 +483,6 @@ WHERE date_quality IN ('ok', 'missing')
   {on_days}
   AND ({condition})
 """
-# Only articles of these UTC days: the days an evidence read needs, not every day between them.
-_ON_DAYS = "AND list_contains($days, CAST(published_at AS DATE))"
 _HOLDS_ONE = "(regexp_matches(title, $pattern_{n}) OR regexp_matches(summary, $pattern_{n}))"
 _CREATE_QUERY_MENTIONS = (
     f"CREATE OR REPLACE TEMP TABLE {QUERY_MENTIONS_TABLE}"
@@ -561,11 +559,8 @@ def _read_query_mentions(
 
     counting = _counting(queries)
     condition, parameters = _candidate_condition(queries)
-    parameters.update(start_utc=start_utc, end_utc=end_utc)
-    on_days = ""
-    if days is not None:
-        on_days = _ON_DAYS
-        parameters["days"] = sorted(days)
+    on_days, day_parameters = remembered.day_filter(days)
+    parameters.update(day_parameters, start_utc=start_utc, end_utc=end_utc)
     found = connection.execute(_CANDIDATES.format(condition=condition, on_days=on_days), parameters).fetchnumpy()[
         "article_id"
     ]

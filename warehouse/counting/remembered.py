@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-__all__ = ["MAX_QUERIES", "MAX_ROWS", "data_state", "forget_all", "recall", "remember", "write_recalled"]
+__all__ = ["MAX_QUERIES", "MAX_ROWS", "data_state", "day_filter", "forget_all", "recall", "remember", "write_recalled"]
 
 MAX_QUERIES = 16  # queries remembered at once, the least recently used forgotten first
 MAX_ROWS = 2_000_000  # a query matching more is read again each time rather than held (about 40 MB)
@@ -54,6 +54,8 @@ INSERT INTO {table}
 SELECT article_id, $key, occurrences, in_title FROM remembered_matches
 WHERE published_at >= $start_utc AND published_at < $end_utc {on_days}
 """
+# Only articles of these UTC days: the days an evidence read needs, not every day between them.
+_ON_DAYS = "AND list_contains($days, CAST(published_at AS DATE))"
 
 State = tuple[str, str]
 
@@ -132,16 +134,20 @@ def write_recalled(
     days: Collection[date] | None,
 ) -> None:
     """Insert the remembered rows inside the range (and on `days`) into `table` as mentions of `key`."""
-    parameters: dict[str, object] = {"key": key, "start_utc": start_utc, "end_utc": end_utc}
-    on_days = ""
-    if days is not None:
-        on_days = "AND list_contains($days, CAST(published_at AS DATE))"
-        parameters["days"] = sorted(days)
+    on_days, parameters = day_filter(days)
+    parameters.update(key=key, start_utc=start_utc, end_utc=end_utc)
     connection.register("remembered_matches", rows)
     try:
         connection.execute(_INSERT.format(table=table, on_days=on_days), parameters)
     finally:
         connection.unregister("remembered_matches")
+
+
+def day_filter(days: Collection[date] | None) -> tuple[str, dict[str, object]]:
+    """SQL (`AND ...` on `published_at`) keeping only articles of `days` (UTC), and its parameters; none for None."""
+    if days is None:
+        return "", {}
+    return _ON_DAYS, {"days": sorted(days)}
 
 
 def forget_all() -> None:
