@@ -108,3 +108,14 @@ def launched_chromium() -> Iterator[object]:
 def grid_cell(page, text: str):
     """A cell of a st.dataframe grid, found through the grid's accessible table (the grid itself is a canvas)."""
     return page.locator('[data-testid="stDataFrame"] td', has_text=text)
+
+
+def page_link(page, target: str):
+    """The st.page_link whose address ends with `target`, as the user sees it, once the script run is over.
+
+    A horizontal row renders each link twice, one copy hidden, and a link found by its text alone may be a longer
+    one ("Spikes of Vladimir Putin" for "Vladimir Putin"); a click while the script still runs may land on an
+    element that moves under it.
+    """
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
+    return page.locator(f'[data-testid="stPageLink"] a[href$="{target}"]').filter(visible=True)

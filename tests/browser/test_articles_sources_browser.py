@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 import warehouse
 from tests.browser.dashboard_server import (
     SCREENSHOTS,
     grid_cell,
+    page_link,
     requires_chromium,
     running_dashboard,
 )
@@ -164,8 +166,9 @@ def test_a_script_in_a_feed_title_shows_as_text_and_never_runs(dashboard_url, br
 def test_trends_links_to_the_articles_behind_a_line(dashboard_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{dashboard_url}/?entities=putin,trump&from=2018-07-10&to=2018-07-20&bucket=day")
-    link = page.locator('[data-testid="stPageLink"] a', has_text="Vladimir Putin").first
-    link.wait_for(timeout=30_000)
+    page.locator(".vega-embed svg .mark-line path").first.wait_for(timeout=30_000)
+    link = page_link(page, "articles?entity=putin&from=2018-07-10&to=2018-07-20")
+    expect(link).to_have_count(1, timeout=30_000)
 
     link.click()
 

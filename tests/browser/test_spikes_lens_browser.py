@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.dashboard_server import (
     SCREENSHOTS,
     grid_cell,
+    page_link,
     requires_chromium,
     running_dashboard,
 )
@@ -67,7 +69,8 @@ def test_trends_links_to_each_lines_spikes(dashboard_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1050})
     page.goto(f"{dashboard_url}/?entities=putin,trump&from=2018-07-01&to=2018-07-31&bucket=day&metric=share")
     page.locator(".vega-embed svg text", has_text="1 spike as diamonds").first.wait_for(timeout=30_000)
-    link = page.locator('[data-testid="stPageLink"] a', has_text="Spikes of Vladimir Putin").first
+    link = page_link(page, "spikes?entity=putin")
+    expect(link).to_have_count(1, timeout=30_000)
 
     link.click()
 
