@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SHIPPED_WATCHLIST
-from warehouse.counting.tally import mention_rows, tally_articles
+from warehouse.counting.tally import counted_hits, mention_rows, tally_articles
 from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
 from warehouse.engine.db import migrate
 
@@ -116,6 +116,15 @@ def _python_rows(watchlist: Watchlist, articles: list[tuple[str, str]]) -> list[
 
 
 def _sql_rows(watchlist: Watchlist, articles: list[tuple[str, str]], article_ids: list[int] | None = None) -> list:
+    connection = _connection_with(articles)
+    tally_articles(connection, watchlist, article_ids)
+    rows = connection.execute("SELECT article_id, entity_id, occurrences, in_title FROM mentions").fetchall()
+    connection.close()
+    return sorted(rows)
+
+
+def _connection_with(articles: list[tuple[str, str]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding (title, summary) articles numbered from 1."""
     connection = duckdb.connect()
     migrate(connection)
     frame = pd.DataFrame(
@@ -131,10 +140,8 @@ def _sql_rows(watchlist: Watchlist, articles: list[tuple[str, str]], article_ids
         " date_quality, fetched_at) SELECT article_id, 1, article_id::VARCHAR, '', '', title, summary,"
         " TIMESTAMP '2025-01-01', 'ok', TIMESTAMP '2025-01-01' FROM given"
     )
-    tally_articles(connection, watchlist, article_ids)
-    rows = connection.execute("SELECT article_id, entity_id, occurrences, in_title FROM mentions").fetchall()
-    connection.close()
-    return sorted(rows)
+    connection.unregister("given")
+    return connection
 
 
 @pytest.mark.parametrize("articles", [HAND_WRITTEN, _generated(400)], ids=["hand-written", "generated"])
@@ -146,6 +153,21 @@ def test_sql_tally_of_listed_articles_leaves_the_others_alone():
     articles = [("Putin", ""), ("Trump", ""), ("Macron", "")]
     # Only articles 1 and 3 are tallied: Putin once in the title, Macron once in the title.
     assert _sql_rows(WATCHLIST, articles, article_ids=[1, 3]) == [(1, "putin", 1, True), (3, "macron", 1, True)]
+
+
+def test_an_error_that_aborts_the_transaction_during_a_tally_is_the_error_raised():
+    # Out of memory in a scan aborts the transaction; cleaning up must not hide it behind
+    # "Current transaction is aborted", and the rollback leaves no temporary table behind.
+    connection = _connection_with([("Putin", ""), ("Trump", "")])
+    connection.execute("BEGIN TRANSACTION")
+
+    with pytest.raises(duckdb.InvalidInputException, match="the scan failed"), counted_hits(connection, WATCHLIST):
+        connection.execute("SELECT error('the scan failed')")
+
+    connection.execute("ROLLBACK")
+    assert connection.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'tally_%'").fetchone() == (0,)
+    assert tally_articles(connection, WATCHLIST) == 2  # the connection still tallies
+    connection.close()
 
 
 def test_sql_tally_of_the_spec_cases_gives_the_hand_counted_numbers():

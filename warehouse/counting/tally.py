@@ -169,10 +169,22 @@ def counted_hits(
         connection.register("tally_hit_entities", _frame(counted, ["pass_number", "matched", "entity_id"]))
         yield
     finally:
+        _clean_up(connection)
+
+
+def _clean_up(connection: duckdb.DuckDBPyConnection) -> None:
+    """Drop counted_hits' temporary tables and views.
+
+    In a transaction an error has aborted (out of memory in a scan, say) nothing more may run, and
+    the rollback drops the tables anyway; the error that aborted it is the one worth reporting.
+    """
+    try:
         for statement in _CLEAN_UP:
             connection.execute(statement)
-        for name in ("tally_hit_entities", "tally_exact_needed", "tally_scope"):
-            connection.unregister(name)
+    except duckdb.TransactionException:
+        pass
+    for name in ("tally_hit_entities", "tally_exact_needed", "tally_scope"):
+        connection.unregister(name)
 
 
 def _scan(connection: duckdb.DuckDBPyConnection, match_pass: MatchPass, *, pass_number: int, scope: str) -> None:
