@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SHIPPED_WATCHLIST
+from warehouse.counting import tally
 from warehouse.counting.tally import counted_hits, mention_rows, tally_articles
 from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
 from warehouse.engine.db import migrate
@@ -123,13 +124,13 @@ def _sql_rows(watchlist: Watchlist, articles: list[tuple[str, str]], article_ids
     return sorted(rows)
 
 
-def _connection_with(articles: list[tuple[str, str]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse holding (title, summary) articles numbered from 1."""
+def _connection_with(articles: list[tuple[str, str]], ids: list[int] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding (title, summary) articles numbered `ids` (default from 1)."""
     connection = duckdb.connect()
     migrate(connection)
     frame = pd.DataFrame(
         {
-            "article_id": pd.Series(range(1, len(articles) + 1), dtype="int64"),
+            "article_id": pd.Series(ids or range(1, len(articles) + 1), dtype="int64"),
             "title": [title for title, _ in articles],
             "summary": [summary for _, summary in articles],
         }
@@ -153,6 +154,40 @@ def test_sql_tally_of_listed_articles_leaves_the_others_alone():
     articles = [("Putin", ""), ("Trump", ""), ("Macron", "")]
     # Only articles 1 and 3 are tallied: Putin once in the title, Macron once in the title.
     assert _sql_rows(WATCHLIST, articles, article_ids=[1, 3]) == [(1, "putin", 1, True), (3, "macron", 1, True)]
+
+
+# Ids as a warehouse may hold them: sequence numbers (older files), hashes of the outlet and
+# identity key (anywhere in the 64-bit range, negative ones included), or both.
+_RNG = random.Random(7)
+ID_KINDS = {
+    "sequence": list(range(1, 401)),
+    "hashes": [_RNG.randint(-(2**63), 2**63 - 1) for _ in range(400)],
+    "both": list(range(1, 201)) + [_RNG.randint(2**40, 2**63 - 1) for _ in range(200)],
+}
+
+
+@pytest.mark.parametrize("kind", ID_KINDS)
+def test_a_tally_of_every_article_a_slice_at_a_time_counts_what_one_pass_counts(monkeypatch, kind: str):
+    articles = _generated(400)
+    ids = ID_KINDS[kind]
+
+    def every_mention() -> list[tuple]:
+        connection = _connection_with(articles, ids)
+        written = tally_articles(connection, WATCHLIST)
+        rows = connection.execute("SELECT article_id, entity_id, occurrences, in_title FROM mentions").fetchall()
+        connection.close()
+        assert written == len(rows)
+        return sorted(rows)
+
+    in_one_pass = every_mention()
+    monkeypatch.setattr(tally, "TALLY_SLICE_ARTICLES", 30)
+    scanned: list[int] = []
+    real_scan = tally._scan
+    monkeypatch.setattr(tally, "_scan", lambda *args, **kwargs: scanned.append(1) or real_scan(*args, **kwargs))
+
+    assert every_mention() == in_one_pass
+    assert len(in_one_pass) > 400
+    assert len(scanned) >= 14  # 400 articles, 30 at a time: every slice scanned at least once
 
 
 def test_an_error_that_aborts_the_transaction_during_a_tally_is_the_error_raised():
