@@ -11,6 +11,7 @@ import pytest
 
 import warehouse
 import warehouse.analysis.series
+import warehouse.counting.rollups
 from tests.conftest import SHIPPED_WATCHLIST, article
 
 
@@ -107,6 +108,31 @@ def test_retally_recounts_the_rollups_with_the_new_alias(fresh_warehouse, tmp_pa
     # "Vlad speaks" now mentions Putin too: 2 of the 3 articles.
     after = warehouse.entity_series(fresh_warehouse, ["putin"], **one_day)
     assert rows(after, "articles", "total_articles") == [(2, 3)]
+
+
+def test_a_retally_a_period_at_a_time_writes_one_rollup_row_per_key_that_a_scan_agrees_with(
+    edge_corpus, monkeypatch
+):
+    # Retallies and rebuilds run a period of publication at a time so they fit the memory cap at
+    # any size; here 5 articles a period, so the 36 articles (shared slots, a future and an ancient
+    # date) take several, and no slot may be counted in two.
+    with edge_corpus.reading() as connection:
+        mentions_before = sorted(connection.execute("SELECT * FROM mentions").fetchall())
+    monkeypatch.setattr(warehouse.counting.rollups, "PERIOD_ARTICLES", 5)
+    with edge_corpus.reading() as connection:
+        assert len(warehouse.counting.rollups.article_periods(connection)) >= 6
+
+    warehouse.retally(edge_corpus, SHIPPED_WATCHLIST)
+
+    with edge_corpus.reading() as connection:
+        assert sorted(connection.execute("SELECT * FROM mentions").fetchall()) == mentions_before
+        for table, keys in (("slot_articles", "slot, source_id"), ("slot_mentions", "slot, source_id, entity_id")):
+            repeated = f"SELECT count(*) FROM (SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+            assert connection.execute(repeated).fetchone() == (0,), table
+        assert warehouse.counting.rollups.rollup_mismatches(connection) == (0, 0)
+    options = {"bucket": "hour", "by_source": True}
+    expected = scanned_series(monkeypatch, edge_corpus, ["putin", "trump", "nato"], **options)
+    pd.testing.assert_frame_equal(warehouse.entity_series(edge_corpus, ["putin", "trump", "nato"], **options), expected)
 
 
 def _as_before_the_rollups(path: Path) -> None:

@@ -11,6 +11,7 @@ rollups that agree with the mentions it would see. `rollup_mismatches` is the re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import duckdb
 
@@ -18,8 +19,10 @@ from warehouse.engine.db import fetch_one
 from warehouse.engine.queries import load_query
 
 __all__ = [
+    "PERIOD_ARTICLES",
     "ROLLUP_MIGRATION",
     "add_to_rollups",
+    "article_periods",
     "has_rollups",
     "rebuild_entity_rollups",
     "rebuild_rollups",
@@ -31,8 +34,20 @@ ROLLUP_MIGRATION = 4  # the schema version that created slot_articles and slot_m
 
 _SLOT_ARTICLES = load_query("rollup_slot_articles")
 _SLOT_MENTIONS = load_query("rollup_slot_mentions")
-# Each rollup table and the query (a SELECT over the articles in {scope}) that fills it.
+# Each rollup table and the query (a SELECT over the articles in {scope} and {period}) that fills it.
 _ROLLUPS = (("slot_articles", _SLOT_ARTICLES), ("slot_mentions", _SLOT_MENTIONS))
+# Work over every article (a retally, the rollups' rebuild) runs a period of publication at a time,
+# each holding about this many articles: at 10,000,000 articles, all of them at once did not fit
+# the default memory cap (500MB) inside a retally's transaction; a period's do, with room to spare.
+PERIOD_ARTICLES = 1_000_000
+# The articles published in one of `article_periods`: $period_start and $period_end, NULL for open.
+PERIOD_CONDITION = (
+    "a.published_at >= coalesce($period_start, TIMESTAMP '-infinity')"
+    " AND a.published_at < coalesce($period_end, TIMESTAMP 'infinity')"
+)
+_PERIOD_CUTS = (
+    "SELECT [time_bucket(INTERVAL 15 MINUTE, moment) FOR moment IN quantile_disc(published_at, ?)] FROM articles"
+)
 # The just-stored articles: the exact semi join picks them. Their ids are hashes
 # (warehouse.intake.identity), so the range between the smallest and the largest rarely
 # lets DuckDB skip a row group; it costs nothing and helps a batch of one.
@@ -53,14 +68,14 @@ _ARTICLE_MISMATCHES = _MISMATCHES.format(
     keys="slot, source_id",
     sums="sum(articles) AS articles",
     table="slot_articles",
-    counted=_SLOT_ARTICLES.format(scope=""),
+    counted=_SLOT_ARTICLES.format(scope="", period=""),
     differs="k.articles IS DISTINCT FROM c.articles",
 )
 _MENTION_MISMATCHES = _MISMATCHES.format(
     keys="slot, source_id, entity_id",
     sums="sum(articles) AS articles, sum(mentions) AS mentions",
     table="slot_mentions",
-    counted=_SLOT_MENTIONS.format(scope=""),
+    counted=_SLOT_MENTIONS.format(scope="", period=""),
     differs="k.articles IS DISTINCT FROM c.articles OR k.mentions IS DISTINCT FROM c.mentions",
 )
 
@@ -83,16 +98,36 @@ def add_to_rollups(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[
     connection.register("rollup_scope", scope)
     try:
         for table, query in _ROLLUPS:
-            connection.execute(f"INSERT INTO {table} " + query.format(scope=_NEW_ARTICLES_SCOPE), parameters)
+            statement = query.format(scope=_NEW_ARTICLES_SCOPE, period="")
+            connection.execute(f"INSERT INTO {table} " + statement, parameters)
     finally:
         connection.unregister("rollup_scope")
 
 
 def rebuild_rollups(connection: duckdb.DuckDBPyConnection) -> None:
-    """Recount both rollups from every article and mention, one row per key (in the caller's transaction)."""
-    for table, query in _ROLLUPS:
+    """Recount both rollups from every article and mention, one row per key (in the caller's transaction),
+    a period at a time (`article_periods`): a slot lies in one period, so its rows are written once."""
+    for table, _ in _ROLLUPS:
         connection.execute(f"DELETE FROM {table}")
-        connection.execute(f"INSERT INTO {table} " + query.format(scope=""))
+    periods = article_periods(connection)
+    for start, end in periods:
+        for table, query in _ROLLUPS:
+            period = f" AND {PERIOD_CONDITION}" if len(periods) > 1 else ""
+            bounds = {"period_start": start, "period_end": end} if period else {}
+            connection.execute(f"INSERT INTO {table} " + query.format(scope="", period=period), bounds)
+
+
+def article_periods(connection: duckdb.DuckDBPyConnection) -> list[tuple[datetime | None, datetime | None]]:
+    """Periods of publication, [start, end) with None for an open end, that together hold every article,
+    each about `PERIOD_ARTICLES` of them (one open period when all fit in one), cut at rollup slot bounds."""
+    row = fetch_one(connection.execute("SELECT count(*) FROM articles"))
+    count = int(row[0]) if row else 0
+    parts = -(-count // PERIOD_ARTICLES)
+    if parts <= 1:
+        return [(None, None)]
+    cuts_row = fetch_one(connection.execute(_PERIOD_CUTS, [[step / parts for step in range(1, parts)]]))
+    cuts: list[datetime | None] = sorted(set(cuts_row[0])) if cuts_row else []
+    return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
 def rebuild_entity_rollups(connection: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> None:
@@ -105,7 +140,7 @@ def rebuild_entity_rollups(connection: duckdb.DuckDBPyConnection, entity_ids: Se
     connection.register("rollup_entities", pd.DataFrame({"entity_id": pd.Series(list(entity_ids), dtype="object")}))
     try:
         connection.execute("DELETE FROM slot_mentions WHERE entity_id IN (SELECT entity_id FROM rollup_entities)")
-        connection.execute("INSERT INTO slot_mentions " + _SLOT_MENTIONS.format(scope=_ENTITIES_SCOPE))
+        connection.execute("INSERT INTO slot_mentions " + _SLOT_MENTIONS.format(scope=_ENTITIES_SCOPE, period=""))
     finally:
         connection.unregister("rollup_entities")
 

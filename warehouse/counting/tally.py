@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from warehouse.counting.patterns import MatchPass, sql_match_plan
-from warehouse.counting.rollups import rebuild_rollups
+from warehouse.counting.rollups import PERIOD_CONDITION, article_periods, rebuild_rollups
 from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
 from warehouse.engine.clock import to_stored, utc_now
 from warehouse.engine.db import Warehouse, fetch_one, set_fact
@@ -52,15 +53,10 @@ _DROP_RESCANNED_HITS = "DELETE FROM tally_hits WHERE article_id IN (SELECT artic
 _CLEAN_UP = ("DROP TABLE IF EXISTS tally_hits", "DROP TABLE IF EXISTS tally_rescan")
 _SCOPES = {
     "all": "",
-    "range": "WHERE a.article_id BETWEEN $range_low AND $range_high",
+    "period": f"WHERE {PERIOD_CONDITION}",
     "listed": "SEMI JOIN tally_scope s ON a.article_id = s.article_id",
     "rescan": "SEMI JOIN tally_rescan s ON a.article_id = s.article_id",
 }
-# A tally of every article takes this many at a time: at 10,000,000 articles the hits of all
-# of them at once did not fit the default memory cap (500MB); a slice's do, with room to spare.
-TALLY_SLICE_ARTICLES = 1_000_000
-_LOWEST_ID = -(2**63)
-_HIGHEST_ID = 2**63 - 1
 _MASK_STEP = "regexp_replace({text}, $mask_pattern_{step}, $mask_rewrite_{step}, 'g')"
 
 logger = logging.getLogger(__name__)
@@ -132,14 +128,17 @@ def tally_articles(
     """Insert the mentions of the listed articles (every article when None) in SQL; returns rows written.
 
     All in the caller's transaction: the hits table is temporary and the mentions appear all at once.
-    Every article is tallied a slice of ids at a time (`TALLY_SLICE_ARTICLES`), so the hits held at
-    once stay within the memory cap however large the warehouse grows.
+    Every article is tallied a period of publication at a time (`article_periods`), so the hits held
+    at once stay within the memory cap however large the warehouse grows.
     """
     if article_ids is not None and not article_ids:
         return 0
     if article_ids is not None:
         return _tally(connection, watchlist, article_ids=article_ids)
-    return sum(_tally(connection, watchlist, id_range=id_range) for id_range in _id_slices(connection))
+    periods = article_periods(connection)
+    if len(periods) == 1:
+        return _tally(connection, watchlist)
+    return sum(_tally(connection, watchlist, period=period) for period in periods)
 
 
 def _tally(
@@ -147,29 +146,11 @@ def _tally(
     watchlist: Watchlist,
     *,
     article_ids: Sequence[int] | None = None,
-    id_range: tuple[int, int] | None = None,
+    period: tuple[datetime | None, datetime | None] | None = None,
 ) -> int:
-    with counted_hits(connection, watchlist, article_ids, id_range=id_range):
+    with counted_hits(connection, watchlist, article_ids, period=period):
         row = fetch_one(connection.execute(_MENTIONS_QUERY))
     return int(row[0]) if row else 0
-
-
-def _id_slices(connection: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
-    """Ranges of article ids (inclusive) that together cover every id, each holding about
-    `TALLY_SLICE_ARTICLES` articles: cut at quantiles, since ids may be hashes, sequence numbers or both."""
-    row = fetch_one(connection.execute("SELECT count(*) FROM articles"))
-    slices = -(-int(row[0]) // TALLY_SLICE_ARTICLES) if row else 0
-    if slices <= 1:
-        return [(_LOWEST_ID, _HIGHEST_ID)]
-    cuts_row = fetch_one(
-        connection.execute(
-            "SELECT quantile_disc(article_id, ?) FROM articles", [[step / slices for step in range(1, slices)]]
-        )
-    )
-    cuts = sorted({int(cut) for cut in (cuts_row[0] if cuts_row else [])} - {_LOWEST_ID})
-    lows = [_LOWEST_ID, *cuts]
-    highs = [cut - 1 for cut in cuts] + [_HIGHEST_ID]
-    return list(zip(lows, highs, strict=True))
 
 
 @contextmanager
@@ -178,12 +159,12 @@ def counted_hits(
     watchlist: Watchlist,
     article_ids: Sequence[int] | None = None,
     *,
-    id_range: tuple[int, int] | None = None,
+    period: tuple[datetime | None, datetime | None] | None = None,
 ) -> Iterator[None]:
-    """Within the block, every alias hit of the listed articles (all when None; those whose ids are in
-    `id_range`, inclusive, when given) is in the temporary table `tally_hits` (pass_number, article_id,
-    matched, in_title) and `tally_hit_entities` (pass_number, matched, entity_id) says whose it is; a
-    hit that is no entity's has no row there.
+    """Within the block, every alias hit of the listed articles (all when None; those published in
+    `period` when given, see rollups.article_periods) is in the temporary table `tally_hits`
+    (pass_number, article_id, matched, in_title) and `tally_hit_entities` (pass_number, matched,
+    entity_id) says whose it is; a hit that is no entity's has no row there.
 
     One scan of every article for all aliases and exclusions at once; the articles
     whose hits say an exclusion or an overlap between entities may be in play are
@@ -197,9 +178,9 @@ def counted_hits(
 
         connection.register("tally_scope", pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")}))
         scope = "listed"
-    elif id_range is not None:
-        scope = "range"
-        bounds = {"range_low": id_range[0], "range_high": id_range[1]}
+    elif period is not None:
+        scope = "period"
+        bounds = {"period_start": period[0], "period_end": period[1]}
     try:
         connection.execute(_CREATE_HITS)
         _scan(connection, plan.first_pass, pass_number=0, scope=scope, bounds=bounds)
@@ -243,7 +224,7 @@ def _scan(
     bounds: dict[str, object] | None = None,
 ) -> None:
     """Add one pass's hits over the articles in scope to the temporary hits table; `bounds` are
-    the id range's parameters of the "range" scope."""
+    the parameters of the "period" scope."""
     columns = {}
     for column in ("title", "summary"):
         text = f"a.{column}"
