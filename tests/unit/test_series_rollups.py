@@ -110,9 +110,7 @@ def test_retally_recounts_the_rollups_with_the_new_alias(fresh_warehouse, tmp_pa
     assert rows(after, "articles", "total_articles") == [(2, 3)]
 
 
-def test_a_retally_a_period_at_a_time_writes_one_rollup_row_per_key_that_a_scan_agrees_with(
-    edge_corpus, monkeypatch
-):
+def test_a_retally_a_period_at_a_time_writes_one_rollup_row_per_key_that_a_scan_agrees_with(edge_corpus, monkeypatch):
     # Retallies and rebuilds run a period of publication at a time so they fit the memory cap at
     # any size; here 5 articles a period, so the 36 articles (shared slots, a future and an ancient
     # date) take several, and no slot may be counted in two.
