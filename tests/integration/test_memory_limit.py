@@ -7,10 +7,12 @@ DuckDB states limits in MiB: 500 MB = 500,000,000 / 1,048,576 = 476.8 MiB, and
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import warehouse
@@ -42,6 +44,18 @@ def test_the_cap_and_the_spill_folder_come_from_the_environment(fresh_warehouse,
     monkeypatch.setenv("NEWSTALLY_TEMP_DIRECTORY", str(tmp_path / "spill"))
     assert setting(fresh_warehouse, "memory_limit") == "953.6 MiB"
     assert setting(fresh_warehouse, "temp_directory") == str(tmp_path / "spill")
+
+
+def test_a_share_of_the_machines_memory_is_a_cap_too(fresh_warehouse, monkeypatch):
+    # DuckDB 1.5 reads no percentages itself; the operations guide offers them.
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with duckdb.connect(config={"memory_limit": f"{machine // 4 // 1_000_000}MB"}) as reference:
+        a_quarter = reference.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    monkeypatch.setenv("NEWSTALLY_MEMORY_LIMIT", "25%")
+    assert setting(fresh_warehouse, "memory_limit") == a_quarter
+    monkeypatch.setenv("NEWSTALLY_MEMORY_LIMIT", "250%")  # no share of the machine: DuckDB's own error
+    with pytest.raises(warehouse.WarehouseUnavailable, match=r"NEWSTALLY_MEMORY_LIMIT .* is not valid"):
+        setting(fresh_warehouse, "memory_limit")
 
 
 def test_the_spill_folder_sits_beside_the_warehouse_by_default(fresh_warehouse, monkeypatch):

@@ -336,14 +336,33 @@ def connection_config(path: Path) -> dict[str, str | bool | int | float | list[s
 
     Read from the environment here rather than passed down, because every process
     (scheduler, CLI, each dashboard session) opens the warehouse through this module and
-    the cap must hold in all of them. `NEWSTALLY_MEMORY_LIMIT` takes DuckDB's own syntax
-    ("500MB", "2GB", "50%"); `NEWSTALLY_TEMP_DIRECTORY` moves the spill folder, which
-    otherwise sits beside the warehouse as `FILE.tmp` (created only when a query spills).
+    the cap must hold in all of them (`memory_limit`); `NEWSTALLY_TEMP_DIRECTORY` moves the spill
+    folder, which otherwise sits beside the warehouse as `FILE.tmp` (created only when a query spills).
     """
     return {
-        "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT,
+        "memory_limit": memory_limit(),
         "temp_directory": os.environ.get(TEMP_DIRECTORY_VARIABLE) or str(path.with_name(path.name + ".tmp")),
     }
+
+
+def memory_limit() -> str:
+    """The DuckDB memory cap of this process's connections: `NEWSTALLY_MEMORY_LIMIT` in DuckDB's units
+    ("500MB", "2GB"), or a share of the machine's memory ("25%"), which DuckDB 1.5 no longer reads
+    itself and gets here as megabytes; `DEFAULT_MEMORY_LIMIT` without it.
+
+    Anything else goes to DuckDB as it is, so a value it cannot read is its one-line error.
+    """
+    value = (os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT).strip()
+    if not value.endswith("%"):
+        return value
+    try:
+        share = float(value[:-1])
+    except ValueError:
+        return value
+    if not 0 < share <= 100:
+        return value
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{int(machine * share / 100) // 1_000_000}MB"
 
 
 def _out_of_memory(path: Path) -> WarehouseUnavailable:

@@ -31,12 +31,12 @@ from urllib.parse import urlsplit
 import duckdb
 
 from warehouse.engine.db import (
-    DEFAULT_MEMORY_LIMIT,
     MEMORY_LIMIT_VARIABLE,
     TEMP_DIRECTORY_VARIABLE,
     Warehouse,
     bump_write_count,
     fetch_one,
+    memory_limit,
     migrate,
     migration_files,
 )
@@ -589,7 +589,7 @@ def close_lakes() -> None:
 
 def _lake_config() -> dict[str, str | bool | int | float | list[str]]:
     temp = os.environ.get(TEMP_DIRECTORY_VARIABLE) or str(Path(tempfile.gettempdir()) / f"newstally-{os.getuid()}.tmp")
-    return {"memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT, "temp_directory": temp}
+    return {"memory_limit": memory_limit(), "temp_directory": temp}
 
 
 def _prepare(cursor: duckdb.DuckDBPyConnection) -> None:
