@@ -307,6 +307,29 @@ def test_a_missing_extension_wheel_is_one_clear_line(lake: tuple[str, Path], tmp
     assert "pip install duckdb-extension-ducklake==" in result.stderr
 
 
+def test_a_lake_whose_data_folder_is_gone_says_so_in_one_line_and_loses_nothing(
+    demo_file: Path, postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    target = f"ducklake:postgres:{postgres_cluster.create_database('lake_without_data')}"
+    data = tmp_path / "data"
+    assert newstally("--db", target, "--lake-data", str(data), "lake", "init").returncode == 0
+    assert newstally("--db", target, "lake", "import", str(demo_file)).returncode == 0
+    before = newstally("--db", target, "series", "--entity", "putin", "--bucket", "month")
+    assert before.returncode == 0, before.stderr
+    data.rename(tmp_path / "unmounted")
+
+    for command in (("series", "--entity", "putin", "--bucket", "month"), ("retally",)):
+        result = newstally("--db", target, *command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "cannot reach the data files of lake" in result.stderr and "nothing was changed" in result.stderr
+
+    (tmp_path / "unmounted").rename(data)
+    after = newstally("--db", target, "series", "--entity", "putin", "--bucket", "month")
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+
+
 def test_a_connection_uri_is_refused_with_the_form_to_use_instead() -> None:
     result = newstally("--db", "ducklake:postgres:postgresql://news@127.0.0.1/news", "series", "--entity", "putin")
     assert result.returncode == 2

@@ -119,6 +119,8 @@ class LakeWarehouse(Warehouse):
                 raise WarehouseUnavailable(
                     f"a query on lake {self.target} needed more memory than {MEMORY_LIMIT_VARIABLE} allows"
                 ) from error
+            except (duckdb.IOException, duckdb.HTTPException) as error:
+                raise _unreachable_data(self.target, error) from error
             finally:
                 _quietly(cursor, "ROLLBACK")
         finally:
@@ -149,6 +151,9 @@ class LakeWarehouse(Warehouse):
                 raise WarehouseUnavailable(
                     f"a write to lake {self.target} needed more memory than {MEMORY_LIMIT_VARIABLE} allows"
                 ) from error
+            except (duckdb.IOException, duckdb.HTTPException) as error:
+                _quietly(cursor, "ROLLBACK")
+                raise _unreachable_data(self.target, error) from error
             except BaseException:
                 _quietly(cursor, "ROLLBACK")
                 raise
@@ -641,6 +646,14 @@ def _quietly(cursor: duckdb.DuckDBPyConnection, statement: str) -> None:
         cursor.execute(statement)
     except duckdb.Error:
         logger.debug("%s failed", statement, exc_info=True)
+
+
+def _unreachable_data(target: str, error: duckdb.Error) -> WarehouseUnavailable:
+    """The one-line error for a lake whose data files cannot be read or written (a folder gone or
+    unmounted, storage that does not answer): the catalog is fine, so it names the data path's error."""
+    return WarehouseUnavailable(
+        f"cannot reach the data files of lake {target}: {_first_line(error)}; nothing was changed"
+    )
 
 
 def _first_line(error: BaseException) -> str:
