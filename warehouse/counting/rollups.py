@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeAlias
 
 import duckdb
 
@@ -21,6 +22,7 @@ from warehouse.engine.queries import load_query
 __all__ = [
     "PERIOD_ARTICLES",
     "ROLLUP_MIGRATION",
+    "Period",
     "add_to_rollups",
     "article_periods",
     "has_rollups",
@@ -30,6 +32,8 @@ __all__ = [
 ]
 
 ROLLUP_MIGRATION = 4  # the schema version that created slot_articles and slot_mentions
+# A period of publication, [start, end), None for an open end (see `article_periods`).
+Period: TypeAlias = tuple[datetime | None, datetime | None]
 
 
 _SLOT_ARTICLES = load_query("rollup_slot_articles")
@@ -104,20 +108,24 @@ def add_to_rollups(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[
         connection.unregister("rollup_scope")
 
 
-def rebuild_rollups(connection: duckdb.DuckDBPyConnection) -> None:
+def rebuild_rollups(connection: duckdb.DuckDBPyConnection, periods: Sequence[Period] | None = None) -> None:
     """Recount both rollups from every article and mention, one row per key (in the caller's transaction),
-    a period at a time (`article_periods`): a slot lies in one period, so its rows are written once."""
-    for table, _ in _ROLLUPS:
+    a period at a time (`periods`, default `article_periods`): a slot lies in one period, so its rows are
+    written once."""
+    for table, query in _ROLLUPS:
         connection.execute(f"DELETE FROM {table}")
-    periods = article_periods(connection)
-    for start, end in periods:
-        for table, query in _ROLLUPS:
-            period = f" AND {PERIOD_CONDITION}" if len(periods) > 1 else ""
-            bounds = {"period_start": start, "period_end": end} if period else {}
-            connection.execute(f"INSERT INTO {table} " + query.format(scope="", period=period), bounds)
+        _insert_by_period(connection, table, query, scope="", periods=periods)
 
 
-def article_periods(connection: duckdb.DuckDBPyConnection) -> list[tuple[datetime | None, datetime | None]]:
+def _insert_by_period(
+    connection: duckdb.DuckDBPyConnection, table: str, query: str, *, scope: str, periods: Sequence[Period] | None
+) -> None:
+    for start, end in periods or article_periods(connection):
+        statement = query.format(scope=scope, period=f" AND {PERIOD_CONDITION}")
+        connection.execute(f"INSERT INTO {table} " + statement, {"period_start": start, "period_end": end})
+
+
+def article_periods(connection: duckdb.DuckDBPyConnection) -> list[Period]:
     """Periods of publication, [start, end) with None for an open end, that together hold every article,
     each about `PERIOD_ARTICLES` of them (one open period when all fit in one), cut at rollup slot bounds."""
     row = fetch_one(connection.execute("SELECT count(*) FROM articles"))
@@ -126,13 +134,16 @@ def article_periods(connection: duckdb.DuckDBPyConnection) -> list[tuple[datetim
     if parts <= 1:
         return [(None, None)]
     cuts_row = fetch_one(connection.execute(_PERIOD_CUTS, [[step / parts for step in range(1, parts)]]))
-    cuts: list[datetime | None] = sorted(set(cuts_row[0])) if cuts_row else []
+    cuts: list[datetime] = sorted(set(cuts_row[0])) if cuts_row else []
     return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
-def rebuild_entity_rollups(connection: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> None:
+def rebuild_entity_rollups(
+    connection: duckdb.DuckDBPyConnection, entity_ids: Sequence[str], periods: Sequence[Period] | None = None
+) -> None:
     """Recount the mention rollups of these entities only, after their mentions were re-tallied
-    (in the caller's transaction); slot_articles does not depend on the watchlist."""
+    (in the caller's transaction), a period at a time as `rebuild_rollups`; slot_articles does not
+    depend on the watchlist."""
     if not entity_ids:
         return
     import pandas as pd
@@ -140,7 +151,7 @@ def rebuild_entity_rollups(connection: duckdb.DuckDBPyConnection, entity_ids: Se
     connection.register("rollup_entities", pd.DataFrame({"entity_id": pd.Series(list(entity_ids), dtype="object")}))
     try:
         connection.execute("DELETE FROM slot_mentions WHERE entity_id IN (SELECT entity_id FROM rollup_entities)")
-        connection.execute("INSERT INTO slot_mentions " + _SLOT_MENTIONS.format(scope=_ENTITIES_SCOPE, period=""))
+        _insert_by_period(connection, "slot_mentions", _SLOT_MENTIONS, scope=_ENTITIES_SCOPE, periods=periods)
     finally:
         connection.unregister("rollup_entities")
 

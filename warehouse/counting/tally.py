@@ -15,14 +15,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from warehouse.counting.patterns import MatchPass, sql_match_plan
-from warehouse.counting.rollups import PERIOD_CONDITION, article_periods, rebuild_rollups
+from warehouse.counting.rollups import PERIOD_CONDITION, Period, article_periods, rebuild_rollups
 from warehouse.counting.watchlist import Watchlist, load_watchlist, parse_watchlist
 from warehouse.engine.clock import to_stored, utc_now
 from warehouse.engine.db import Warehouse, fetch_one, set_fact
@@ -32,7 +31,14 @@ from warehouse.rows import FoundMentions
 if TYPE_CHECKING:  # imported where a frame is built: `newstally series` never imports pandas
     import pandas as pd
 
-__all__ = ["PYTHON_TALLY_MAX_ARTICLES", "current_watchlist", "install_watchlist", "retally", "tally_articles"]
+__all__ = [
+    "PYTHON_TALLY_MAX_ARTICLES",
+    "current_watchlist",
+    "install_watchlist",
+    "recount_everything",
+    "retally",
+    "tally_articles",
+]
 
 # Below this many articles the Python matcher is faster than compiling and running the
 # SQL passes (measured by bench/tally.py); both count the same, so only speed differs.
@@ -52,7 +58,6 @@ _CREATE_RESCAN = (
 _DROP_RESCANNED_HITS = "DELETE FROM tally_hits WHERE article_id IN (SELECT article_id FROM tally_rescan)"
 _CLEAN_UP = ("DROP TABLE IF EXISTS tally_hits", "DROP TABLE IF EXISTS tally_rescan")
 _SCOPES = {
-    "all": "",
     "period": f"WHERE {PERIOD_CONDITION}",
     "listed": "SEMI JOIN tally_scope s ON a.article_id = s.article_id",
     "rescan": "SEMI JOIN tally_rescan s ON a.article_id = s.article_id",
@@ -123,22 +128,31 @@ def insert_mentions(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) 
 
 
 def tally_articles(
-    connection: duckdb.DuckDBPyConnection, watchlist: Watchlist, article_ids: Sequence[int] | None = None
+    connection: duckdb.DuckDBPyConnection,
+    watchlist: Watchlist,
+    article_ids: Sequence[int] | None = None,
+    *,
+    periods: Sequence[Period] | None = None,
 ) -> int:
     """Insert the mentions of the listed articles (every article when None) in SQL; returns rows written.
 
     All in the caller's transaction: the hits table is temporary and the mentions appear all at once.
-    Every article is tallied a period of publication at a time (`article_periods`), so the hits held
-    at once stay within the memory cap however large the warehouse grows.
+    Every article is tallied a period of publication at a time (`periods`, default `article_periods`),
+    so the hits held at once stay within the memory cap however large the warehouse grows.
     """
-    if article_ids is not None and not article_ids:
-        return 0
     if article_ids is not None:
-        return _tally(connection, watchlist, article_ids=article_ids)
+        return _tally(connection, watchlist, article_ids=article_ids) if article_ids else 0
+    return sum(_tally(connection, watchlist, period=period) for period in periods or article_periods(connection))
+
+
+def recount_everything(connection: duckdb.DuckDBPyConnection, watchlist: Watchlist) -> int:
+    """Replace every mention and both rollups with a count of every article against `watchlist` (in the
+    caller's transaction); returns the mention rows written. The periods are cut once for both."""
+    connection.execute("DELETE FROM mentions")
     periods = article_periods(connection)
-    if len(periods) == 1:
-        return _tally(connection, watchlist)
-    return sum(_tally(connection, watchlist, period=period) for period in periods)
+    written = tally_articles(connection, watchlist, periods=periods)
+    rebuild_rollups(connection, periods)
+    return written
 
 
 def _tally(
@@ -146,7 +160,7 @@ def _tally(
     watchlist: Watchlist,
     *,
     article_ids: Sequence[int] | None = None,
-    period: tuple[datetime | None, datetime | None] | None = None,
+    period: Period = (None, None),
 ) -> int:
     with counted_hits(connection, watchlist, article_ids, period=period):
         row = fetch_one(connection.execute(_MENTIONS_QUERY))
@@ -159,10 +173,10 @@ def counted_hits(
     watchlist: Watchlist,
     article_ids: Sequence[int] | None = None,
     *,
-    period: tuple[datetime | None, datetime | None] | None = None,
+    period: Period = (None, None),
 ) -> Iterator[None]:
-    """Within the block, every alias hit of the listed articles (all when None; those published in
-    `period` when given, see rollups.article_periods) is in the temporary table `tally_hits`
+    """Within the block, every alias hit of the listed articles (when None, those published in
+    `period`, default all, see rollups.article_periods) is in the temporary table `tally_hits`
     (pass_number, article_id, matched, in_title) and `tally_hit_entities` (pass_number, matched,
     entity_id) says whose it is; a hit that is no entity's has no row there.
 
@@ -171,16 +185,13 @@ def counted_hits(
     scanned again exactly (warehouse.counting.patterns.SqlMatchPlan).
     """
     plan = sql_match_plan(watchlist)
-    scope = "all"
-    bounds: dict[str, object] = {}
+    scope = "period"
+    bounds: dict[str, object] = {"period_start": period[0], "period_end": period[1]}
     if article_ids is not None:
         import pandas as pd
 
         connection.register("tally_scope", pd.DataFrame({"article_id": pd.Series(article_ids, dtype="int64")}))
-        scope = "listed"
-    elif period is not None:
-        scope = "period"
-        bounds = {"period_start": period[0], "period_end": period[1]}
+        scope, bounds = "listed", {}
     try:
         connection.execute(_CREATE_HITS)
         _scan(connection, plan.first_pass, pass_number=0, scope=scope, bounds=bounds)
@@ -356,8 +367,6 @@ def retally(wh: Warehouse, watchlist_path: Path) -> tuple[Watchlist, int]:
     text = Path(watchlist_path).read_text(encoding="utf-8")
     with wh.writing() as connection:
         write_watchlist(connection, watchlist, text, action="retally", summary=f"retally with {watchlist_path}")
-        connection.execute("DELETE FROM mentions")
-        written = tally_articles(connection, watchlist)
-        rebuild_rollups(connection)
+        written = recount_everything(connection, watchlist)
     logger.info("retallied with watchlist %s: %d mention rows", watchlist.content_hash, written)
     return watchlist, written

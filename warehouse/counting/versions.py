@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse.counting.queries import _All, _Any, _Has, _Not, parse_query
-from warehouse.counting.rollups import rebuild_entity_rollups, rebuild_rollups
-from warehouse.counting.tally import stored_watchlist, tally_articles, write_watchlist
+from warehouse.counting.rollups import article_periods, rebuild_entity_rollups
+from warehouse.counting.tally import recount_everything, stored_watchlist, tally_articles, write_watchlist
 from warehouse.counting.watchlist import ENTITY_KINDS, Entity, Watchlist, parse_watchlist
 from warehouse.engine.clock import from_stored
 from warehouse.engine.db import Warehouse, fetch_one
@@ -330,7 +330,7 @@ def _apply(
             connection, watchlist, text, action=action, summary=summary, entity_id=entity_id, author=author
         )
         if old is None or len(recount) == len(everyone):
-            mode, written = "full", _retally_all(connection, watchlist)
+            mode, written = "full", recount_everything(connection, watchlist)
             recount = list(after)
         elif recount:
             mode, written = "entities", _retally_entities(connection, watchlist, recount)
@@ -339,20 +339,14 @@ def _apply(
     return WatchlistChange(version, True, mode, tuple(recount), written, time.monotonic() - started, summary)
 
 
-def _retally_all(connection: duckdb.DuckDBPyConnection, watchlist: Watchlist) -> int:
-    connection.execute("DELETE FROM mentions")
-    written = tally_articles(connection, watchlist)
-    rebuild_rollups(connection)
-    return written
-
-
 def _retally_entities(connection: duckdb.DuckDBPyConnection, watchlist: Watchlist, entity_ids: list[str]) -> int:
     """Count these entities again over every article; the others' mentions stay as they are."""
     connection.execute(_DELETE_MENTIONS, [entity_ids])
     kept = tuple(e for e in watchlist.entities if e.entity_id in set(entity_ids))
+    periods = article_periods(connection)
     written = 0
     if kept:
         digest = hashlib.sha256(f"{watchlist.content_hash}:{','.join(entity_ids)}".encode()).hexdigest()[:16]
-        written = tally_articles(connection, Watchlist(kept, digest))
-    rebuild_entity_rollups(connection, entity_ids)
+        written = tally_articles(connection, Watchlist(kept, digest), periods=periods)
+    rebuild_entity_rollups(connection, entity_ids, periods)
     return written
